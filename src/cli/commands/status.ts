@@ -1,0 +1,46 @@
+import { parseCommandLine } from '../args';
+import type { Command } from '../command';
+import { profileFor } from '../context';
+import { formatDuration } from '../format';
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'Show who is signed in and until when (no secrets)',
+  usage: `Usage: credshare status [--profile P] [--json]
+
+Shows the profile, its issuer, the signed-in account and how long the access token
+stays valid. Never prints a token. Exits 3 when not signed in.`,
+  async run(argv, context) {
+    const { values } = parseCommandLine('status', argv, { profile: { type: 'string' }, json: { type: 'boolean' } });
+    const ctx = context();
+    const profile = profileFor(ctx, values.profile);
+    const session = await ctx.store.read(profile.name);
+    const expiresIn = session ? Math.floor((session.expiresAt - Date.now()) / 1000) : undefined;
+    if (values.json) {
+      ctx.stdout(JSON.stringify({
+        profile: profile.name,
+        issuer: profile.issuer,
+        signedIn: !!session,
+        account: session?.account,
+        expiresAt: session?.expiresAt,
+        expiresIn,
+        canRefresh: !!session?.refreshToken,
+        scope: session?.scope,
+        hosts: profile.hosts,
+      }, null, 2) + '\n');
+      return session ? 0 : 3;
+    }
+    const lines = [`Profile:  ${profile.name}`, `Issuer:   ${profile.issuer}`];
+    if (!session) {
+      lines.push(`Signed out. Run \`credshare login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}\`.`);
+    } else {
+      lines.push(`Account:  ${session.account.label || session.account.id || '(unknown)'}${session.account.id && session.account.label ? ` (${session.account.id})` : ''}`);
+      lines.push(expiresIn! > 0
+        ? `Token:    valid for ${formatDuration(expiresIn!)} (until ${new Date(session.expiresAt).toISOString()})`
+        : `Token:    expired ${formatDuration(-expiresIn!)} ago; ${session.refreshToken ? 'the next use refreshes it' : 'no refresh token: sign in again'}`);
+      lines.push(`Hosts:    ${profile.hosts.length ? profile.hosts.join(', ') : '(none: credential helpers answer for no host)'}`);
+    }
+    ctx.stdout(lines.join('\n') + '\n');
+    return session ? 0 : 3;
+  },
+};

@@ -1,0 +1,47 @@
+import { loadConfig, selectProfile, type Config, type Profile } from '../core/profile';
+import { resolveHome, type HomePaths } from '../core/paths';
+import { FileCredentialStore } from '../core/file-store';
+import { isFresh, type Session } from '../core/session';
+import { SignInRequiredError } from '../core/errors';
+
+/** Everything a command needs about where it runs; built once per invocation. */
+export interface CliContext {
+  paths: HomePaths;
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  store: FileCredentialStore;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export function createContext(env: NodeJS.ProcessEnv = process.env): CliContext {
+  const paths = resolveHome(env);
+  return {
+    paths,
+    config: loadConfig(paths),
+    env,
+    store: new FileCredentialStore(paths.credentials),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  };
+}
+
+export function profileFor(context: CliContext, explicit?: string): Profile {
+  return selectProfile(context.config, context.paths, explicit, context.env);
+}
+
+/**
+ * The hot path of every `token` and helper call: read the store without the lock and
+ * answer if the token is fresh. Only a stale token loads the coordinator (and with it
+ * proper-lockfile and oauth4webapi), so a fresh-token call pays for neither.
+ */
+export async function freshSession(context: CliContext, profile: Profile, minValiditySeconds?: number): Promise<Session> {
+  const tolerance = minValiditySeconds ?? profile.refreshToleranceSeconds;
+  const stored = await context.store.read(profile.name);
+  if (!stored) {
+    throw new SignInRequiredError(`Not signed in to profile "${profile.name}" (no session in ${context.paths.credentials}). Run \`credshare login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}\`.`);
+  }
+  if (isFresh(stored, tolerance)) return stored;
+  const { createFileCoordinator } = await import('../core/file-coordinator');
+  return createFileCoordinator(context.paths, context.config.timings).getSession({ profile, minValiditySeconds });
+}

@@ -1,0 +1,57 @@
+import { CredshareError, ExitCode, UsageError } from '../core/errors';
+import type { Command } from './command';
+import { createContext, type CliContext } from './context';
+import { helperCommand } from './commands/helper';
+import { logoutCommand } from './commands/logout';
+import { statusCommand } from './commands/status';
+import { tokenCommand } from './commands/token';
+import { VERSION } from './version';
+
+/** Every subcommand, in the order `credshare --help` lists them. */
+export const commands: Command[] = [tokenCommand, statusCommand, helperCommand, logoutCommand];
+
+function generalHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `credshare ${VERSION}: one OAuth login shared by your CLI, editors, terminals and build tools.
+
+Usage: credshare <command> [options]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run \`credshare <command> --help\` for a command's options.
+Home: $CREDSHARE_HOME, else $XDG_CONFIG_HOME/credshare, else ~/.config/credshare.
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 sign-in needed.
+`;
+}
+
+/** Runs one command line and resolves to the exit code; never throws. */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      process.stdout.write(generalHelp());
+      return name === undefined ? ExitCode.usage : ExitCode.ok;
+    }
+    if (name === '--version' || name === '-v') { process.stdout.write(`${VERSION}\n`); return ExitCode.ok; }
+    const command = commands.find((c) => c.name === name);
+    if (!command) throw new UsageError(`Unknown command "${name}". Run \`credshare --help\` for the list.`);
+    if (rest.includes('--help') || rest.includes('-h')) { process.stdout.write(command.usage + '\n'); return ExitCode.ok; }
+    let context: CliContext | undefined;
+    return await command.run(rest, () => (context ??= createContext(env)));
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof CredshareError) {
+    process.stderr.write(`credshare: ${error.message}\n`);
+    return error.exitCode;
+  }
+  // Not one of ours: say so plainly. The message of a foreign error could in theory
+  // quote a request, so only its name and first line are shown.
+  const first = String((error as Error)?.message ?? error).split('\n')[0];
+  process.stderr.write(`credshare: unexpected error (${(error as Error)?.name ?? 'Error'}): ${first}\nPlease report it with the output of \`credshare status\`.\n`);
+  return ExitCode.failure;
+}

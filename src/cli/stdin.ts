@@ -1,0 +1,35 @@
+import * as fs from 'node:fs';
+import { UsageError } from '../core/errors';
+
+/** Credential-helper requests are a few hundred bytes; anything near this is not one. */
+export const MAX_HELPER_INPUT = 64 * 1024;
+
+/**
+ * Reads all of standard input, refusing more than `limit` bytes. Synchronous reads are
+ * the cheapest way for a short-lived helper; a non-blocking stdin falls back to a stream.
+ */
+export async function readStdin(limit = MAX_HELPER_INPUT): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const add = (chunk: Buffer): void => {
+    total += chunk.length;
+    if (total > limit) throw new UsageError(`The request on standard input is larger than ${limit} bytes; a credential helper request never is.`);
+    chunks.push(chunk);
+  };
+  const buffer = Buffer.alloc(16 * 1024);
+  try {
+    for (;;) {
+      const read = fs.readSync(0, buffer, 0, buffer.length, null);
+      if (read === 0) break;
+      add(Buffer.from(buffer.subarray(0, read)));
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EAGAIN') {
+      for await (const chunk of process.stdin) add(chunk as Buffer);
+    } else if (code !== 'EOF' && code !== 'EBADF' && code !== 'ENXIO') {
+      throw error;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

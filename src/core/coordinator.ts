@@ -1,0 +1,214 @@
+import { InvalidGrantError, RefreshFailedError, SignInRequiredError } from './errors';
+import type { CrossProcessLock, HeldLock } from './lock';
+import type { Refresher } from './oauth/refresh-grant';
+import type { Profile, Timings } from './profile';
+import type { RefreshRecord } from './refresh-record';
+import { fingerprint, isFresh, type Session } from './session';
+import { KEEP, type CredentialStore } from './store';
+import { abortable, sleep } from './timing';
+
+/** What a caller wants: a session for this profile, valid for at least the tolerance. */
+export interface SessionRequest {
+  profile: Profile;
+  /** Overrides the profile's `refreshToleranceSeconds` for this call (`--min-validity`). */
+  minValiditySeconds?: number;
+  /** An access token the caller saw rejected: treat a session holding it as stale. */
+  rejectedAccessToken?: string;
+  /** Stops this caller waiting. The refresh itself goes on and is persisted regardless. */
+  signal?: AbortSignal;
+}
+
+export interface CoordinatorParts {
+  store: CredentialStore;
+  lock: CrossProcessLock;
+  record: RefreshRecord;
+  refresher: Refresher;
+  timings: Timings;
+  /** After invalid_grant, how often and how far apart to re-read the store for a sibling's win. */
+  invalidGrantRechecks?: { attempts: number; intervalMs: number };
+  /** Diagnostics; never passed a secret. */
+  log?: (message: string) => void;
+}
+
+interface Want {
+  profile: Profile;
+  toleranceSeconds: number;
+  rejectedAccessToken?: string;
+}
+
+/**
+ * The refresh coordinator (DESIGN.md, "The refresh algorithm"): however many callers
+ * in however many processes find the access token stale at once, one refresh request
+ * reaches the issuer, and every caller gets its result.
+ */
+export class TokenCoordinator {
+  private readonly inflight = new Map<string, Promise<Session>>();
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly parts: CoordinatorParts) {
+    this.log = parts.log ?? (() => {});
+  }
+
+  /** A session whose access token is valid for at least the tolerance, refreshed if need be. */
+  async getSession(request: SessionRequest): Promise<Session> {
+    const want: Want = {
+      profile: request.profile,
+      toleranceSeconds: request.minValiditySeconds ?? request.profile.refreshToleranceSeconds,
+      rejectedAccessToken: request.rejectedAccessToken,
+    };
+    // 1. Lock-free fast path.
+    const session = await this.parts.store.read(want.profile.name);
+    if (!session) throw this.notSignedIn(want.profile);
+    if (this.usable(session, want)) return session;
+    // 2. Join a refresh already under way in this process.
+    return abortable(this.singleFlight(want), request.signal);
+  }
+
+  private singleFlight(want: Want): Promise<Session> {
+    const key = want.profile.name;
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      // Wrapped so that even a synchronous throw becomes this promise's rejection,
+      // and the entry is dropped on success and failure alike: a rejected promise is never reused.
+      pending = Promise.resolve().then(() => this.refreshAcrossProcesses(want));
+      this.inflight.set(key, pending);
+      const drop = (): void => { if (this.inflight.get(key) === pending) this.inflight.delete(key); };
+      pending.then(drop, drop);
+    }
+    return pending;
+  }
+
+  /** 3. Take the cross-process lock, or wait for the holder's result instead of queueing. */
+  private async refreshAcrossProcesses(want: Want): Promise<Session> {
+    const started = Date.now();
+    const deadline = started + this.parts.timings.lockTimeoutMs;
+    for (;;) {
+      const held = await this.parts.lock.tryAcquire();
+      if (held) {
+        try {
+          return await this.refreshHoldingLock(want, held, 0);
+        } finally {
+          await held.release();
+        }
+      }
+      const siblings = await this.waitForSibling(want, started, deadline);
+      if (siblings) return siblings;
+    }
+  }
+
+  /**
+   * Waits until the store shows a usable session (a sibling refreshed), the holder
+   * reports a failure, or the lock is free again (then the caller tries to take it).
+   */
+  private async waitForSibling(want: Want, started: number, deadline: number): Promise<Session | undefined> {
+    const { store, lock, record } = this.parts;
+    let stamp = await store.changeStamp();
+    let interval = 5;
+    let lastLockCheck = Date.now();
+    while (Date.now() < deadline) {
+      await sleep(interval);
+      interval = Math.min(interval * 1.5, 50);
+      const now = Date.now();
+      const newStamp = await store.changeStamp();
+      const changed = newStamp !== stamp;
+      if (!changed && now - lastLockCheck < 100) continue;
+      stamp = newStamp;
+      const session = await store.read(want.profile.name);
+      if (!session) throw this.notSignedIn(want.profile);
+      if (this.usable(session, want)) return session;
+      lastLockCheck = now;
+      if (await lock.isHeld()) continue;
+      // The holder is done (or dead). If it failed with the token the store still holds,
+      // after we began waiting, its failure is our answer: do not repeat a doomed request.
+      const outcome = record.read(want.profile.name);
+      if (outcome?.outcome === 'failed' && outcome.at >= started && outcome.presented === fingerprint(session.refreshToken)) {
+        throw new RefreshFailedError(outcome.message ?? 'Another credshare process failed to refresh this session.');
+      }
+      return undefined;
+    }
+    throw lock.timeoutError(Date.now() - started);
+  }
+
+  /** 4-7. Holding the lock: re-read, refresh with what is on disk now, persist first. */
+  private async refreshHoldingLock(want: Want, held: HeldLock, depth: number): Promise<Session> {
+    const { store, record, refresher, timings } = this.parts;
+    const { profile } = want;
+    const current = await store.read(profile.name);
+    if (!current) throw this.notSignedIn(profile);
+    if (this.usable(current, want)) return current;
+    if (!current.refreshToken) throw this.notSignedIn(profile, 'the stored session has no refresh token');
+    const presented = current.refreshToken;
+    if (record.read(profile.name)?.spent.includes(fingerprint(presented))) {
+      // Presenting a spent token would make the issuer revoke the whole session.
+      throw this.notSignedIn(profile, `${store.location} holds a refresh token that was already used (a stale copy?)`);
+    }
+    let tokens;
+    try {
+      this.log(`refreshing profile "${profile.name}" (refresh token ${fingerprint(presented)})`);
+      tokens = await refresher(profile, presented, timings.requestTimeoutMs);
+    } catch (error) {
+      if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth);
+      record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), message: (error as Error).message });
+      throw error;
+    }
+    // Persist before anything else: the presented token is spent from this moment on.
+    const next: Session = {
+      ...current,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken ?? presented,
+      expiresAt: Date.now() + (tokens.expiresIn ?? 3600) * 1000,
+      scope: tokens.scope ?? current.scope,
+      idToken: tokens.idToken ?? current.idToken,
+    };
+    // Compare-and-set: a sign-in or sign-out that landed meanwhile wins over this refresh.
+    const stored = await store.update(profile.name, (now) => (now?.refreshToken === presented ? next : KEEP));
+    const rotated = next.refreshToken !== presented;
+    record.write(profile.name, { outcome: 'refreshed', presented: fingerprint(presented), at: Date.now() }, rotated ? fingerprint(presented) : undefined);
+    if (held.compromised) this.log('the refresh lock was taken over while refreshing; the result was stored with compare-and-set');
+    if (stored === next) return next;
+    if (!stored) throw this.notSignedIn(profile, 'signed out by another process while refreshing');
+    this.log(`profile "${profile.name}" changed while refreshing; keeping the newer session`);
+    return stored;
+  }
+
+  /**
+   * 6. invalid_grant: a sibling may have won with a newer token (it wrote under a lock we
+   * could not see, or a window's store lags). Re-read for a while; adopt a newer non-empty
+   * refresh token; delete only if the store still holds the token that failed.
+   */
+  private async recoverFromInvalidGrant(want: Want, held: HeldLock, failed: string, depth: number): Promise<Session> {
+    const { store, record } = this.parts;
+    const { profile } = want;
+    const { attempts, intervalMs } = this.parts.invalidGrantRechecks ?? { attempts: 5, intervalMs: 100 };
+    const siblingWon = (s: Session | undefined): s is Session => !!s && s.refreshToken !== '' && s.refreshToken !== failed;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const now = await store.read(profile.name);
+      if (siblingWon(now)) return this.adoptSibling(want, held, now, depth);
+      if (!now) break;
+      await sleep(intervalMs);
+    }
+    const after = await store.update(profile.name, (now) => (now && !siblingWon(now) ? undefined : KEEP));
+    if (siblingWon(after)) return this.adoptSibling(want, held, after, depth);
+    record.write(profile.name, { outcome: 'signed-out', presented: fingerprint(failed), at: Date.now() }, fingerprint(failed));
+    throw new SignInRequiredError(`Signed out: ${profile.issuer} no longer accepts this session (invalid_grant). Run \`credshare login${profileFlag(profile)}\`.`,
+      { cause: new InvalidGrantError('invalid_grant') });
+  }
+
+  private async adoptSibling(want: Want, held: HeldLock, session: Session, depth: number): Promise<Session> {
+    this.log(`profile "${want.profile.name}": adopting a session another process wrote`);
+    if (this.usable(session, want) || depth > 0) return session;
+    return this.refreshHoldingLock(want, held, depth + 1);
+  }
+
+  private usable(session: Session, want: Want): boolean {
+    return isFresh(session, want.toleranceSeconds) && session.accessToken !== want.rejectedAccessToken;
+  }
+
+  private notSignedIn(profile: Profile, why?: string): SignInRequiredError {
+    return new SignInRequiredError(`Not signed in to profile "${profile.name}"${why ? ` (${why})` : ` (no session in ${this.parts.store.location})`}. Run \`credshare login${profileFlag(profile)}\`.`);
+  }
+}
+
+function profileFlag(profile: Profile): string {
+  return profile.name === 'default' ? '' : ` --profile ${profile.name}`;
+}

@@ -1,0 +1,106 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { StoreError } from './errors';
+import { ensurePrivateDir, readPrivateFile, writePrivateFileAtomic } from './private-files';
+import type { Session } from './session';
+import { KEEP, type CredentialStore, type SessionChange } from './store';
+
+/** The newest `credentials.json` version this build reads and writes. */
+export const CREDENTIALS_VERSION = 1;
+
+interface CredentialsDocument {
+  version: number;
+  sessions: Record<string, Session>;
+  [unknownField: string]: unknown;
+}
+
+/**
+ * The `credentials.json` store (DESIGN.md): versioned, 0600 in a 0700 home, replaced
+ * atomically, unknown fields kept. A file it cannot understand is an error that names
+ * the file; it is never overwritten.
+ */
+export class FileCredentialStore implements CredentialStore {
+  constructor(readonly file: string) {}
+
+  get location(): string {
+    return this.file;
+  }
+
+  async read(profile: string): Promise<Session | undefined> {
+    return this.readDocument()?.sessions[profile];
+  }
+
+  async update(profile: string, change: (current: Session | undefined) => SessionChange): Promise<Session | undefined> {
+    ensurePrivateDir(path.dirname(this.file));
+    const document = this.readDocument() ?? { version: CREDENTIALS_VERSION, sessions: {} };
+    const current = document.sessions[profile];
+    const next = change(current);
+    if (next === KEEP) return current;
+    if (next === undefined && current === undefined) return undefined;
+    const sessions = { ...document.sessions };
+    if (next === undefined) delete sessions[profile];
+    else sessions[profile] = validateSession(this.file, profile, next);
+    writePrivateFileAtomic(this.file, JSON.stringify({ ...document, sessions }, null, 2) + '\n');
+    return next;
+  }
+
+  async changeStamp(): Promise<string> {
+    try {
+      // The atomic rename gives every write a new inode, so this catches each write.
+      const stat = fs.statSync(this.file);
+      return `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
+    } catch {
+      return 'absent';
+    }
+  }
+
+  /** Parses and validates the whole file; undefined when it does not exist. */
+  readDocument(): CredentialsDocument | undefined {
+    const text = readPrivateFile(this.file);
+    if (text === undefined) return undefined;
+    return parseCredentials(this.file, text);
+  }
+}
+
+const whatToDo = 'credshare left it untouched: move it aside (or fix it), then run `credshare login`.';
+
+/** Validates the contract's shape; exported for `doctor` and tests. */
+export function parseCredentials(file: string, text: string): CredentialsDocument {
+  if (text.trim() === '') throw new StoreError(file, 'is empty (a truncated write?)', whatToDo);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new StoreError(file, 'is not valid JSON (truncated or corrupt)', whatToDo, { cause: error });
+  }
+  if (!isObject(parsed) || typeof parsed.version !== 'number' || !isObject(parsed.sessions)) {
+    throw new StoreError(file, 'is not a credshare credentials file (expected {"version": 1, "sessions": {...}})', whatToDo);
+  }
+  if (parsed.version > CREDENTIALS_VERSION) {
+    throw new StoreError(file, `was written by a newer credshare (format version ${parsed.version}, this one knows ${CREDENTIALS_VERSION})`,
+      'Upgrade credshare; this version will not read or overwrite it.');
+  }
+  if (parsed.version < 1 || !Number.isInteger(parsed.version)) {
+    throw new StoreError(file, `has an unknown format version (${parsed.version})`, whatToDo);
+  }
+  for (const [profile, session] of Object.entries(parsed.sessions)) validateSession(file, profile, session);
+  return parsed as CredentialsDocument;
+}
+
+function validateSession(file: string, profile: string, value: unknown): Session {
+  const ok = isObject(value)
+    && typeof value.accessToken === 'string'
+    && typeof value.refreshToken === 'string'
+    && typeof value.expiresAt === 'number' && Number.isFinite(value.expiresAt)
+    && typeof value.scope === 'string'
+    && (value.idToken === undefined || typeof value.idToken === 'string')
+    && isObject(value.account) && typeof value.account.id === 'string' && typeof value.account.label === 'string';
+  if (!ok) {
+    throw new StoreError(file, `holds a session for profile "${profile}" of an unknown shape`, whatToDo);
+  }
+  return value as Session;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

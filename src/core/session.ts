@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+
+/** The account a session belongs to, as shown to the user. */
+export interface Account {
+  id: string;
+  label: string;
+}
+
+/**
+ * One profile's tokens, in the shape of the `credentials.json` contract. Fields this
+ * version does not know are carried along on rewrite, hence the index signature.
+ */
+export interface Session {
+  accessToken: string;
+  /** Empty when the issuer gave none: such a session cannot be refreshed. */
+  refreshToken: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+  scope: string;
+  idToken?: string;
+  account: Account;
+  [unknownField: string]: unknown;
+}
+
+/** True when the access token stays valid for more than `toleranceSeconds` from `now`. */
+export function isFresh(session: Session, toleranceSeconds: number, now = Date.now()): boolean {
+  return session.accessToken !== '' && session.expiresAt - now > toleranceSeconds * 1000;
+}
+
+/**
+ * A non-secret name for a token: enough to tell two tokens apart in a shared record
+ * or a log, useless to anyone who wants to use it.
+ */
+export function fingerprint(token: string): string {
+  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+}

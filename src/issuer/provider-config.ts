@@ -1,0 +1,110 @@
+import { generateKeyPair, randomBytes, type JsonWebKey } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { ClientModel, Configuration, TokenModel } from 'oidc-provider';
+import { createMemoryAdapterFactory } from './memory-adapter';
+import * as pages from './pages';
+
+/** The provider settings the embedded issuer derives from its options. */
+export interface ProviderSettings {
+  clientId: string;
+  redirectUris: string[];
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+}
+
+/** The claims of a test account, derived from its id: 'alice' -> Alice Example, alice@example.test. */
+export function accountClaims(accountId: string): Record<string, unknown> {
+  const name = `${accountId.charAt(0).toUpperCase()}${accountId.slice(1)} Example`;
+  return { sub: accountId, name, email: `${accountId}@example.test`, email_verified: true };
+}
+
+// RSA because RS256 is the default id_token alg of both the provider and
+// oauth4webapi; one key per process keeps test start-up fast (keygen ~100 ms).
+let signingKey: Promise<JsonWebKey> | undefined;
+function getSigningKey(): Promise<JsonWebKey> {
+  signingKey ??= promisify(generateKeyPair)('rsa', { modulusLength: 2048 }).then(({ privateKey }) => ({
+    ...privateKey.export({ format: 'jwk' }),
+    kid: randomBytes(8).toString('hex'),
+    alg: 'RS256',
+    use: 'sig',
+  }));
+  return signingKey;
+}
+
+const DAY = 24 * 60 * 60;
+
+/**
+ * The oidc-provider configuration. Every default the provider would announce with
+ * "you SHOULD change it" (lib/helpers/defaults.js shouldChange) is replaced: those
+ * notices go through console.info, i.e. to stdout, which `main.ts` reserves for its
+ * one JSON line.
+ */
+export async function buildConfiguration(settings: ProviderSettings): Promise<Configuration> {
+  const ownToken = async (_ctx: unknown, client: ClientModel, token: TokenModel) => token.clientId === client.clientId;
+  return {
+    clients: [
+      {
+        client_id: settings.clientId,
+        client_name: 'credshare',
+        application_type: 'native', // lets loopback redirect URIs use any port (lib/models/client.js #redirectAllowed)
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+        response_types: ['code'],
+        redirect_uris: settings.redirectUris,
+      },
+    ],
+    adapter: createMemoryAdapterFactory(),
+    jwks: { keys: [await getSigningKey()] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    async findAccount(_ctx: unknown, accountId: string) {
+      return { accountId, claims: async () => accountClaims(accountId) };
+    },
+    // Name and email come with plain `openid` too, so a client asking only for
+    // openid + offline_access (credshare's default) can still label the account.
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    claims: { openid: ['sub', 'name', 'email', 'email_verified'], profile: ['name'], email: ['email', 'email_verified'] },
+    conformIdTokenClaims: false, // put those claims in the id_token, not only behind userinfo
+    pkce: { required: () => true }, // only S256 exists in v9 (lib/helpers/pkce.js)
+    // The provider's default issues a refresh token only when the grant holds
+    // offline_access, and the authorization endpoint strips offline_access unless
+    // prompt=consent is sent (lib/actions/authorization/scopes.js). Issue one to
+    // our client whatever the scope, so auth-code and device logins both get one.
+    issueRefreshToken: async (_ctx: unknown, client: ClientModel) => client.grantTypeAllowed('refresh_token'),
+    // Tokens must not die with the browser session of the login page.
+    expiresWithSession: async () => false,
+    rotateRefreshToken: true,
+    // Default is 15 s: the provider would accept a 5 s access token for 20 s.
+    clockTolerance: 0,
+    ttl: {
+      AccessToken: () => settings.accessTokenTtlSeconds,
+      AuthorizationCode: () => 60,
+      DeviceCode: () => 10 * 60,
+      IdToken: () => 60 * 60,
+      RefreshToken: () => settings.refreshTokenTtlSeconds,
+      // The grant outlives the refresh tokens so that their TTL is the only knob.
+      Grant: () => Math.max(settings.refreshTokenTtlSeconds, 14 * DAY),
+      Interaction: () => 60 * 60,
+      Session: () => 14 * DAY,
+    },
+    // The web workbench calls the token endpoint from a browser origin.
+    clientBasedCORS: () => true,
+    renderError: pages.renderError,
+    features: {
+      devInteractions: { enabled: true },
+      deviceFlow: {
+        enabled: true,
+        userCodeInputSource: pages.userCodeInput,
+        userCodeConfirmSource: pages.userCodeConfirm,
+        successSource: pages.deviceSuccess,
+      },
+      revocation: { enabled: true, allowedPolicy: ownToken },
+      introspection: { enabled: true, allowedPolicy: ownToken },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: pages.logout,
+        postLogoutSuccessSource: pages.postLogoutSuccess,
+      },
+    },
+  };
+}
