@@ -1,12 +1,11 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 
-// Why not the provider's own in-memory adapter: it keeps everything in ONE
-// module-global LRU of 1000 entries (lib/adapters/memory_adapter.js, lib/helpers/lru.js)
-// that swaps generations when full. A benchmark that refreshes a few hundred times
-// silently evicts live refresh tokens and grants, which then look exactly like
-// "refresh token not found" bugs in credshare; and every issuer in a process would
-// share that one store. This adapter is per issuer, unbounded, and expires entries
-// by their own TTL only.
+// Why not the provider's own in-memory adapter: it keeps each provider's records in
+// an LRU capped at 1000 entries (lib/adapters/memory_adapter.js createStorage,
+// lib/helpers/lru.js) that drops a whole generation when full. Measured: an idle
+// session's refresh token was gone after 1100 refreshes of another session, and
+// its next refresh got invalid_grant, which looks exactly like a credshare bug.
+// This adapter is unbounded and expires entries by their own TTL only.
 
 /** Models whose records belong to a grant and die with it (same list as the provider's). */
 const GRANTABLE = new Set([

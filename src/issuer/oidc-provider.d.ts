@@ -88,6 +88,5 @@ declare module 'oidc-provider' {
     readonly Grant: TokenClass<GrantModel>;
   }
 
-  export const errors: Record<string, new (...args: unknown[]) => Error>;
   export default Provider;
 }

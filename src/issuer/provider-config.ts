@@ -1,6 +1,6 @@
 import { generateKeyPair, randomBytes, type JsonWebKey } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { ClientModel, Configuration, TokenModel } from 'oidc-provider';
+import { Provider, type ClientModel, type Configuration, type TokenModel } from 'oidc-provider';
 import { createMemoryAdapterFactory } from './memory-adapter';
 import * as pages from './pages';
 
@@ -64,6 +64,7 @@ export async function buildConfiguration(settings: ProviderSettings): Promise<Co
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     claims: { openid: ['sub', 'name', 'email', 'email_verified'], profile: ['name'], email: ['email', 'email_verified'] },
     conformIdTokenClaims: false, // put those claims in the id_token, not only behind userinfo
+    responseTypes: ['code'], // no implicit or hybrid flows
     pkce: { required: () => true }, // only S256 exists in v9 (lib/helpers/pkce.js)
     // The provider's default issues a refresh token only when the grant holds
     // offline_access, and the authorization endpoint strips offline_access unless
@@ -107,4 +108,29 @@ export async function buildConfiguration(settings: ProviderSettings): Promise<Co
       },
     },
   };
+}
+
+/** Configure and construct the provider for `issuer` (which must already be listening). */
+export async function createProvider(issuer: string, settings: ProviderSettings): Promise<Provider> {
+  const configuration = await buildConfiguration(settings);
+  return withoutDevInteractionsNotice(() => new Provider(issuer, configuration));
+}
+
+/**
+ * devInteractions warns on every construction that it is for development only
+ * (lib/actions/interaction.js initialize), which is the point of this issuer; with
+ * one issuer per test that is one stderr line per test. Construction is synchronous,
+ * so filtering console.warn for its duration cannot swallow anything else.
+ */
+function withoutDevInteractionsNotice<T>(construct: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].includes('devInteractions is enabled')) return;
+    warn(...args);
+  };
+  try {
+    return construct();
+  } finally {
+    console.warn = warn;
+  }
 }
