@@ -43,5 +43,11 @@ export async function freshSession(context: CliContext, profile: Profile, minVal
   }
   if (isFresh(stored, tolerance)) return stored;
   const { createFileCoordinator } = await import('../core/file-coordinator');
-  return createFileCoordinator(context.paths, context.config.timings).getSession({ profile, minValiditySeconds });
+  return createFileCoordinator(context.paths, context.config.timings, { log: debugLog(context) }).getSession({ profile, minValiditySeconds });
+}
+
+/** `CREDSHARE_DEBUG=1` traces the refresh path on stderr. The coordinator logs fingerprints, never tokens. */
+export function debugLog(context: CliContext): ((message: string) => void) | undefined {
+  if (!context.env.CREDSHARE_DEBUG) return undefined;
+  return (message) => context.stderr(`credshare[${process.pid}]: ${message}\n`);
 }

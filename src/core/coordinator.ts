@@ -143,6 +143,7 @@ export class TokenCoordinator {
       throw this.notSignedIn(profile, `${store.location} holds a refresh token that was already used (a stale copy?)`);
     }
     let tokens;
+    const asked = performance.now();
     try {
       this.log(`refreshing profile "${profile.name}" (refresh token ${fingerprint(presented)})`);
       tokens = await refresher(profile, presented, timings.requestTimeoutMs);
@@ -161,7 +162,10 @@ export class TokenCoordinator {
       idToken: tokens.idToken ?? current.idToken,
     };
     // Compare-and-set: a sign-in or sign-out that landed meanwhile wins over this refresh.
+    const answered = performance.now();
     const stored = await store.update(profile.name, (now) => (now?.refreshToken === presented ? next : KEEP));
+    // The window in which a crash loses the session: the issuer has rotated, the store not yet.
+    this.log(`issuer answered in ${(answered - asked).toFixed(1)} ms; stored ${(performance.now() - answered).toFixed(2)} ms later`);
     const rotated = next.refreshToken !== presented;
     record.write(profile.name, { outcome: 'refreshed', presented: fingerprint(presented), at: Date.now() }, rotated ? fingerprint(presented) : undefined);
     if (held.compromised) this.log('the refresh lock was taken over while refreshing; the result was stored with compare-and-set');
