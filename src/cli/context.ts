@@ -42,8 +42,21 @@ export async function freshSession(context: CliContext, profile: Profile, minVal
     throw new SignInRequiredError(`Not signed in to profile "${profile.name}" (no session in ${context.paths.credentials}). Run \`credshare login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}\`.`);
   }
   if (isFresh(stored, tolerance)) return stored;
+  if (context.env.CREDSHARE_UNSAFE_NO_COORDINATION === '1') return refreshWithoutCoordination(context, profile, minValiditySeconds);
   const { createFileCoordinator } = await import('../core/file-coordinator');
   return createFileCoordinator(context.paths, context.config.timings, { log: debugLog(context) }).getSession({ profile, minValiditySeconds });
+}
+
+/**
+ * `CREDSHARE_UNSAFE_NO_COORDINATION=1`, for demonstrations only (`npm start`, `npm run bench`):
+ * the same CLI with the coordinator swapped for one that refreshes unguarded, to show the
+ * race credshare exists to prevent. Never set it for real use: the issuer revokes the session.
+ */
+async function refreshWithoutCoordination(context: CliContext, profile: Profile, minValiditySeconds?: number): Promise<Session> {
+  context.stderr('credshare: CREDSHARE_UNSAFE_NO_COORDINATION=1: refreshing WITHOUT coordination (demo only; expect to be signed out)\n');
+  const { fileStoreParts } = await import('../core/file-coordinator');
+  const { UnsafeUncoordinatedRefresh } = await import('../core/unsafe-no-coordination');
+  return new UnsafeUncoordinatedRefresh(fileStoreParts(context.paths, context.config.timings)).getSession({ profile, minValiditySeconds });
 }
 
 /** `CREDSHARE_DEBUG=1` traces the refresh path on stderr. The coordinator logs fingerprints, never tokens. */
