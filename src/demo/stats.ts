@@ -1,0 +1,11 @@
+/** The p-th percentile (0-100) by the nearest-rank method; NaN for no values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
