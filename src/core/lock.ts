@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
 import { LockTimeoutError, StoreError, errnoCode } from './errors';
+import { clearLockOwner, recordLockOwner } from './lock-owner';
 import { ensurePrivateDir } from './private-files';
 import { sleep } from './timing';
 
@@ -41,9 +42,12 @@ export class CrossProcessLock {
       throw new StoreError(this.lockPath, `cannot be created (${errnoCode(error) ?? String(error)})`,
         'credshare never refreshes without its lock: make the directory writable, or set CREDSHARE_HOME to another one.', { cause: error });
     }
+    // Beside the lock, so `credshare doctor` can say who holds it.
+    recordLockOwner(this.dir);
     return {
       get compromised() { return state.compromised; },
       release: async () => {
+        clearLockOwner(this.dir);
         try {
           await release();
         } catch {
