@@ -14,16 +14,27 @@ export interface SessionWriteParts {
   timings: Timings;
 }
 
-/** Stores a new session (sign-in): the newest sign-in wins over whatever was there. */
+/**
+ * Stores a new session (sign-in): the newest sign-in wins over whatever was there, also
+ * over a sign-out that landed after the sign-in began (docs/architecture.md, "Sign-in races").
+ */
 export function storeSession(parts: SessionWriteParts, profile: string, session: Session): Promise<Session | undefined> {
   return parts.lock.withLock(parts.timings.lockTimeoutMs, () => parts.store.update(profile, () => session));
 }
 
-/** Removes the session (sign-out) and resolves to what was removed, if anything. */
-export function removeSession(parts: SessionWriteParts, profile: string): Promise<Session | undefined> {
+/**
+ * Removes the session (sign-out) and resolves to what was removed, if anything.
+ * `beforeRemove` (logout's revocation at the issuer) runs under the lock with the session
+ * about to go, so no refresh can rotate the token it revokes and no sign-in can land in
+ * between; the session is removed whatever it does (its error is rethrown afterwards).
+ */
+export function removeSession(parts: SessionWriteParts, profile: string, beforeRemove?: (session: Session) => Promise<void>): Promise<Session | undefined> {
   return parts.lock.withLock(parts.timings.lockTimeoutMs, async () => {
     const removed = await parts.store.read(profile);
+    let hookFailed: { error: unknown } | undefined;
+    if (removed && beforeRemove) await beforeRemove(removed).catch((error: unknown) => { hookFailed = { error }; });
     await parts.store.update(profile, () => undefined);
+    if (hookFailed) throw hookFailed.error;
     return removed;
   });
 }
