@@ -1,0 +1,38 @@
+import * as oauth from 'oauth4webapi';
+import { isLoopback } from './loopback';
+
+/** A fetch as oauth4webapi calls it; injected by tests and by hosts with their own networking. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+/** How a flow talks to the issuer. */
+export interface OAuthIo {
+  /** How long one request may take. */
+  timeoutMs: number;
+  /** Cancels the whole flow (Ctrl-C, a closed window). */
+  signal?: AbortSignal;
+  fetch?: FetchLike;
+}
+
+/** True for the only plain-HTTP URLs credshare talks to: loopback. */
+export function isInsecureAllowed(url: URL): boolean {
+  return url.protocol === 'http:' && isLoopback(url);
+}
+
+/** Options for one oauth4webapi request: timeout + cancel, HTTP only on loopback, the injected fetch. */
+export function httpOptions(issuer: URL, io: OAuthIo): {
+  signal: AbortSignal;
+  [oauth.allowInsecureRequests]: boolean;
+  [oauth.customFetch]?: FetchLike;
+} {
+  const timeout = AbortSignal.timeout(io.timeoutMs);
+  return {
+    signal: io.signal ? AbortSignal.any([timeout, io.signal]) : timeout,
+    [oauth.allowInsecureRequests]: isInsecureAllowed(issuer),
+    ...(io.fetch ? { [oauth.customFetch]: io.fetch } : {}),
+  };
+}
+
+/** True when the error is the flow's own cancellation, not a timeout or a failure. */
+export function wasCancelled(error: unknown, io: OAuthIo): boolean {
+  return !!io.signal?.aborted && (error === io.signal.reason || (error as Error | undefined)?.name === 'AbortError');
+}
