@@ -1,0 +1,92 @@
+import * as oauth from 'oauth4webapi';
+import { describeIssuerFailure, SignInError } from './errors';
+import { httpOptions, type OAuthIo } from './http';
+import { listenForRedirect, type RedirectRequest } from './redirect-listener';
+
+/** One browser sign-in: the issuer, the client and how to reach the issuer. */
+export interface BrowserFlowOptions {
+  as: oauth.AuthorizationServer;
+  client: oauth.Client;
+  issuer: URL;
+  scopes: string[];
+  io: OAuthIo;
+  /** Opens the authorization URL for the user (a browser, `vscode.env.openExternal`); must not throw. */
+  openUrl: (authorizationUrl: string, redirectUri: string) => Promise<void> | void;
+  /** How long to wait for the browser to come back. */
+  timeoutMs: number;
+}
+
+/**
+ * Authorization code + PKCE (S256) with a loopback redirect (RFC 8252): listen on
+ * 127.0.0.1 at a random port, send the user to the authorization endpoint, accept the
+ * first redirect only if its `state` (and `iss`, where the issuer sends it) match, then
+ * redeem the code. The browser gets a small page saying how it went.
+ */
+export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oauth.TokenEndpointResponse> {
+  const { as, client, issuer, io } = options;
+  if (!as.authorization_endpoint) throw new SignInError(`${issuer.href} offers no authorization endpoint; use the device flow (\`credshare login --device\`).`);
+  const verifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const nonce = options.scopes.includes('openid') ? oauth.generateRandomNonce() : undefined;
+  const listener = await listenForRedirect();
+  try {
+    const url = new URL(as.authorization_endpoint);
+    url.searchParams.set('client_id', client.client_id);
+    url.searchParams.set('redirect_uri', listener.redirectUri);
+    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('scope', options.scopes.join(' '));
+    url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(verifier));
+    url.searchParams.set('code_challenge_method', 'S256');
+    url.searchParams.set('state', state);
+    if (nonce) url.searchParams.set('nonce', nonce);
+    await options.openUrl(url.href, listener.redirectUri);
+
+    let redirect: RedirectRequest;
+    try {
+      redirect = await listener.next(options.timeoutMs, io.signal);
+    } catch (error) {
+      if (io.signal?.aborted) throw error;
+      throw new SignInError(`No answer from the browser within ${Math.round(options.timeoutMs / 1000)}s (waiting on ${listener.redirectUri}). `
+        + 'Nothing was stored; run `credshare login` again, or `credshare login --device` where no browser can reach this machine.');
+    }
+    try {
+      const params = validateRedirect(options, redirect, state);
+      const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, listener.redirectUri, verifier, httpOptions(issuer, io));
+      const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, nonce ? { expectedNonce: nonce, requireIdToken: true } : {});
+      redirect.respond('success', 'You are signed in. You can close this tab and return to your terminal or editor.');
+      return tokens;
+    } catch (error) {
+      const failure = io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? issuer.href, io.timeoutMs);
+      redirect.respond('failure', `${(failure as Error).message}`);
+      throw failure;
+    }
+  } finally {
+    await listener.close();
+  }
+}
+
+/** The redirect's parameters, or a SignInError saying why it cannot be this sign-in's answer. */
+function validateRedirect(options: BrowserFlowOptions, redirect: RedirectRequest, state: string): URLSearchParams {
+  try {
+    return oauth.validateAuthResponse(options.as, options.client, redirect.url, state);
+  } catch (error) {
+    const where = `${redirect.url.origin}${redirect.url.pathname}`;
+    if (error instanceof oauth.AuthorizationResponseError) {
+      const detail = error.error_description ? `${error.error}: ${error.error_description}` : error.error;
+      return fail(`${options.issuer.href} did not sign you in (${detail}). Nothing was stored; run \`credshare login\` to try again.`, error);
+    }
+    const message = (error as Error).message;
+    if (/"state"/.test(message)) {
+      return fail(`Refusing the redirect to ${where}: its state does not match the one this sign-in sent (a stale browser tab, or a request `
+        + 'forged by another page). Nothing was stored; run `credshare login` again.', error);
+    }
+    if (/"iss"/.test(message)) {
+      return fail(`Refusing the redirect to ${where}: it names another issuer than ${options.as.issuer} (a mix-up attack?). Nothing was stored.`, error);
+    }
+    return fail(`Refusing the redirect to ${where}: ${message}. Nothing was stored; run \`credshare login\` again.`, error);
+  }
+}
+
+function fail(message: string, cause: unknown): never {
+  throw new SignInError(message, { cause });
+}

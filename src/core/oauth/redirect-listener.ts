@@ -1,0 +1,90 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request that reached the redirect path; answer it with `respond`. */
+export interface RedirectRequest {
+  url: URL;
+  respond(outcome: 'success' | 'failure', message: string): void;
+}
+
+/** A loopback HTTP server waiting for the authorization redirect (RFC 8252 section 7.3). */
+export interface RedirectListener {
+  /** `http://127.0.0.1:<random port>/callback`: IP literal, not "localhost" (RFC 8252 section 8.3). */
+  readonly redirectUri: string;
+  /** Resolves with the first request to the redirect path; rejects after `timeoutMs` or on abort. */
+  next(timeoutMs: number, signal?: AbortSignal): Promise<RedirectRequest>;
+  close(): Promise<void>;
+}
+
+const PATH = '/callback';
+
+/** Listens on 127.0.0.1 with a port the OS picks. Other paths (a browser's favicon) get 404. */
+export async function listenForRedirect(): Promise<RedirectListener> {
+  const waiting: ((request: RedirectRequest) => void)[] = [];
+  const queued: RedirectRequest[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    if (req.method !== 'GET' || url.pathname !== PATH) {
+      res.writeHead(404, { 'content-type': 'text/plain', connection: 'close' }).end('Not found\n');
+      return;
+    }
+    const request: RedirectRequest = { url, respond: (outcome, message) => sendPage(res, outcome, message) };
+    const waiter = waiting.shift();
+    if (waiter) waiter(request);
+    else queued.push(request);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    redirectUri: `http://127.0.0.1:${port}${PATH}`,
+    next(timeoutMs, signal) {
+      const ready = queued.shift();
+      if (ready) return Promise.resolve(ready);
+      return new Promise((resolve, reject) => {
+        const done = (): void => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); };
+        const waiter = (request: RedirectRequest): void => { done(); resolve(request); };
+        const timer = setTimeout(() => { done(); remove(waiting, waiter); reject(Object.assign(new Error('timed out'), { name: 'TimeoutError' })); }, timeoutMs);
+        const onAbort = (): void => { done(); remove(waiting, waiter); reject(signal!.reason); };
+        if (signal?.aborted) { onAbort(); return; }
+        signal?.addEventListener('abort', onAbort, { once: true });
+        waiting.push(waiter);
+      });
+    },
+    close: () => new Promise<void>((resolve) => {
+      for (const request of queued.splice(0)) request.respond('failure', 'This sign-in is over. Return to your terminal.');
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      // A browser may hold a keep-alive socket open; give pages in flight a moment, then cut.
+      setTimeout(() => server.closeAllConnections(), 1000).unref();
+    }),
+  };
+}
+
+function remove<T>(list: T[], item: T): void {
+  const index = list.indexOf(item);
+  if (index >= 0) list.splice(index, 1);
+}
+
+function sendPage(res: ServerResponse, outcome: 'success' | 'failure', message: string): void {
+  if (res.headersSent) return;
+  const title = outcome === 'success' ? 'Signed in to credshare' : 'credshare sign-in failed';
+  const body = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>${escape(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}h1{font-size:1.4em}</style></head>
+<body data-outcome="${outcome}"><h1>${escape(title)}</h1><p>${escape(message)}</p></body></html>
+`;
+  res.writeHead(outcome === 'success' ? 200 : 400, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+    connection: 'close',
+  }).end(body);
+}
+
+function escape(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

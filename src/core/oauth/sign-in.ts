@@ -1,0 +1,81 @@
+import type * as oauth from 'oauth4webapi';
+import type { Profile } from '../profile';
+import type { Session } from '../session';
+import { signInWithBrowser } from './auth-code';
+import { pollDeviceAuthorization, startDeviceAuthorization, type DeviceCodePrompt } from './device-code';
+import { SignInCancelledError, SignInError } from './errors';
+import type { SignInFlow } from './flow-choice';
+import type { OAuthIo } from './http';
+import { parseIssuer } from './issuer';
+import { forgetIssuerMetadata, loadIssuerMetadata, withMetadata, type IssuerMetadata } from './metadata';
+import { sessionFromTokens } from './account';
+
+/** Everything a host (the CLI, the extension) hands to a sign-in. */
+export interface SignInRequest {
+  profile: Profile;
+  /** The credshare home, for the discovery cache. */
+  home: string;
+  flow: SignInFlow;
+  /** The user asked for this flow: fail rather than fall back to the other one. */
+  forced: boolean;
+  io: OAuthIo;
+  /** Browser flow: show the user this URL (open a browser, print it). Must not throw. */
+  openUrl: (authorizationUrl: string, redirectUri: string) => Promise<void> | void;
+  /** Device flow: show the user this code and where to enter it. */
+  showCode: (prompt: DeviceCodePrompt) => void;
+  /** Browser flow: how long to wait for the redirect. */
+  browserTimeoutMs: number;
+  /** Metadata the host already loaded (and checked) for this issuer. */
+  metadata?: IssuerMetadata;
+}
+
+export interface SignInResult {
+  session: Session;
+  flow: SignInFlow;
+}
+
+/**
+ * Runs one interactive sign-in and returns the new session; the caller stores it with
+ * `storeSession` (under the refresh lock). Race rules, documented in
+ * docs/architecture.md ("Sign-in races"):
+ * - A refresh in flight never overwrites the stored sign-in: it waits for the lock, and
+ *   persists with compare-and-set on the refresh token it spent.
+ * - The sign-in is stored even if another process signed out after it began: it carries
+ *   new tokens that the user approved at the issuer, never the ones signed out, and the
+ *   last of two explicit user acts wins. A sign-out that lands after it removes it.
+ */
+export async function signIn(request: SignInRequest): Promise<SignInResult> {
+  const { profile, io } = request;
+  const issuer = parseIssuer(profile.issuer);
+  const options = { ...io, home: request.home };
+  const metadata = request.metadata ?? await loadIssuerMetadata(issuer, options);
+  const flow = usableFlow(metadata.as, request, issuer);
+  const client: oauth.Client = { client_id: profile.clientId };
+  try {
+    let tokens: oauth.TokenEndpointResponse;
+    let as = metadata.as;
+    if (flow === 'device') {
+      const started = await withMetadata(issuer, options, metadata, (candidate) => startDeviceAuthorization({ as: candidate, client, issuer, io }, profile.scopes));
+      as = started.as;
+      tokens = await pollDeviceAuthorization({ as, client, issuer, io }, started.result, request.showCode);
+    } else {
+      tokens = await signInWithBrowser({ as, client, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs });
+    }
+    return { session: await sessionFromTokens(tokens, { as, client, issuer, io, requestedScopes: profile.scopes }), flow };
+  } catch (error) {
+    if (io.signal?.aborted) throw new SignInCancelledError('Sign-in cancelled; nothing was stored.', { cause: error });
+    // Stale cached endpoints may be why: the next attempt discovers again.
+    if (metadata.fromCache && !(error instanceof SignInError)) forgetIssuerMetadata(request.home, issuer);
+    throw error;
+  }
+}
+
+/** The requested flow if the issuer offers it; else the other one, unless the user forced it. */
+function usableFlow(as: oauth.AuthorizationServer, request: SignInRequest, issuer: URL): SignInFlow {
+  const offers = (flow: SignInFlow): boolean => !!(flow === 'device' ? as.device_authorization_endpoint : as.authorization_endpoint);
+  if (offers(request.flow)) return request.flow;
+  const other: SignInFlow = request.flow === 'device' ? 'browser' : 'device';
+  const what = request.flow === 'device' ? 'device authorization (RFC 8628)' : 'an authorization endpoint';
+  if (!request.forced && offers(other)) return other;
+  throw new SignInError(`${issuer.href} does not offer ${what}${offers(other) ? `; use --${other}` : ' nor the other sign-in flow credshare knows'}.`);
+}
