@@ -1,14 +1,17 @@
 import { CredshareError, ExitCode, UsageError } from '../core/errors';
 import type { Command } from './command';
 import { createContext, type CliContext } from './context';
+import { doctorCommand } from './commands/doctor';
 import { helperCommand } from './commands/helper';
+import { loginCommand } from './commands/login';
 import { logoutCommand } from './commands/logout';
+import { profilesCommand } from './commands/profiles';
 import { statusCommand } from './commands/status';
 import { tokenCommand } from './commands/token';
 import { VERSION } from './version';
 
 /** Every subcommand, in the order `credshare --help` lists them. */
-export const commands: Command[] = [tokenCommand, statusCommand, helperCommand, logoutCommand];
+export const commands: Command[] = [loginCommand, tokenCommand, statusCommand, profilesCommand, helperCommand, logoutCommand, doctorCommand];
 
 function generalHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,22 +1,64 @@
+import type { Session } from '../../core/session';
 import { parseCommandLine } from '../args';
 import type { Command } from '../command';
-import { profileFor } from '../context';
+import { profileFor, type CliContext } from '../context';
+import type { Profile } from '../../core/profile';
 
 export const logoutCommand: Command = {
   name: 'logout',
-  summary: 'Sign out: remove the session of a profile',
-  usage: `Usage: credshare logout [--profile P]
+  summary: 'Sign out: revoke the refresh token at the issuer and remove the session',
+  usage: `Usage: credshare logout [--profile P] [--no-revoke]
 
-Removes the profile's session from the credential store, under the same lock as
-refreshes, so no refresh in flight can bring it back.`,
+Revokes the profile's refresh token at the issuer (when its metadata offers a revocation
+endpoint), then removes the session from the credential store. Both happen under the
+same lock as refreshes, so no refresh in flight can bring the session back, and no
+sign-in that finishes meanwhile is removed or revoked by mistake. If the revocation
+fails, credshare still signs out here and says so.
+
+Options:
+  --profile P    Profile to sign out of (default: $CREDSHARE_PROFILE, else the default)
+  --no-revoke    Only remove the local session (e.g. offline)
+
+Exit codes: 0 signed out (or was not signed in), 1 failure, 2 usage error.`,
   async run(argv, context) {
-    const { values } = parseCommandLine('logout', argv, { profile: { type: 'string' } });
+    const { values } = parseCommandLine('logout', argv, { profile: { type: 'string' }, 'no-revoke': { type: 'boolean' } });
     const ctx = context();
     const profile = profileFor(ctx, values.profile);
     const { fileStoreParts } = await import('../../core/file-coordinator');
     const { removeSession } = await import('../../core/session-writes');
-    const removed = await removeSession(fileStoreParts(ctx.paths, ctx.config.timings), profile.name);
-    ctx.stdout(removed ? `Signed out of profile "${profile.name}".\n` : `Profile "${profile.name}" was not signed in.\n`);
+    let revocation = '';
+    const removed = await removeSession(fileStoreParts(ctx.paths, ctx.config.timings), profile.name, async (session) => {
+      revocation = values['no-revoke'] ? 'The refresh token was not revoked (--no-revoke).' : await revoke(ctx, profile, session);
+    });
+    if (!removed) {
+      ctx.stdout(`Profile "${profile.name}" was not signed in.\n`);
+      return 0;
+    }
+    ctx.stdout(`Signed out of profile "${profile.name}" (${removed.account.label || removed.account.id}).\n`);
+    if (revocation.startsWith('Warning')) ctx.stderr(`credshare: ${revocation}\n`);
+    else ctx.stdout(`${revocation}\n`);
     return 0;
   },
 };
+
+/** Revokes at the issuer; resolves to what to tell the user. Never throws: sign-out goes on. */
+async function revoke(ctx: CliContext, profile: Profile, session: Session): Promise<string> {
+  if (!session.refreshToken) return 'There was no refresh token to revoke.';
+  try {
+    const { parseIssuer } = await import('../../core/oauth/issuer');
+    const { loadIssuerMetadata, withMetadata } = await import('../../core/oauth/metadata');
+    const { revokeRefreshToken } = await import('../../core/oauth/revoke');
+    const issuer = parseIssuer(profile.issuer);
+    const io = { timeoutMs: ctx.config.timings.requestTimeoutMs };
+    const options = { ...io, home: ctx.paths.home };
+    const metadata = await loadIssuerMetadata(issuer, options);
+    const { result } = await withMetadata(issuer, options, metadata,
+      (as) => revokeRefreshToken(as, { client_id: profile.clientId }, issuer, session.refreshToken, io));
+    return result.revoked
+      ? `Revoked the refresh token at ${result.endpoint}.`
+      : `${profile.issuer} offers no revocation endpoint: the refresh token stays valid there until it expires, but no credshare process has it any more.`;
+  } catch (error) {
+    return `Warning: could not revoke the refresh token at the issuer: ${(error as Error).message} `
+      + 'It was removed here all the same; it stays valid at the issuer until it expires or you revoke the sign-in there.';
+  }
+}

@@ -1,0 +1,121 @@
+import type { Config } from '../../core/profile';
+import type { HomePaths } from '../../core/paths';
+import { parseCommandLine } from '../args';
+import type { Command } from '../command';
+import { formatDuration } from '../format';
+import { VERSION } from '../version';
+
+export const doctorCommand: Command = {
+  name: 'doctor',
+  summary: 'Check the home, profile, issuer, session, lock and helpers; paste the output into a bug report',
+  usage: `Usage: credshare doctor [--profile P]
+
+Prints one screen about this installation: the home and its file permissions, the
+profile, whether the issuer answers discovery, the session's expiry, the refresh lock
+(free, held by which process, or stale) and which hosts the credential helpers answer
+for. It prints no token, code or secret, so it can be pasted into a bug report.
+
+Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
+  async run(argv, context) {
+    const { values } = parseCommandLine('doctor', argv, { profile: { type: 'string' } });
+    const { resolveHome } = await import('../../core/paths');
+    const { inspectPath, inspectLock, helperSettings } = await import('../../core/diagnostics');
+    const lines: string[] = [];
+    const problems: string[] = [];
+    const row = (label: string, text: string, problem?: string): void => {
+      lines.push(`${label.padEnd(12)} ${text}${problem ? `  !! ${problem}` : ''}`);
+      if (problem) problems.push(`${label.trim()}: ${problem}`);
+    };
+    const out = (text: string): void => { process.stdout.write(text); };
+    lines.push(`credshare ${VERSION} doctor: Node ${process.version} on ${process.platform} ${process.arch}. No secrets below.`, '');
+
+    let paths: HomePaths;
+    let config: Config | undefined;
+    let env: NodeJS.ProcessEnv = process.env;
+    let configProblem: string | undefined;
+    try {
+      ({ paths, config, env } = context());
+    } catch (error) {
+      // A config.json credshare cannot use is what doctor is for: report it, go on.
+      paths = resolveHome(process.env);
+      configProblem = (error as Error).message;
+    }
+    const where = env.CREDSHARE_HOME ? '$CREDSHARE_HOME' : env.XDG_CONFIG_HOME ? '$XDG_CONFIG_HOME/credshare' : '~/.config/credshare';
+    const home = inspectPath(paths.home, 'directory', true);
+    row('Home', `${paths.home} (${where}) ${home.exists ? `mode ${home.mode}` : 'does not exist yet'}`, home.problem);
+    for (const [label, file, secret] of [['config.json', paths.config, false], ['credentials', paths.credentials, true]] as const) {
+      const report = inspectPath(file, 'file', secret);
+      row(label, `${file} ${report.exists ? `mode ${report.mode}` : 'does not exist'}`, report.problem ?? (label === 'config.json' ? configProblem : undefined));
+    }
+    if (!config) return finish();
+    const timings = config.timings;
+    row('Timings', `lock stale ${timings.lockStaleMs} ms, lock timeout ${timings.lockTimeoutMs} ms, request timeout ${timings.requestTimeoutMs} ms`);
+
+    const names = Object.keys(config.profiles);
+    const selected = values.profile || env.CREDSHARE_PROFILE || config.defaultProfile;
+    const profile = config.profiles[selected];
+    row('Profiles', names.length ? names.map((n) => (n === config!.defaultProfile ? `${n} (default)` : n)).join(', ') : '(none)');
+    if (!profile) {
+      row('Profile', `"${selected}"`, names.length ? `no such profile; use --profile or \`credshare login --profile ${selected} --issuer URL --client-id ID\`` : 'none yet: run `credshare login --issuer URL --client-id ID`');
+      return finish();
+    }
+    row('Profile', `${profile.name}${values.profile ? ' (--profile)' : env.CREDSHARE_PROFILE ? ' ($CREDSHARE_PROFILE)' : ' (default)'}: client ${profile.clientId}, scopes ${profile.scopes.join(' ')}, tolerance ${profile.refreshToleranceSeconds}s`);
+    await checkIssuer(profile.issuer, paths.home, Math.min(timings.requestTimeoutMs, 10_000), row);
+
+    try {
+      const { FileCredentialStore } = await import('../../core/file-store');
+      const session = await new FileCredentialStore(paths.credentials).read(profile.name);
+      if (!session) row('Session', `signed out: run \`credshare login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}\``);
+      else {
+        const left = (session.expiresAt - Date.now()) / 1000;
+        row('Session', `${session.account.label || '?'} (${session.account.id || '?'}); access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `
+          + `${session.refreshToken ? 'can refresh' : 'no refresh token'}; scope "${session.scope}"`);
+      }
+    } catch (error) {
+      row('Session', 'unreadable', (error as Error).message);
+    }
+    const lock = inspectLock(paths.home, timings.lockStaleMs);
+    const owner = lock.owner ? `pid ${lock.owner.pid}${lock.owner.command ? ` (${lock.owner.command})` : ''}${lock.owner.running === false ? ', not running' : lock.owner.running ? ', running' : ` on ${lock.owner.host}`}, since ${formatDuration((Date.now() - lock.owner.since) / 1000)}` : 'an unknown process';
+    if (lock.state === 'free') row('Lock', `free (${lock.path})`);
+    else if (lock.state === 'held') row('Lock', `held by ${owner}; touched ${formatDuration(lock.idleMs! / 1000)} ago`);
+    else row('Lock', `stale: left by ${owner}, untouched for ${formatDuration(lock.idleMs! / 1000)}; the next refresh takes it over`);
+    const { RefreshRecord } = await import('../../core/refresh-record');
+    const last = new RefreshRecord(paths.home).read(profile.name);
+    if (last) row('Last refresh', `${last.outcome} ${formatDuration((Date.now() - last.at) / 1000)} ago${last.message ? `: ${last.message}` : ''}`);
+
+    for (const p of Object.values(config.profiles)) {
+      row(p === Object.values(config.profiles)[0] ? 'Helpers' : '', `profile ${p.name} answers for ${p.hosts.length ? p.hosts.join(', ') : 'no host (no "hosts" in its profile)'}`);
+    }
+    row('', 'any other host gets no credentials' + (env.CREDSHARE_PROFILE ? `; $CREDSHARE_PROFILE limits helpers to "${env.CREDSHARE_PROFILE}"` : ''));
+    const settings = helperSettings(env);
+    for (const line of settings.git) row('  git', line);
+    for (const line of settings.docker) row('  docker', line);
+    const { preferredFlow } = await import('../../core/oauth/flow-choice');
+    const choice = preferredFlow(env, !!(process.stdin.isTTY && process.stderr.isTTY));
+    row('Sign-in', `\`credshare login\` would use the ${choice.flow} flow here (${choice.reason})`);
+    return finish();
+
+    function finish(): number {
+      lines.push('', problems.length ? `${problems.length} problem(s) found, marked "!!".` : 'No problems found.');
+      out(lines.join('\n') + '\n');
+      return problems.length ? 1 : 0;
+    }
+  },
+};
+
+type Row = (label: string, text: string, problem?: string) => void;
+
+async function checkIssuer(issuerText: string, home: string, timeoutMs: number, row: Row): Promise<void> {
+  const started = performance.now();
+  try {
+    const { parseIssuer } = await import('../../core/oauth/issuer');
+    const { loadIssuerMetadata } = await import('../../core/oauth/metadata');
+    const { as } = await loadIssuerMetadata(parseIssuer(issuerText), { home, timeoutMs, refresh: true });
+    const offers = (name: string, value: unknown): string => `${name} ${value ? 'yes' : 'no'}`;
+    row('Issuer', `${issuerText}: discovery answered in ${Math.round(performance.now() - started)} ms, issuer matches`);
+    row('', [offers('browser sign-in', as.authorization_endpoint), offers('device sign-in', as.device_authorization_endpoint),
+      offers('revocation', as.revocation_endpoint), offers('userinfo', as.userinfo_endpoint)].join(', '));
+  } catch (error) {
+    row('Issuer', issuerText, (error as Error).message);
+  }
+}
