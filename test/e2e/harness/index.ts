@@ -7,3 +7,4 @@ export * from './browser';
 export * from './window';
 export * from './results';
 export * from './timer';
+export * from './devmode';

@@ -164,6 +164,16 @@ export async function startVsCodeServer(opts: ServerOptions = {}): Promise<VsCod
   ];
   // Own process group, so stop() ends the server and every process it started (and nothing else).
   const child: ChildProcess = spawn(tools.node, args, { cwd: runDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // If the test process exits without stop() (crash, process.exit), take the server down too:
+  // it is in its own process group and would otherwise outlive us.
+  const killOnExit = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
+  process.once('exit', killOnExit);
   let log = '';
   child.stdout!.on('data', (b: Buffer) => (log += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (log += b.toString()));
@@ -222,6 +232,7 @@ export async function startVsCodeServer(opts: ServerOptions = {}): Promise<VsCod
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.removeListener('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       try {
