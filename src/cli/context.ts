@@ -36,6 +36,8 @@ export function profileFor(context: CliContext, explicit?: string): Profile {
  * proper-lockfile and oauth4webapi), so a fresh-token call pays for neither.
  */
 export async function freshSession(context: CliContext, profile: Profile, minValiditySeconds?: number): Promise<Session> {
+  // A terminal of a VS Code window that keeps its tokens in SecretStorage: ask that window.
+  if (context.env.CREDSHARE_IPC_HANDLE) return (await import('./ipc-client')).sessionOverIpc(context.env, profile.name, minValiditySeconds);
   const tolerance = minValiditySeconds ?? profile.refreshToleranceSeconds;
   const stored = await context.store.read(profile.name);
   if (!stored) {

@@ -1,0 +1,73 @@
+// The terminal <-> window IPC of SecretStorage mode: the extension's IpcServer (no `vscode`
+// import) and the CLI's client, over a real Unix socket.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { sessionOverIpc } from '../../src/cli/ipc-client';
+import { RefreshFailedError, SignInRequiredError } from '../../src/core/errors';
+import { IPC_HANDLE_ENV, IPC_NONCE_ENV } from '../../src/core/ipc-protocol';
+import { IpcServer, type IpcSessionHandler } from '../../src/extension/ipc-server';
+
+const account = { id: 'alice', label: 'Alice' };
+
+async function start(t: { after(fn: () => void): void }, handler?: IpcSessionHandler) {
+  const asked: { profile: string; min: number | undefined }[] = [];
+  const server = await IpcServer.listen(handler ?? (async (profile, min) => {
+    asked.push({ profile, min });
+    return { accessToken: `at-for-${profile}`, expiresAt: 42, scope: 'openid', account };
+  }));
+  t.after(() => server.dispose());
+  return { server, asked, env: { [IPC_HANDLE_ENV]: server.handle, [IPC_NONCE_ENV]: server.nonce } };
+}
+
+test('a terminal with the window nonce gets a session, without the refresh token', { skip: process.platform === 'win32' }, async (t) => {
+  const { env, asked } = await start(t);
+  const session = await sessionOverIpc(env, 'work', 120);
+  assert.equal(session.accessToken, 'at-for-work');
+  assert.equal(session.refreshToken, '');
+  assert.deepEqual(session.account, account);
+  assert.deepEqual(asked, [{ profile: 'work', min: 120 }]);
+});
+
+test('refuses a request without the nonce, or with a wrong one, before asking for a session', { skip: process.platform === 'win32' }, async (t) => {
+  const { env, server, asked } = await start(t);
+  await assert.rejects(sessionOverIpc({ [IPC_HANDLE_ENV]: server.handle }, 'default'), /refused/);
+  await assert.rejects(sessionOverIpc({ ...env, [IPC_NONCE_ENV]: 'x'.repeat(64) }, 'default'), /refused/);
+  assert.equal(asked.length, 0);
+});
+
+test('the socket lives in a fresh 0700 directory of this user, removed on dispose', { skip: process.platform === 'win32' }, async (t) => {
+  const { server } = await start(t);
+  const dir = path.dirname(server.handle);
+  const stat = fs.statSync(dir);
+  assert.equal(stat.mode & 0o777, 0o700);
+  assert.equal(stat.uid, process.getuid!());
+  server.dispose();
+  assert.equal(fs.existsSync(dir), false);
+});
+
+test('the window\'s errors reach the CLI with their exit codes: sign-in needed is 3', { skip: process.platform === 'win32' }, async (t) => {
+  const errors = [new SignInRequiredError('Not signed in. Run "credshare: Sign In".'), new RefreshFailedError('issuer down; credentials kept')];
+  const { env } = await start(t, async () => { throw errors.shift(); });
+  await assert.rejects(sessionOverIpc(env, 'default'), (e: unknown) => e instanceof SignInRequiredError && e.exitCode === 3 && /Sign In/.test(e.message));
+  await assert.rejects(sessionOverIpc(env, 'default'), (e: unknown) => e instanceof RefreshFailedError && /kept/.test(e.message));
+});
+
+test('a closed window is reported with what to do', { skip: process.platform === 'win32' }, async (t) => {
+  const { env, server } = await start(t);
+  server.dispose();
+  await assert.rejects(sessionOverIpc(env, 'default'), /Cannot reach the VS Code window.*open a new terminal/s);
+});
+
+test('an oversized request is cut off', { skip: process.platform === 'win32' }, async (t) => {
+  const { server, asked } = await start(t);
+  const closed = await new Promise<boolean>((resolve) => {
+    const socket = net.createConnection(server.handle, () => socket.write('x'.repeat(128 * 1024)));
+    socket.on('close', () => resolve(true));
+    socket.on('error', () => undefined);
+  });
+  assert.ok(closed);
+  assert.equal(asked.length, 0);
+});
