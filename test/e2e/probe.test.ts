@@ -114,7 +114,10 @@ describe('e2e harness probe: code-server, two windows, fixture extensions', { ti
       assert.match(act.node, /^v24\./);
     }
     assert.match((await w1.statusBarText(PROBE_STATUS)) ?? '', /signed out/);
-    assert.match(await w1.outputChannelLog(PROBE, 'credshare e2e probe'), /activating in pid/);
+    // Output channels are written to files under the extension host's log folder (asynchronously).
+    const pid1 = await w1.extensionHostPid();
+    await waitFor('the probe LogOutputChannel', async () => /activating in pid/.test(await w1.outputChannelLog(PROBE, 'credshare e2e probe')));
+    await waitFor('the probe plain OutputChannel', async () => (await w1.outputChannelLog(PROBE, 'credshare e2e probe plain')).includes(`activated in pid ${pid1}`));
   });
 
   step('consumer: "Get Session" from the palette while signed out, in both windows', async () => {

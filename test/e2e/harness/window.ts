@@ -74,10 +74,16 @@ export class VsCodeWindow {
     return readFileSync(path.join(await this.extensionHostLogDir(), 'remoteexthost.log'), 'utf8');
   }
 
-  /** A LogOutputChannel's file (createOutputChannel(name, { log: true })): exthostN/<extension id>/<name>.log. */
+  /** Text of an output channel of this window's extension host, read from its file:
+   *  LogOutputChannel (createOutputChannel(name, { log: true })): exthostN/<extension id>/<name>.log;
+   *  plain OutputChannel: exthostN/output_logging_<time>/<n>-<name>.log. '' if none yet. */
   async outputChannelLog(extensionId: string, channelName: string): Promise<string> {
-    const f = path.join(await this.extensionHostLogDir(), extensionId, `${channelName}.log`);
-    return existsSync(f) ? readFileSync(f, 'utf8') : '';
+    const dir = await this.extensionHostLogDir();
+    const candidates = [path.join(dir, extensionId, `${channelName}.log`)];
+    for (const d of readdirSync(dir).filter((d) => d.startsWith('output_logging_'))) {
+      for (const f of readdirSync(path.join(dir, d))) if (f.replace(/^\d+-/, '') === `${channelName}.log`) candidates.push(path.join(dir, d, f));
+    }
+    return candidates.filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8')).join('');
   }
 
   /** Wait until `extensionId` is activated in this window's extension host (per its log). */
