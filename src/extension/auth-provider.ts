@@ -1,0 +1,102 @@
+import * as vscode from 'vscode';
+import { SignInRequiredError } from '../core/errors';
+import type { Session } from '../core/session';
+import type { CredentialBackend } from './backend';
+import type { SessionTransition } from './session-watcher';
+
+export const PROVIDER_ID = 'credshare';
+
+/** Signs in (interactively) and resolves to the stored session; see sign-in.ts. */
+export type SignIn = (scopes: readonly string[]) => Promise<Session>;
+
+/**
+ * The `credshare` authentication provider. Sessions come from the core coordinator, so a
+ * token handed out is valid for at least the tolerance, and ten windows asking at once
+ * cause one refresh request. `onDidChangeSessions` follows the store, whoever wrote it:
+ * this window, another window, or a CLI process.
+ */
+export class CredshareAuthenticationProvider implements vscode.AuthenticationProvider, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
+  readonly onDidChangeSessions = this.emitter.event;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(
+    private readonly backend: CredentialBackend,
+    private readonly signIn: SignIn,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables = [
+      this.emitter,
+      vscode.authentication.registerAuthenticationProvider(PROVIDER_ID, 'credshare', this, { supportsMultipleAccounts: false }),
+      backend.watcher.onDidTransition((t) => this.fire(t)),
+    ];
+  }
+
+  async getSessions(scopes: readonly string[] | undefined): Promise<vscode.AuthenticationSession[]> {
+    let session: Session;
+    try {
+      session = await this.backend.getSession();
+    } catch (error) {
+      if (error instanceof SignInRequiredError) return [];
+      this.log.error(`getSessions: ${(error as Error).message}`);
+      throw error;
+    }
+    const granted = this.scopesOf(session);
+    if (scopes && !scopes.every((s) => granted.includes(s))) return [];
+    return [this.toAuthSession(session)];
+  }
+
+  async createSession(scopes: readonly string[]): Promise<vscode.AuthenticationSession> {
+    const session = await this.signIn(scopes);
+    return this.toAuthSession(session);
+  }
+
+  async removeSession(sessionId: string): Promise<void> {
+    const current = await this.backend.peek();
+    if (current && this.sessionId(current) !== sessionId) {
+      this.log.info('removeSession: the session asked for was already replaced; nothing removed');
+      return;
+    }
+    await this.backend.signOut();
+  }
+
+  /** Maps a store transition onto added/removed/changed, by session id. */
+  private fire({ previous, current, initial }: SessionTransition): void {
+    if (initial) return;
+    const before = previous && this.toAuthSession(previous);
+    const after = current && this.toAuthSession(current);
+    const event = {
+      added: [] as vscode.AuthenticationSession[],
+      removed: [] as vscode.AuthenticationSession[],
+      changed: [] as vscode.AuthenticationSession[],
+    };
+    if (before && after && before.id === after.id) event.changed.push(after);
+    else {
+      if (before) event.removed.push(before);
+      if (after) event.added.push(after);
+    }
+    this.emitter.fire(event);
+  }
+
+  private toAuthSession(session: Session): vscode.AuthenticationSession {
+    return {
+      id: this.sessionId(session),
+      accessToken: session.accessToken,
+      account: { id: session.account.id, label: session.account.label || session.account.id },
+      scopes: this.scopesOf(session),
+    };
+  }
+
+  private sessionId(session: Session): string {
+    return `${this.backend.profileName()}/${session.account.id}`;
+  }
+
+  private scopesOf(session: Session): string[] {
+    const fromProfile = this.backend.profile()?.scopes ?? [];
+    return [...new Set([...session.scope.split(' ').filter(Boolean), ...fromProfile])];
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,179 @@
+import * as vscode from 'vscode';
+import { SignInRequiredError } from '../core/errors';
+import { resolveHome, type HomePaths } from '../core/paths';
+import { loadConfig, type Config, type Profile } from '../core/profile';
+import { isFresh, type Session } from '../core/session';
+import { removeSession, storeSession } from '../core/session-writes';
+import { ActivityTracker, type Activity } from './activity';
+import { revokeAtIssuer } from './revoke';
+import { SessionWatcher } from './session-watcher';
+import type { Settings, StoreSetting } from './settings';
+import { moveSession } from './store-migration';
+import { SecretStorageMode, SharedMode, type StoreMode } from './store-modes';
+
+export interface SessionOptions {
+  /** Another profile than the active one (IPC requests from terminals name theirs). */
+  profile?: string;
+  minValiditySeconds?: number;
+  /** Refresh even if the token is fresh (Refresh Now). */
+  force?: boolean;
+}
+
+/**
+ * The window's access to the credential store chosen in settings: which profile is
+ * active, the core coordinator over the store, the watcher that reports changes from
+ * any process, and the fallback from SecretStorage to the shared store.
+ */
+export class CredentialBackend implements vscode.Disposable {
+  readonly paths: HomePaths = resolveHome(process.env);
+  readonly watcher: SessionWatcher;
+  private mode: StoreMode;
+  private modeListener: vscode.Disposable | undefined;
+  private readonly settingsListener: vscode.Disposable;
+  private fallbackReason: string | undefined;
+  private readonly activityTracker = new ActivityTracker();
+  readonly onDidChangeActivity = this.activityTracker.onDidChange;
+  private readonly modeEmitter = new vscode.EventEmitter<StoreMode>();
+  /** Fires after the store mode changed (setting, or fallback). */
+  readonly onDidChangeMode = this.modeEmitter.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly settings: Settings,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.watcher = new SessionWatcher(() => this.peek(), log);
+    this.mode = this.createMode();
+    this.listen();
+    this.settingsListener = settings.onDidChange(() => this.onSettingsChanged());
+    void this.watcher.check();
+  }
+
+  get storeMode(): StoreMode {
+    return this.mode;
+  }
+
+  /** Why the window uses the shared store although settings ask for SecretStorage, if it does. */
+  get fallback(): string | undefined {
+    return this.fallbackReason;
+  }
+
+  get activity(): Activity {
+    return this.activityTracker.current;
+  }
+
+  config(): Config {
+    return loadConfig(this.paths);
+  }
+
+  /** The active profile's name: the setting, else `CREDSHARE_PROFILE`, else config.json's default. */
+  profileName(config = this.config()): string {
+    return this.settings.profile || process.env.CREDSHARE_PROFILE || config.defaultProfile;
+  }
+
+  /** The active profile, or undefined while config.json has none of that name (never signed in). */
+  profile(): Profile | undefined {
+    const config = this.config();
+    return config.profiles[this.profileName(config)];
+  }
+
+  /** The active profile's session as stored, without refreshing. */
+  peek(): Promise<Session | undefined> {
+    return this.mode.parts.store.read(this.profileName());
+  }
+
+  /** A session valid for at least the tolerance, refreshed (once for every window and process) if need be. */
+  async getSession(options: SessionOptions = {}): Promise<Session> {
+    const config = this.config();
+    const name = options.profile ?? this.profileName(config);
+    const profile = config.profiles[name];
+    if (!profile) throw new SignInRequiredError(vscode.l10n.t('Not signed in: profile "{0}" does not exist yet. Run "credshare: Sign In".', name));
+    const { store } = this.mode.parts;
+    const stored = await store.read(name);
+    const tolerance = options.minValiditySeconds ?? profile.refreshToleranceSeconds;
+    const stale = !!stored && (options.force || !isFresh(stored, tolerance));
+    try {
+      return await this.activityTracker.track(stale, () => this.mode.coordinator.getSession({
+        profile, minValiditySeconds: options.minValiditySeconds, rejectedAccessToken: options.force ? stored?.accessToken : undefined,
+      }));
+    } finally {
+      if (stale) this.watcher.touch();
+    }
+  }
+
+  /** Stores a new sign-in for the profile (under the lock: no refresh in flight can overwrite it). */
+  async signIn(profile: string, session: Session): Promise<void> {
+    await storeSession(this.mode.parts, profile, session);
+    this.activityTracker.reset();
+    await this.watcher.check();
+  }
+
+  /** Removes the active profile's session; resolves to what was removed. */
+  async signOut(): Promise<Session | undefined> {
+    const profile = this.profile();
+    const removed = await removeSession(this.mode.parts, this.profileName(), async (session) => {
+      if (profile) this.log.info(`sign-out: ${await revokeAtIssuer(profile, session, this.paths.home, this.mode.parts.timings.requestTimeoutMs)}`);
+    });
+    this.activityTracker.reset();
+    await this.watcher.check();
+    return removed;
+  }
+
+  /** SecretStorage turned out not to be shared between windows: use the shared store, and move the session there. */
+  async useSharedStore(reason: string): Promise<void> {
+    if (this.fallbackReason) return;
+    this.fallbackReason = reason;
+    const from = this.mode;
+    const to = this.createMode();
+    const name = this.profileName();
+    try {
+      const outcome = await moveSession(from, to, name);
+      this.log.info(`profile "${name}" out of SecretStorage into ${this.paths.credentials}: ${outcome}`);
+    } catch (error) {
+      this.log.warn(`could not move the session out of SecretStorage: ${(error as Error).message}`);
+    }
+    this.replaceMode(to);
+  }
+
+  private createMode(): StoreMode {
+    const timings = this.config().timings;
+    const log = (message: string): void => this.log.debug(message);
+    const wanted: StoreSetting = this.fallbackReason ? 'shared' : this.settings.store;
+    if (wanted === 'secretStorage') return new SecretStorageMode(this.context.secrets, this.context.globalStorageUri.fsPath, timings, log);
+    return new SharedMode(this.paths, timings, log);
+  }
+
+  private rebuild(): void {
+    this.replaceMode(this.createMode());
+  }
+
+  private replaceMode(next: StoreMode): void {
+    this.modeListener?.dispose();
+    this.mode.dispose();
+    this.mode = next;
+    this.listen();
+    this.log.info(`store: ${this.mode.kind === 'shared' ? this.paths.credentials : 'VS Code SecretStorage'}`);
+    this.modeEmitter.fire(this.mode);
+    void this.watcher.check();
+  }
+
+  private listen(): void {
+    this.modeListener = this.mode.onDidTouch(() => this.watcher.touch());
+  }
+
+  /** Settings changed: a new store mode if `credshare.store` changed; re-check the session either way (profile). */
+  private onSettingsChanged(): void {
+    const wanted = this.fallbackReason ? 'shared' : this.settings.store;
+    if (wanted !== this.mode.kind) this.rebuild();
+    else void this.watcher.check();
+  }
+
+  dispose(): void {
+    this.settingsListener.dispose();
+    this.modeListener?.dispose();
+    this.mode.dispose();
+    this.watcher.dispose();
+    this.activityTracker.dispose();
+    this.modeEmitter.dispose();
+  }
+}

@@ -1,0 +1,38 @@
+import * as vscode from 'vscode';
+import { CredshareAuthenticationProvider } from './auth-provider';
+import { CredentialBackend } from './backend';
+import { Commands } from './commands';
+import { Settings } from './settings';
+import { SharingGuard } from './sharing-guard';
+import { SignInFlow } from './sign-in';
+import { StatusBar } from './status-bar';
+import { StatusView } from './status-view';
+import { TerminalEnvironment } from './terminal-env';
+import { TerminalIpc } from './terminal-ipc';
+
+/** Wiring only: each capability is a Disposable of its own. */
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('credshare', { log: true });
+  const settings = new Settings();
+  const backend = new CredentialBackend(context, settings, log);
+  const signIn = new SignInFlow(backend, settings, log);
+  const statusView = new StatusView(backend, () => settings.terminalEnabled);
+  const ipc = new TerminalIpc(backend, log);
+  const terminals = new TerminalEnvironment(context, settings, backend, () => ipc.get(), log);
+  context.subscriptions.push(
+    log,
+    settings,
+    backend,
+    new CredshareAuthenticationProvider(backend, (scopes) => signIn.run(scopes), log),
+    new StatusBar(backend),
+    statusView,
+    new Commands(backend, settings, signIn, statusView, log),
+    new SharingGuard(context, backend, log),
+    ipc,
+    terminals,
+  );
+  log.info(`activated in extension host ${process.pid}; home ${backend.paths.home}, store ${backend.storeMode.kind}`);
+  void terminals.apply();
+}
+
+export function deactivate(): void {}
