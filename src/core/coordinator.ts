@@ -43,6 +43,7 @@ interface Want {
  */
 export class TokenCoordinator {
   private readonly inflight = new Map<string, Promise<Session>>();
+  private readonly reads = new Map<string, Promise<Session | undefined>>();
   private readonly log: (message: string) => void;
 
   constructor(private readonly parts: CoordinatorParts) {
@@ -56,12 +57,34 @@ export class TokenCoordinator {
       toleranceSeconds: request.minValiditySeconds ?? request.profile.refreshToleranceSeconds,
       rejectedAccessToken: request.rejectedAccessToken,
     };
+    // A refresh of this profile already under way in this process answers this caller
+    // too (step 2, taken first): no need to read the store for it.
+    const pending = this.inflight.get(want.profile.name);
+    if (pending && !want.rejectedAccessToken) return abortable(pending, request.signal);
     // 1. Lock-free fast path.
-    const session = await this.parts.store.read(want.profile.name);
+    const session = await this.sharedRead(want.profile.name);
     if (!session) throw this.notSignedIn(want.profile);
     if (this.usable(session, want)) return session;
     // 2. Join a refresh already under way in this process.
     return abortable(this.singleFlight(want), request.signal);
+  }
+
+  /**
+   * Callers that arrive while a read of the store is under way share it: a burst of
+   * thousands of calls in one tick then costs one read, not thousands (the file store
+   * reads synchronously, ~50 us each, and that would delay the refresh they all need).
+   * A shared read can only be older than the caller by the read's own duration; a stale
+   * answer just sends the caller to the lock, where the store is read again.
+   */
+  private sharedRead(profile: string): Promise<Session | undefined> {
+    let read = this.reads.get(profile);
+    if (!read) {
+      read = this.parts.store.read(profile);
+      this.reads.set(profile, read);
+      const drop = (): void => { if (this.reads.get(profile) === read) this.reads.delete(profile); };
+      read.then(drop, drop);
+    }
+    return read;
   }
 
   private singleFlight(want: Want): Promise<Session> {
