@@ -3,6 +3,7 @@ import { resolveHome, type HomePaths } from '../core/paths';
 import { FileCredentialStore } from '../core/file-store';
 import { isFresh, type Session } from '../core/session';
 import { SignInRequiredError } from '../core/errors';
+import { testOverrides } from './test-hooks';
 
 /** Everything a command needs about where it runs; built once per invocation. */
 export interface CliContext {
@@ -46,7 +47,8 @@ export async function freshSession(context: CliContext, profile: Profile, minVal
   if (isFresh(stored, tolerance)) return stored;
   if (context.env.CREDSHARE_UNSAFE_NO_COORDINATION === '1') return refreshWithoutCoordination(context, profile, minValiditySeconds);
   const { createFileCoordinator } = await import('../core/file-coordinator');
-  return createFileCoordinator(context.paths, context.config.timings, { log: debugLog(context) }).getSession({ profile, minValiditySeconds });
+  const overrides = { log: debugLog(context), ...testOverrides(context.env, context.paths.credentials) };
+  return createFileCoordinator(context.paths, context.config.timings, overrides).getSession({ profile, minValiditySeconds });
 }
 
 /**

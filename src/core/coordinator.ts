@@ -28,7 +28,24 @@ export interface CoordinatorParts {
   invalidGrantRechecks?: { attempts: number; intervalMs: number };
   /** Diagnostics; never passed a secret. */
   log?: (message: string) => void;
+  /**
+   * TEST-ONLY: awaited at each step of a refresh, so that the fault suite can stop or kill
+   * the process at an exact point (test/faults, docs/faults.md). Only the CLI sets it, and
+   * only from `CREDSHARE_TEST_PAUSE_AT` (src/cli/test-hooks.ts); production callers leave it unset.
+   */
+  onStep?: (step: RefreshStep) => void | Promise<void>;
 }
+
+/** The points of a refresh at which {@link CoordinatorParts.onStep} runs, in order. */
+export type RefreshStep =
+  /** Holding the lock, the store re-read, the refresh token about to be claimed. */
+  | 'locked'
+  /** Everything checked; the next thing is the request that spends the refresh token. */
+  | 'before-request'
+  /** The issuer answered with new tokens; nothing written yet. */
+  | 'answered'
+  /** The new tokens are in the store; the outcome not yet recorded, the lock not yet released. */
+  | 'written';
 
 interface Want {
   profile: Profile;
@@ -165,10 +182,12 @@ export class TokenCoordinator {
       // Presenting a spent token would make the issuer revoke the whole session.
       throw this.notSignedIn(profile, `${store.location} holds a refresh token that was already used (a stale copy?)`);
     }
+    await this.step('locked');
     let tokens;
     const asked = performance.now();
     try {
       this.log(`refreshing profile "${profile.name}" (refresh token ${fingerprint(presented)})`);
+      await this.step('before-request');
       tokens = await refresher(profile, presented, timings.requestTimeoutMs);
     } catch (error) {
       if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth);
@@ -186,9 +205,11 @@ export class TokenCoordinator {
     };
     // Compare-and-set: a sign-in or sign-out that landed meanwhile wins over this refresh.
     const answered = performance.now();
+    await this.step('answered');
     const stored = await store.update(profile.name, (now) => (now?.refreshToken === presented ? next : KEEP));
     // The window in which a crash loses the session: the issuer has rotated, the store not yet.
     this.log(`issuer answered in ${(answered - asked).toFixed(1)} ms; stored ${(performance.now() - answered).toFixed(2)} ms later`);
+    await this.step('written');
     const rotated = next.refreshToken !== presented;
     record.write(profile.name, { outcome: 'refreshed', presented: fingerprint(presented), at: Date.now() }, rotated ? fingerprint(presented) : undefined);
     if (held.compromised) this.log('the refresh lock was taken over while refreshing; the result was stored with compare-and-set');
@@ -225,6 +246,10 @@ export class TokenCoordinator {
     this.log(`profile "${want.profile.name}": adopting a session another process wrote`);
     if (this.usable(session, want) || depth > 0) return session;
     return this.refreshHoldingLock(want, held, depth + 1);
+  }
+
+  private async step(step: RefreshStep): Promise<void> {
+    if (this.parts.onStep) await this.parts.onStep(step);
   }
 
   private usable(session: Session, want: Want): boolean {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from './errors';
-import { ensurePrivateDir, readPrivateFile, writePrivateFileAtomic } from './private-files';
+import { ensurePrivateDir, readPrivateFile, writePrivateFileAtomic, type WriteHooks } from './private-files';
 import type { Session } from './session';
 import { KEEP, type CredentialStore, type SessionChange } from './store';
 
@@ -20,7 +20,8 @@ interface CredentialsDocument {
  * the file; it is never overwritten.
  */
 export class FileCredentialStore implements CredentialStore {
-  constructor(readonly file: string) {}
+  /** `hooks` are for the fault suite only (src/cli/test-hooks.ts). */
+  constructor(readonly file: string, private readonly hooks: WriteHooks = {}) {}
 
   get location(): string {
     return this.file;
@@ -40,7 +41,7 @@ export class FileCredentialStore implements CredentialStore {
     const sessions = { ...document.sessions };
     if (next === undefined) delete sessions[profile];
     else sessions[profile] = validateSession(this.file, profile, next);
-    writePrivateFileAtomic(this.file, JSON.stringify({ ...document, sessions }, null, 2) + '\n');
+    writePrivateFileAtomic(this.file, JSON.stringify({ ...document, sessions }, null, 2) + '\n', this.hooks);
     return next;
   }
 

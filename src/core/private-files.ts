@@ -66,12 +66,18 @@ export function readPrivateFile(file: string): string | undefined {
   }
 }
 
+/** TEST-ONLY: lets the fault suite stop a process in the middle of a write (test/faults). */
+export interface WriteHooks {
+  /** Runs when the temp file is written and fsynced, before it is renamed over the target. */
+  beforeRename?: () => void;
+}
+
 /**
  * Replaces the file atomically: write a 0600 temp file beside it, fsync, rename over
  * the target, fsync the directory. A concurrent reader sees the old or the new
  * content, never a torn one; a crash leaves at most a stray temp file.
  */
-export function writePrivateFileAtomic(file: string, content: string): void {
+export function writePrivateFileAtomic(file: string, content: string, hooks: WriteHooks = {}): void {
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let fd: number | undefined;
@@ -81,6 +87,7 @@ export function writePrivateFileAtomic(file: string, content: string): void {
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
+    hooks.beforeRename?.();
     fs.renameSync(temp, file);
   } catch (error) {
     if (fd !== undefined) fs.closeSync(fd);
