@@ -1,8 +1,8 @@
-import { InvalidGrantError, RefreshFailedError, SignInRequiredError } from './errors';
+import { InvalidGrantError, LockTimeoutError, RefreshFailedError, SignInRequiredError } from './errors';
 import type { CrossProcessLock, HeldLock } from './lock';
 import type { Refresher } from './oauth/refresh-grant';
 import type { Profile, Timings } from './profile';
-import type { RefreshRecord } from './refresh-record';
+import { ClaimedElsewhere, type RefreshRecord } from './refresh-record';
 import { fingerprint, isFresh, type Session } from './session';
 import { KEEP, type CredentialStore } from './store';
 import { abortable, sleep } from './timing';
@@ -46,6 +46,13 @@ export type RefreshStep =
   | 'answered'
   /** The new tokens are in the store; the outcome not yet recorded, the lock not yet released. */
   | 'written';
+
+/**
+ * After a failed refresh, how long other processes report that failure instead of
+ * repeating the request (unless the issuer said when to come back: Retry-After).
+ */
+const FAILURE_COOL_DOWN_MS = 5_000;
+const MAX_COOL_DOWN_MS = 5 * 60_000;
 
 interface Want {
   profile: Profile;
@@ -122,16 +129,22 @@ export class TokenCoordinator {
   private async refreshAcrossProcesses(want: Want): Promise<Session> {
     const started = Date.now();
     const deadline = started + this.parts.timings.lockTimeoutMs;
+    let claimedBy: number | undefined;
     for (;;) {
       const held = await this.parts.lock.tryAcquire();
       if (held) {
+        let result: Session | ClaimedElsewhere;
         try {
-          return await this.refreshHoldingLock(want, held, 0);
+          result = await this.refreshHoldingLock(want, held, 0);
         } finally {
           await held.release();
         }
+        if (!(result instanceof ClaimedElsewhere)) return result;
+        // Another live process is redeeming the token (it held the lock before and was
+        // frozen, or took it at the same moment): wait for its outcome like any waiter.
+        claimedBy = result.pid;
       }
-      const siblings = await this.waitForSibling(want, started, deadline);
+      const siblings = await this.waitForSibling(want, started, deadline, claimedBy);
       if (siblings) return siblings;
     }
   }
@@ -140,7 +153,7 @@ export class TokenCoordinator {
    * Waits until the store shows a usable session (a sibling refreshed), the holder
    * reports a failure, or the lock is free again (then the caller tries to take it).
    */
-  private async waitForSibling(want: Want, started: number, deadline: number): Promise<Session | undefined> {
+  private async waitForSibling(want: Want, started: number, deadline: number, claimedBy?: number): Promise<Session | undefined> {
     const { store, lock, record } = this.parts;
     let stamp = await store.changeStamp();
     let interval = 5;
@@ -166,23 +179,73 @@ export class TokenCoordinator {
       }
       return undefined;
     }
+    if (claimedBy !== undefined) {
+      throw new LockTimeoutError(`Gave up after ${Math.round((Date.now() - started) / 1000)}s waiting for credshare process ${claimedBy} to finish redeeming the refresh token `
+        + `(is it stopped or suspended?). Resume or end that process, then try again; your credentials are kept.`);
+    }
     throw lock.timeoutError(Date.now() - started);
   }
 
-  /** 4-7. Holding the lock: re-read, refresh with what is on disk now, persist first. */
-  private async refreshHoldingLock(want: Want, held: HeldLock, depth: number): Promise<Session> {
-    const { store, record, refresher, timings } = this.parts;
+  /**
+   * 4-7. Holding the lock: re-read, refresh with what is on disk now, persist first.
+   * Resolves to ClaimedElsewhere when a live process is already redeeming that token.
+   */
+  private async refreshHoldingLock(want: Want, held: HeldLock, depth: number): Promise<Session | ClaimedElsewhere> {
+    const { store, record } = this.parts;
     const { profile } = want;
     const current = await store.read(profile.name);
     if (!current) throw this.notSignedIn(profile);
     if (this.usable(current, want)) return current;
     if (!current.refreshToken) throw this.notSignedIn(profile, 'the stored session has no refresh token');
     const presented = current.refreshToken;
-    if (record.read(profile.name)?.spent.includes(fingerprint(presented))) {
-      // Presenting a spent token would make the issuer revoke the whole session.
-      throw this.notSignedIn(profile, `${store.location} holds a refresh token that was already used (a stale copy?)`);
-    }
+    this.assertPresentable(profile, presented);
     await this.step('locked');
+    // The lock funnels callers; the claim is what guarantees one redemption per token,
+    // also when the lock was taken over from a frozen holder (RefreshRecord.claim).
+    const claim = record.claim(fingerprint(presented));
+    if (claim instanceof ClaimedElsewhere) {
+      this.log(`process ${claim.pid} is redeeming refresh token ${fingerprint(presented)}; waiting for its outcome`);
+      return claim;
+    }
+    try {
+      // Checked again now that nobody else can present it: a process that took the lock
+      // over while this one was frozen may have redeemed it and stored the result already.
+      const now = await store.read(profile.name);
+      if (now?.refreshToken !== presented) {
+        claim.release();
+        if (depth > 2) throw new RefreshFailedError(`The session in ${store.location} kept changing while credshare was refreshing it. Try again.`);
+        return await this.refreshHoldingLock(want, held, depth + 1);
+      }
+      this.assertPresentable(profile, presented);
+      return await this.redeem(want, held, now, depth);
+    } finally {
+      // After the outcome is recorded (redeem did that), so a spent token stays unpresentable.
+      claim.release();
+    }
+  }
+
+  /**
+   * Refuses to present a token the record says is spent (the issuer would revoke the whole
+   * session), or one whose redemption just failed in another process (its answer stands
+   * until `retryAt`, so a crowd of processes does not repeat a doomed request).
+   */
+  private assertPresentable(profile: Profile, refreshToken: string): void {
+    const last = this.parts.record.read(profile.name);
+    const presented = fingerprint(refreshToken);
+    if (last?.spent.includes(presented)) {
+      throw this.notSignedIn(profile, `${this.parts.store.location} holds a refresh token that was already used (a stale copy?)`);
+    }
+    // Another process's failure only: this one's own next attempt is a deliberate retry.
+    if (last?.outcome === 'failed' && last.presented === presented && last.by !== process.pid && last.retryAt !== undefined && Date.now() < last.retryAt) {
+      throw new RefreshFailedError(last.message ?? 'Another credshare process failed to refresh this session just now; try again shortly.');
+    }
+  }
+
+  /** 5-7, holding the lock and the claim on the stored refresh token. */
+  private async redeem(want: Want, held: HeldLock, current: Session, depth: number): Promise<Session | ClaimedElsewhere> {
+    const { store, record, refresher, timings } = this.parts;
+    const { profile } = want;
+    const presented = current.refreshToken;
     let tokens;
     const asked = performance.now();
     try {
@@ -191,7 +254,9 @@ export class TokenCoordinator {
       tokens = await refresher(profile, presented, timings.requestTimeoutMs);
     } catch (error) {
       if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth);
-      record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), message: (error as Error).message });
+      const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
+      const coolDown = Math.min(typeof retryAfterMs === 'number' && retryAfterMs > 0 ? retryAfterMs : FAILURE_COOL_DOWN_MS, MAX_COOL_DOWN_MS);
+      record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid, message: (error as Error).message });
       throw error;
     }
     // Persist before anything else: the presented token is spent from this moment on.
@@ -224,7 +289,7 @@ export class TokenCoordinator {
    * could not see, or a window's store lags). Re-read for a while; adopt a newer non-empty
    * refresh token; delete only if the store still holds the token that failed.
    */
-  private async recoverFromInvalidGrant(want: Want, held: HeldLock, failed: string, depth: number): Promise<Session> {
+  private async recoverFromInvalidGrant(want: Want, held: HeldLock, failed: string, depth: number): Promise<Session | ClaimedElsewhere> {
     const { store, record } = this.parts;
     const { profile } = want;
     const { attempts, intervalMs } = this.parts.invalidGrantRechecks ?? { attempts: 5, intervalMs: 100 };
@@ -242,7 +307,7 @@ export class TokenCoordinator {
       { cause: new InvalidGrantError('invalid_grant') });
   }
 
-  private async adoptSibling(want: Want, held: HeldLock, session: Session, depth: number): Promise<Session> {
+  private async adoptSibling(want: Want, held: HeldLock, session: Session, depth: number): Promise<Session | ClaimedElsewhere> {
     this.log(`profile "${want.profile.name}": adopting a session another process wrote`);
     if (this.usable(session, want) || depth > 0) return session;
     return this.refreshHoldingLock(want, held, depth + 1);

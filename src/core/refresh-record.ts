@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writePrivateFileAtomic } from './private-files';
+import { StoreError, errnoCode } from './errors';
+import { ensurePrivateDir, writePrivateFileAtomic } from './private-files';
 
 /** What the last refresh of a profile came to, as the lock holder wrote it. No secrets. */
 export interface RefreshOutcome {
@@ -12,7 +14,28 @@ export interface RefreshOutcome {
   message?: string;
   /** Fingerprints of refresh tokens known to be spent (newest last). */
   spent: string[];
+  /**
+   * For `failed`: until when (epoch ms) no process should present this token again; a
+   * process that starts meanwhile reports `message` instead of repeating a doomed request.
+   */
+  retryAt?: number;
+  /** For `failed`: the pid of the process that failed. */
+  by?: number;
 }
+
+/** The exclusive right to present one refresh token (see {@link RefreshRecord.claim}). */
+export interface TokenClaim {
+  /** Gives the token up: call after the outcome is recorded, so no one can present a spent token. */
+  release(): void;
+}
+
+/** Returned by {@link RefreshRecord.claim} when a live process holds the claim. */
+export class ClaimedElsewhere {
+  constructor(readonly pid: number) {}
+}
+
+/** Generations of takeovers from dead claimers before giving up (each one is a process that died mid-refresh). */
+const MAX_CLAIM_GENERATIONS = 16;
 
 const SPENT_KEPT = 32;
 
@@ -47,6 +70,60 @@ export class RefreshRecord {
     }
   }
 
+  /**
+   * Claims the right to present the refresh token with this fingerprint. The lock alone
+   * cannot give that: a holder frozen past the stale period (a laptop asleep, SIGSTOP, a
+   * clock jump) finds on waking that another process took the lock over, two waiters can
+   * both take over one stale lock, and the lock directory can be removed underneath. Any
+   * of these let two processes present one token, and the issuer revokes the whole grant.
+   * A claim is a file created with O_EXCL, so exactly one process ever holds it.
+   *
+   * A claim whose process has died is taken over (the next generation, again O_EXCL, so
+   * only one taker wins): the dead process may or may not have sent its request, and
+   * presenting the token is the only way the session can still be saved; if the token was
+   * spent, the session died with that process anyway. A claim held by a live process,
+   * even a stopped one, is never taken: the caller waits for its outcome instead.
+   * Throws a StoreError when the claim cannot be written: no claim, no refresh.
+   */
+  claim(tokenFingerprint: string): TokenClaim | ClaimedElsewhere {
+    const dir = path.join(path.dirname(this.file), 'refresh-claims');
+    ensurePrivateDir(dir);
+    // Written whole to a temp file, then linked into place: link() fails if the name
+    // exists, and a reader never sees a claim without its holder in it.
+    const temp = path.join(dir, `.${tokenFingerprint}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      fs.writeFileSync(temp, JSON.stringify(processIdentity(process.pid)), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      fs.rmSync(temp, { force: true });
+      throw claimError(temp, error);
+    }
+    try {
+      for (let generation = 0; generation < MAX_CLAIM_GENERATIONS; generation++) {
+        const file = path.join(dir, `${tokenFingerprint}.${generation}`);
+        try {
+          fs.linkSync(temp, file);
+        } catch (error) {
+          if (errnoCode(error) !== 'EEXIST') throw claimError(file, error);
+          const holder = readClaim(file);
+          if (holder && holder.pid !== process.pid && isAlive(holder)) return new ClaimedElsewhere(holder.pid);
+          continue; // its process died: take over with the next generation
+        }
+        let released = false;
+        return {
+          release: () => {
+            if (released) return;
+            released = true;
+            for (let g = generation; g >= 0; g--) fs.rmSync(path.join(dir, `${tokenFingerprint}.${g}`), { force: true });
+          },
+        };
+      }
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
+    throw new StoreError(dir, `holds ${MAX_CLAIM_GENERATIONS} claims on one refresh token from processes that died while refreshing`,
+      'Remove the directory, then try again; if it happens again, report it with the output of `credshare doctor`.');
+  }
+
   private readAll(): Record<string, RefreshOutcome> {
     try {
       const parsed: unknown = JSON.parse(fs.readFileSync(this.file, 'utf8'));
@@ -55,4 +132,46 @@ export class RefreshRecord {
       return {};
     }
   }
+}
+
+/** A process, told apart from a later one that reuses its pid by its start time (Linux). */
+interface ProcessIdentity {
+  pid: number;
+  /** Field 22 of /proc/PID/stat (clock ticks after boot); absent where there is no /proc. */
+  start?: string;
+}
+
+function processIdentity(pid: number): ProcessIdentity {
+  try {
+    // The command name (field 2) is parenthesised and may hold spaces: count after the last ')'.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return start ? { pid, start } : { pid };
+  } catch {
+    return { pid };
+  }
+}
+
+function readClaim(file: string): ProcessIdentity | undefined {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<ProcessIdentity>;
+    return typeof parsed.pid === 'number' ? { pid: parsed.pid, start: typeof parsed.start === 'string' ? parsed.start : undefined } : undefined;
+  } catch {
+    return undefined; // unreadable: treated as abandoned
+  }
+}
+
+/** Alive, stopped included; a pid now used by another process (other start time) is not. */
+function isAlive(holder: ProcessIdentity): boolean {
+  try {
+    process.kill(holder.pid, 0);
+  } catch (error) {
+    if (errnoCode(error) !== 'EPERM') return false;
+  }
+  return holder.start === undefined || processIdentity(holder.pid).start === holder.start;
+}
+
+function claimError(file: string, error: unknown): StoreError {
+  return new StoreError(file, `cannot be written (${errnoCode(error) ?? String(error)})`,
+    'credshare never presents a refresh token without claiming it first: free some space or fix the permissions of the credshare home, then try again.', { cause: error });
 }

@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseCredentials } from '../../src/core/file-store';
+import { cliPath, type Finished } from './processes';
+import type { SignedInHome } from './issuer-home';
+
+/**
+ * Helpers shared by the fault tests: a CLI child that can be killed at a step, and the
+ * checks every fault ends with (is the store intact, is the session alive, did anything
+ * secret land in a file others can read).
+ */
+
+/** A running `credshare` child with its output so far. */
+export interface CliChild {
+  child: ChildProcess;
+  done: Promise<Finished>;
+  stderr(): string;
+  /** Resolves when stderr has a line matching `pattern` (rejects if the child exits first). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, input = ''): CliChild {
+  const started = performance.now();
+  const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  child.stdout!.on('data', (d) => { stdout += d; });
+  child.stderr!.on('data', (d) => { stderr += d; for (const l of listeners) l(); });
+  const done = new Promise<Finished>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => { for (const l of listeners) l(); resolve({ code, signal, stdout, stderr, ms: performance.now() - started }); });
+  });
+  child.stdin!.end(input);
+  return {
+    child,
+    done,
+    stderr: () => stderr,
+    waitForStderr(pattern, timeoutMs = 30_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (pattern.test(stderr)) { cleanup(); resolve(); } else if (child.exitCode !== null || child.signalCode !== null) { cleanup(); reject(new Error(`child exited before ${pattern}; stderr: ${stderr}`)); }
+        };
+        const timer = setTimeout(() => { cleanup(); reject(new Error(`no ${pattern} on stderr within ${timeoutMs} ms; stderr: ${stderr}`)); }, timeoutMs);
+        const cleanup = (): void => { clearTimeout(timer); listeners.delete(check); };
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Environment that stops a credshare child at `step` of a refresh (src/cli/test-hooks.ts). */
+export function pauseAt(env: NodeJS.ProcessEnv, step: string): NodeJS.ProcessEnv {
+  return { ...env, CREDSHARE_TEST_PAUSE_AT: step };
+}
+
+export const pausedAt = (step: string) => new RegExp(`paused at ${step}\\b`);
+
+/** SIGKILLs the child and waits until it is gone. */
+export async function kill(cli: CliChild): Promise<Finished> {
+  cli.child.kill('SIGKILL');
+  return cli.done;
+}
+
+/** Waits until `predicate` holds, polling; throws with `what` after `timeoutMs`. */
+export async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The credentials file parses and has the contract's shape (or does not exist). Throws otherwise. */
+export function assertStoreIntact(file: string): void {
+  if (!fs.existsSync(file)) return;
+  parseCredentials(file, fs.readFileSync(file, 'utf8'));
+}
+
+/** True while the issuer accepts the stored refresh token: the session survives. */
+export async function sessionAlive(env: SignedInHome): Promise<boolean> {
+  let session;
+  try {
+    session = env.home.readSession();
+  } catch {
+    return false;
+  }
+  return !!session && session.refreshToken !== '' && (await env.issuer.isRefreshTokenUsable(session.refreshToken));
+}
+
+/**
+ * Files under `dir` that contain one of `secrets` and carry any group or other permission
+ * bit (the home itself must be 0700 too; that is checked separately).
+ */
+export function secretsReadableByOthers(dir: string, secrets: string[]): string[] {
+  const found: string[] = [];
+  const walk = (current: string): void => {
+    const stat = fs.lstatSync(current);
+    if (stat.isDirectory()) {
+      for (const name of fs.readdirSync(current)) walk(path.join(current, name));
+    } else if (stat.isFile() && (stat.mode & 0o077) !== 0) {
+      const text = fs.readFileSync(current, 'utf8');
+      if (secrets.some((s) => text.includes(s))) found.push(`${current} (mode ${(stat.mode & 0o777).toString(8)})`);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+/** Every token string a session holds, for leak checks. */
+export function secretsOf(session: { accessToken?: string; refreshToken?: string; idToken?: string } | undefined): string[] {
+  return [session?.accessToken, session?.refreshToken, session?.idToken].filter((s): s is string => !!s && s.length >= 8);
+}
+
+/** A scratch directory removed after the test. */
+export function scratchDir(t: { after(fn: () => void): void }, prefix = 'credshare-fault-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}

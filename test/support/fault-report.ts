@@ -1,0 +1,161 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { repoRoot } from './processes';
+
+/**
+ * The fault suite's results, one row per fault (docs/faults.md). Each fault test counts
+ * what happened while it ran (tries, sessions lost, calls failed, data lost) and the row is
+ * written whether its assertions pass or not; the table is rendered from these rows, never
+ * by hand. Rows go to test-results/faults/<test file>.json (replaced per run of that file),
+ * and docs/faults.{json,md} are re-rendered from all of them after every row.
+ */
+export interface FaultRow {
+  /** Stable key, e.g. "issuer/down". */
+  id: string;
+  area: Area;
+  fault: string;
+  /** What the test asserts. */
+  expected: string;
+  tries: number;
+  sessionsLost: number;
+  callsFailed: number;
+  dataLost: number;
+  result: 'as expected' | 'FAILED' | 'skipped';
+  /** Measurements, the assertion that failed, or why it was skipped. */
+  notes: string;
+  suite: 'npm test' | 'npm run test:faults' | 'not run here';
+  file: string;
+  at: string;
+}
+
+export const AREAS = ['refresh crash', 'issuer', 'store', 'lock', 'load', 'helper input', 'secrets', 'extension'] as const;
+export type Area = (typeof AREAS)[number];
+
+/** What a fault test counts while it runs. */
+export interface Tally {
+  tries: number;
+  sessionsLost: number;
+  callsFailed: number;
+  dataLost: number;
+  note(text: string): void;
+}
+
+export const resultsDir = path.join(repoRoot, 'test-results', 'faults');
+const docsJson = path.join(repoRoot, 'docs', 'faults.json');
+const docsMd = path.join(repoRoot, 'docs', 'faults.md');
+const started = new Set<string>();
+
+/**
+ * Runs one fault: `body` injects it, asserts the expected outcome and counts into the tally.
+ * The row is recorded either way; a failure is rethrown so the test fails too.
+ */
+export async function fault(
+  meta: { id: string; area: Area; fault: string; expected: string; file: string },
+  body: (tally: Tally) => Promise<void>,
+): Promise<void> {
+  const notes: string[] = [];
+  const tally: Tally = { tries: 0, sessionsLost: 0, callsFailed: 0, dataLost: 0, note: (text) => { notes.push(text); } };
+  try {
+    await body(tally);
+    record({ ...meta, ...counts(tally), result: 'as expected', notes: notes.join('; ') });
+  } catch (error) {
+    const message = String((error as Error)?.message ?? error).split('\n')[0]!;
+    record({ ...meta, ...counts(tally), result: 'FAILED', notes: [...notes, `assertion: ${message}`].join('; ') });
+    throw error;
+  }
+}
+
+/** A fault that cannot be injected here: recorded as skipped with the reason. */
+export function skippedFault(meta: { id: string; area: Area; fault: string; expected: string; file: string }, reason: string): void {
+  record({ ...meta, tries: 0, sessionsLost: 0, callsFailed: 0, dataLost: 0, result: 'skipped', notes: reason });
+}
+
+function counts(tally: Tally): Pick<FaultRow, 'tries' | 'sessionsLost' | 'callsFailed' | 'dataLost'> {
+  return { tries: tally.tries, sessionsLost: tally.sessionsLost, callsFailed: tally.callsFailed, dataLost: tally.dataLost };
+}
+
+function record(row: Omit<FaultRow, 'suite' | 'at'>): void {
+  const base = path.basename(row.file);
+  const full: FaultRow = { ...row, file: path.relative(repoRoot, row.file), suite: base.endsWith('.slow.test.ts') ? 'npm run test:faults' : 'npm test', at: new Date().toISOString() };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `${base.replace(/\.test\.ts$/, '')}.json`);
+  // The first row of this run replaces what an earlier run of the same file left.
+  const rows: FaultRow[] = started.has(file) ? readRows(file) : [];
+  started.add(file);
+  const index = rows.findIndex((r) => r.id === full.id);
+  if (index >= 0) rows[index] = full; else rows.push(full);
+  writeAtomic(file, JSON.stringify(rows, null, 2) + '\n');
+  renderDocs();
+}
+
+function readRows(file: string): FaultRow[] {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as FaultRow[];
+  } catch {
+    return [];
+  }
+}
+
+/** Rows that no test here can produce: they belong to another part of the project. */
+const FOREIGN_ROWS: FaultRow[] = [{
+  id: 'extension/ipc-and-terminal-secrets',
+  area: 'extension',
+  fault: 'IPC socket without the window nonce or from another user; token in the log channel, terminal environment, persisted environment collection, ps output, error messages',
+  expected: 'refused; no token anywhere',
+  tries: 0, sessionsLost: 0, callsFailed: 0, dataLost: 0,
+  result: 'skipped',
+  notes: 'owned by the VS Code extension engineer (test/e2e, test/unit/extension-*); not part of this suite',
+  suite: 'not run here',
+  file: 'test/e2e',
+  at: '',
+}];
+
+/** Renders docs/faults.json and docs/faults.md from every results file. */
+export function renderDocs(): void {
+  const rows: FaultRow[] = [];
+  for (const name of fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir).sort() : []) {
+    if (name.endsWith('.json')) rows.push(...readRows(path.join(resultsDir, name)));
+  }
+  rows.push(...FOREIGN_ROWS);
+  rows.sort((a, b) => AREAS.indexOf(a.area) - AREAS.indexOf(b.area) || a.id.localeCompare(b.id));
+  const totals = rows.reduce((t, r) => ({
+    tries: t.tries + r.tries, sessionsLost: t.sessionsLost + r.sessionsLost, callsFailed: t.callsFailed + r.callsFailed, dataLost: t.dataLost + r.dataLost,
+  }), { tries: 0, sessionsLost: 0, callsFailed: 0, dataLost: 0 });
+  const failed = rows.filter((r) => r.result === 'FAILED').length;
+  const generated = { generatedBy: 'test/support/fault-report.ts', commit: gitCommit(), node: process.version, platform: `${process.platform} ${process.arch}` };
+  fs.mkdirSync(path.dirname(docsJson), { recursive: true });
+  writeAtomic(docsJson, JSON.stringify({ ...generated, totals, failed, rows }, null, 2) + '\n');
+  const cell = (text: string | number) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const lines = [
+    '# Fault suite results',
+    '',
+    '<!-- Generated by the fault tests (test/support/fault-report.ts) from test-results/faults/*.json. Do not edit by hand: run `npm test` and `npm run test:faults`. -->',
+    '',
+    `Every fault the suite injects, how often, and what it cost. **Sessions lost**: sessions the issuer no longer accepts (or the store no longer holds) after the fault; **calls failed**: credshare invocations that exited non-zero; **data lost**: files credshare overwrote, corrupted or left readable to others. A non-zero count is listed under "expected" when the fault makes it inevitable (e.g. the issuer is down: the call must fail).`,
+    '',
+    `Totals: ${rows.length} faults, ${totals.tries} tries, ${totals.sessionsLost} sessions lost, ${totals.callsFailed} calls failed, ${totals.dataLost} data lost; ${failed} not as expected.`,
+    '',
+    '| Area | Fault | Tries | Sessions lost | Calls failed | Data lost | Expected (asserted) | Result | Notes | Run by |',
+    '|---|---|---:|---:|---:|---:|---|---|---|---|',
+    ...rows.map((r) => `| ${cell(r.area)} | ${cell(r.fault)} | ${r.tries} | ${r.sessionsLost} | ${r.callsFailed} | ${r.dataLost} | ${cell(r.expected)} | ${r.result === 'FAILED' ? '**FAILED**' : r.result} | ${cell(r.notes)} | ${cell(r.suite)} |`),
+    '',
+    `Generated from commit ${generated.commit} on Node ${generated.node}, ${generated.platform}.`,
+    '',
+  ];
+  writeAtomic(docsMd, lines.join('\n'));
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function writeAtomic(file: string, content: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, content);
+  fs.renameSync(temp, file);
+}
