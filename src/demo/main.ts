@@ -7,6 +7,7 @@
 //   npm start [-- --processes N]
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { loadSignedInHome } from './load-issuer';
 import { HELPER_GET, TOKEN, cliPath } from './race';
 import { Progress } from './progress';
 import { runScenario, type Mode, type ScenarioResult } from './scenario';
@@ -29,7 +30,7 @@ async function main(): Promise<number> {
   const progress = new Progress();
   out.write('credshare demo: one refresh, however many processes race\n\n');
   // Access tokens live a minute: longer than a race, so each race needs exactly one refresh.
-  const { signedInHome } = await importIssuerQuietly();
+  const { signedInHome } = await loadSignedInHome();
   const env = await signedInHome({ accessTokenTtlSeconds: 60, toleranceSeconds: 10, prefix: 'credshare-demo-' });
   let closed = false;
   const close = async (): Promise<void> => {
@@ -104,20 +105,6 @@ function verdict(on: ScenarioResult, off: ScenarioResult): string {
   ];
   if (off.firstError) lines.push(`                  (what a failed process said: ${off.firstError})`);
   return lines.join('\n');
-}
-
-/**
- * oidc-provider warns on every Node release older than 22 LTS when it loads. Here it is
- * only the demo's stand-in issuer and runs fine on Node 20, so that one line is dropped.
- */
-async function importIssuerQuietly(): Promise<typeof import('./signed-in-home')> {
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => { if (!String(args[0]).includes('Unsupported runtime')) warn(...args); };
-  try {
-    return await import('./signed-in-home');
-  } finally {
-    console.warn = warn;
-  }
 }
 
 main().then(

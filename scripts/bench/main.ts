@@ -1,0 +1,106 @@
+// `npm run bench [-- --quick] [-- --out DIR]`: every figure of issue 5 in one run against the
+// embedded oidc-provider. Prints the tables, writes them as JSON and draws the chart.
+//   full:   docs/bench/results.json and docs/bench/storm.svg (committed; takes a few minutes)
+//   --quick: smaller N and fewer rounds, to test-results/bench/ (a sanity check, ~1 minute)
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadSignedInHome } from '../../src/demo/load-issuer';
+import { cliPath } from '../../src/demo/race';
+import { Progress } from '../../src/demo/progress';
+import { median } from '../../src/demo/stats';
+import { stormChart } from './chart';
+import { hotPath } from './hot-path';
+import { inProcessStorm } from './in-process';
+import { bends, printReport, targets, type BenchReport } from './report';
+import { storm } from './storm';
+import { readWindowsFigures } from './windows';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
+  const quick = values.quick!;
+  const plan = quick
+    ? { sizes: [1, 10, 50], hotRounds: 6, inProcessRepeats: 2 }
+    : { sizes: [1, 10, 100, 1000], hotRounds: 30, inProcessRepeats: 5 };
+  const outDir = path.resolve(values.out ?? path.join(repoRoot, quick ? 'test-results/bench' : 'docs/bench'));
+  if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` (npm run bench does it for you).`);
+
+  const progress = new Progress();
+  const { signedInHome } = await loadSignedInHome();
+  // Tokens live an hour, so no run outlives its token; processes refresh 60 s before expiry.
+  const env = await signedInHome({ accessTokenTtlSeconds: 3600, toleranceSeconds: 60, prefix: 'credshare-bench-' });
+  try {
+    const meta = machine(quick);
+    progress.note(`credshare bench (${quick ? 'quick' : 'full'}): ${meta.cpuModel}, ${meta.cores} cores, Node ${meta.node}, load ${meta.loadAtStart.toFixed(2)}`);
+
+    progress.start(`1. hot path, ${plan.hotRounds} rounds`, plan.hotRounds * 3);
+    await env.signIn();
+    const hot = hotPath(env.home.env, plan.hotRounds);
+    progress.finish(hot.slice(1).map((r) => `${r.name.replace('credshare ', '')} ${r.wallRatio.toFixed(2)}x`).join(', '));
+
+    const stormRows = await storm(env, {
+      sizes: plan.sizes,
+      baseline: true,
+      onStart: (label, n) => progress.start(`2. storm N=${n}, ${label}`, n),
+      onExit: (done) => progress.update(done),
+      onEnd: (row) => progress.finish(`wall ${(row.wallMs / 1000).toFixed(2)} s, ${row.refreshRequests} refresh, ${row.failures} failed, ${row.sessionsLost} lost`),
+    });
+
+    progress.start('3. in-process, 10,000 getSession() calls', plan.inProcessRepeats);
+    const runs = [];
+    for (let i = 0; i < plan.inProcessRepeats; i++) runs.push(await inProcessStorm(env, 10_000));
+    const inProcess = { runs, overheadP50Ms: median(runs.map((r) => r.overheadMs)), refreshRequestsMax: Math.max(...runs.map((r) => r.refreshRequests)) };
+    progress.finish(`${(inProcess.overheadP50Ms).toFixed(1)} ms beyond the issuer`);
+
+    const report: BenchReport = {
+      meta: { ...meta, loadAtEnd: os.loadavg()[0]! },
+      hotPath: hot,
+      storm: stormRows,
+      inProcess,
+      windows: readWindowsFigures(repoRoot) ?? null,
+      bends: bends(stormRows),
+      targets: [],
+    };
+    report.targets = targets(report);
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
+    const subtitle = `${meta.cores} cores (${meta.cpuModel}), Node ${meta.node}, ${meta.date.slice(0, 10)}, commit ${meta.commit}`;
+    fs.writeFileSync(path.join(outDir, 'storm.svg'), stormChart(stormRows, subtitle));
+    printReport(report, process.stdout);
+    process.stdout.write(`\nwrote ${path.relative(repoRoot, path.join(outDir, 'results.json'))} and ${path.relative(repoRoot, path.join(outDir, 'storm.svg'))}\n`);
+  } finally {
+    await env.close();
+  }
+}
+
+function machine(quick: boolean) {
+  const cpus = os.cpus();
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  return {
+    command: `npm run bench${quick ? ' -- --quick' : ''}`,
+    date: new Date().toISOString(),
+    commit,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cores: os.availableParallelism?.() ?? cpus.length,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    loadAtStart: os.loadavg()[0]!,
+  };
+}
+
+export type Machine = ReturnType<typeof machine> & { loadAtEnd: number };
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});
