@@ -73,7 +73,9 @@ Exit codes: 0 signed in, 1 sign-in failed or refused, 2 usage error.`,
     };
     const cancel = new AbortController();
     const onInterrupt = (): void => cancel.abort();
-    process.once('SIGINT', onInterrupt);
+    // `on`, not `once`: proper-lockfile's signal-exit re-raises SIGINT when it finds
+    // itself the only listener, which a `once` listener would make it on the first ^C.
+    process.on('SIGINT', onInterrupt);
     try {
       return await signInAndStore(ctx, profile, existing, issuer, { ...values, timeoutS }, cancel.signal);
     } finally {
