@@ -31,8 +31,3 @@ export function httpOptions(issuer: URL, io: OAuthIo): {
     ...(io.fetch ? { [oauth.customFetch]: io.fetch } : {}),
   };
 }
-
-/** True when the error is the flow's own cancellation, not a timeout or a failure. */
-export function wasCancelled(error: unknown, io: OAuthIo): boolean {
-  return !!io.signal?.aborted && (error === io.signal.reason || (error as Error | undefined)?.name === 'AbortError');
-}

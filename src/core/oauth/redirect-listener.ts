@@ -22,8 +22,10 @@ const PATH = '/callback';
 export async function listenForRedirect(): Promise<RedirectListener> {
   const waiting: ((request: RedirectRequest) => void)[] = [];
   const queued: RedirectRequest[] = [];
+  let origin = 'http://127.0.0.1';
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    // Our own origin, not the Host header: a forged one must not make the URL throw.
+    const url = URL.canParse(req.url ?? '', origin) ? new URL(req.url ?? '/', origin) : new URL('/', origin);
     if (req.method !== 'GET' || url.pathname !== PATH) {
       res.writeHead(404, { 'content-type': 'text/plain', connection: 'close' }).end('Not found\n');
       return;
@@ -38,6 +40,7 @@ export async function listenForRedirect(): Promise<RedirectListener> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  origin = `http://127.0.0.1:${port}`;
   return {
     redirectUri: `http://127.0.0.1:${port}${PATH}`,
     next(timeoutMs, signal) {
