@@ -49,7 +49,7 @@ export type RefreshStep =
 
 /**
  * After a failed refresh, how long other processes report that failure instead of
- * repeating the request (unless the issuer said when to come back: Retry-After).
+ * repeating the request (longer if the issuer asked for longer with Retry-After).
  */
 const FAILURE_COOL_DOWN_MS = 5_000;
 const MAX_COOL_DOWN_MS = 5 * 60_000;
@@ -251,11 +251,11 @@ export class TokenCoordinator {
     try {
       this.log(`refreshing profile "${profile.name}" (refresh token ${fingerprint(presented)})`);
       await this.step('before-request');
-      tokens = await refresher(profile, presented, timings.requestTimeoutMs);
+      tokens = await refresher(profile, presented, timings.requestTimeoutMs, { log: this.log });
     } catch (error) {
       if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth);
       const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
-      const coolDown = Math.min(typeof retryAfterMs === 'number' && retryAfterMs > 0 ? retryAfterMs : FAILURE_COOL_DOWN_MS, MAX_COOL_DOWN_MS);
+      const coolDown = Math.min(Math.max(typeof retryAfterMs === 'number' ? retryAfterMs : 0, FAILURE_COOL_DOWN_MS), MAX_COOL_DOWN_MS);
       record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid, message: (error as Error).message });
       throw error;
     }
@@ -275,6 +275,7 @@ export class TokenCoordinator {
     // The window in which a crash loses the session: the issuer has rotated, the store not yet.
     this.log(`issuer answered in ${(answered - asked).toFixed(1)} ms; stored ${(performance.now() - answered).toFixed(2)} ms later`);
     await this.step('written');
+    if (tokens.problem) this.log(tokens.problem);
     const rotated = next.refreshToken !== presented;
     record.write(profile.name, { outcome: 'refreshed', presented: fingerprint(presented), at: Date.now() }, rotated ? fingerprint(presented) : undefined);
     if (held.compromised) this.log('the refresh lock was taken over while refreshing; the result was stored with compare-and-set');
