@@ -36,7 +36,8 @@ export class IpcServer {
       handle = path.join(dir, 'window.sock');
     }
     let ipc: IpcServer | undefined;
-    const server = net.createServer((socket) => ipc!.serve(socket, handler, log));
+    // Half-open: the client ends its side after the request; the answer still has to go back.
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => ipc!.serve(socket, handler, log));
     ipc = new IpcServer(server, handle, dir);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -48,6 +49,7 @@ export class IpcServer {
 
   private serve(socket: net.Socket, handler: IpcSessionHandler, log: (message: string) => void): void {
     let text = '';
+    let started = false;
     let answered = false;
     const answer = (response: IpcResponse): void => {
       if (answered) return;
@@ -57,7 +59,8 @@ export class IpcServer {
     socket.setTimeout(10_000, () => socket.destroy());
     socket.on('error', () => socket.destroy());
     const handle = (): void => {
-      if (answered) return;
+      if (started) return;
+      started = true;
       const request = this.parse(text);
       if (!request) {
         log('refused a terminal request without the right nonce');

@@ -71,3 +71,14 @@ test('an oversized request is cut off', { skip: process.platform === 'win32' }, 
   assert.ok(closed);
   assert.equal(asked.length, 0);
 });
+
+test('answers a request that takes a while, after the client has half-closed its side', { skip: process.platform === 'win32' }, async (t) => {
+  let calls = 0;
+  const { env } = await start(t, async (profile) => {
+    calls++;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return { accessToken: `slow-${profile}`, expiresAt: 1, scope: 'openid', account };
+  });
+  assert.equal((await sessionOverIpc(env, 'default')).accessToken, 'slow-default');
+  assert.equal(calls, 1, 'one request, one session asked for');
+});
