@@ -30,6 +30,8 @@ export class SignInFlow {
     const timings = this.backend.config().timings;
     this.log.info(`signing in to profile "${profile.name}" at ${profile.issuer} (${flow} flow)`);
     const title = vscode.l10n.t('Signing in to {0}', new URL(profile.issuer).host);
+    // VS Code cannot take a notification back: once the sign-in is over, its code is moot.
+    let over = false;
     const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_progress, token) => {
       const abort = new AbortController();
       const cancel = token.onCancellationRequested(() => abort.abort());
@@ -41,11 +43,12 @@ export class SignInFlow {
           forced: this.settings.signInFlow !== 'auto',
           io: { timeoutMs: timings.requestTimeoutMs, signal: abort.signal },
           openUrl: (url) => this.openUrl(url),
-          showCode: (prompt) => void this.showCode(prompt),
+          showCode: (prompt) => void this.showCode(prompt, () => over),
           browserTimeoutMs: BROWSER_TIMEOUT_MS,
         });
         return result.session;
       } finally {
+        over = true;
         cancel.dispose();
       }
     });
@@ -87,12 +90,12 @@ export class SignInFlow {
   }
 
   /** The code in a notification; "Copy Code" copies it and opens the page where it goes. */
-  private async showCode(prompt: DeviceCodePrompt): Promise<void> {
+  private async showCode(prompt: DeviceCodePrompt, isOver: () => boolean): Promise<void> {
     const copy = vscode.l10n.t('Copy Code & Open Page');
     this.log.info(`device sign-in: enter the code at ${prompt.verificationUri} (valid ${prompt.expiresInSeconds}s)`);
     const choice = await vscode.window.showInformationMessage(
       vscode.l10n.t('To sign in, enter the code {0} at {1}', prompt.userCode, prompt.verificationUri), copy);
-    if (choice !== copy) return;
+    if (choice !== copy || isOver()) return;
     await vscode.env.clipboard.writeText(prompt.userCode);
     await this.openUrl(prompt.verificationUriComplete ?? prompt.verificationUri);
   }
