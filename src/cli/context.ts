@@ -3,6 +3,7 @@ import { resolveHome, type HomePaths } from '../core/paths';
 import { FileCredentialStore } from '../core/file-store';
 import { isFresh, type Session } from '../core/session';
 import { SignInRequiredError } from '../core/errors';
+import { writeStdout } from './stdout';
 import { testOverrides } from './test-hooks';
 
 /** Everything a command needs about where it runs; built once per invocation. */
@@ -22,7 +23,7 @@ export function createContext(env: NodeJS.ProcessEnv = process.env): CliContext 
     config: loadConfig(paths),
     env,
     store: new FileCredentialStore(paths.credentials),
-    stdout: (text) => process.stdout.write(text),
+    stdout: writeStdout,
     stderr: (text) => process.stderr.write(text),
   };
 }
