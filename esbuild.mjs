@@ -19,12 +19,43 @@ const common = {
   define: { CREDSHARE_VERSION: JSON.stringify(version) },
 };
 
+// Node built-ins that only the refresh and sign-in paths use, loaded on first use in the
+// CLI. A fresh-token helper call never needs them, yet a bundle requires every imported
+// built-in up front: `node:crypto` alone (with the stream modules it pulls in) was ~5 ms,
+// close to half of what credshare adds to bare `node` start-up. Each listed export becomes
+// a function that requires the module when first called; importing anything not listed
+// from these modules fails the build ("No matching export"), so add it here.
+const LAZY_BUILTINS = {
+  'node:crypto': ['createHash', 'randomBytes'],
+  'node:os': ['homedir', 'hostname'],
+};
+
+function lazyBuiltins(modules) {
+  const filter = new RegExp(`^(${Object.keys(modules).join('|')})$`);
+  return {
+    name: 'lazy-builtins',
+    setup(build) {
+      // The stand-in module's own require() of the built-in stays external.
+      build.onResolve({ filter }, (args) => (args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy-builtin' }));
+      build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+        loader: 'js',
+        contents: [
+          'let loaded;',
+          `const load = () => (loaded ??= require(${JSON.stringify(args.path)}));`,
+          ...modules[args.path].map((name) => `export const ${name} = (...args) => load().${name}(...args);`),
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
 const builds = [
   {
     ...common,
     entryPoints: ['src/cli/index.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
+    plugins: [lazyBuiltins(LAZY_BUILTINS)],
   },
 ];
 if (existsSync('src/extension/extension.ts')) {
