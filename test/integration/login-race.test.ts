@@ -47,7 +47,9 @@ function staggered(env: SignedInHome, count: number, everyMs: number): Promise<F
 }
 
 test(`a sign-in racing with ${RACERS} refreshing CLI processes loses nothing`, { timeout: 240_000 }, async (t) => {
-  const env = await signedInHome();
+  // Generous request timeout: 100 processes starting at once can starve the issuer,
+  // which lives in this test process, on a small machine.
+  const env = await signedInHome({ timings: { requestTimeoutMs: 60_000 } });
   t.after(() => env.close());
 
   // Round 1: half the racers are waiting on the one refresh request (held in flight for
