@@ -94,6 +94,11 @@ describe('e2e harness probe: code-server, two windows, fixture extensions', { ti
         await timer.time(name, fn);
       } catch (err) {
         failed = true;
+        try {
+          server?.checkRunDir();
+        } catch (e) {
+          console.log(String(e));
+        }
         for (const w of [w1, w2]) if (w) await w.screenshot(`probe-FAILED-window${w.index}`).catch(() => {});
         throw err;
       }
@@ -236,13 +241,21 @@ describe('e2e harness probe: code-server, two windows, fixture extensions', { ti
     const other = await read(w2);
 
     // A third window opened after the write.
-    const [w3] = await openWindows(server, browser, 1);
-    await w3.waitForExtensionActivated(PROBE);
+    const [w3] = await timer.time('  open window 3 until the probe is active', async () => {
+      const [w] = await openWindows(server, browser, 1);
+      await w!.waitForExtensionActivated(PROBE);
+      return [w!];
+    });
     const later = await read(w3);
+    await w3.screenshot('probe-window3');
+    await w3.close(); // fewer live extension hosts on 2 cores
     // A window in another browser profile (another browser, same server), opened after the write.
     const otherProfile = await newBrowserProfile(browser);
-    const [w4] = await openWindows(server, otherProfile, 1);
-    await w4.waitForExtensionActivated(PROBE);
+    const [w4] = await timer.time('  open window 4 (other profile) until the probe is active', async () => {
+      const [w] = await openWindows(server, otherProfile, 1);
+      await w!.waitForExtensionActivated(PROBE);
+      return [w!];
+    });
     const otherBrowser = await read(w4);
     await otherProfile.close();
     const events = {
@@ -265,7 +278,5 @@ describe('e2e harness probe: code-server, two windows, fixture extensions', { ti
     };
     writeFileSync(path.join(resultsDir, 'secret-storage-finding.json'), JSON.stringify(finding, null, 2));
     console.log(`SecretStorage finding: ${JSON.stringify(finding, null, 2)}`);
-    await w3.screenshot('probe-window3');
-    await w3.close();
   });
 });

@@ -81,6 +81,10 @@ export interface VsCodeServer {
   serverLog(): string;
   /** <user-data-dir>/logs/<session>: remoteagent.log, exthostN/remoteexthost.log, exthostN/<ext id>/<channel>.log. */
   logsDir(): string | undefined;
+  /** Throws if the run directory lost its files while the server ran (seen when something ran
+   *  `rm -rf /tmp/credshare-e2e-*` meanwhile: windows then show "A setting has changed that
+   *  requires a reload" and no extension host starts). */
+  checkRunDir(): void;
   /** Copy the server's logs and its stdout to `dest`. */
   collectLogs(dest: string): void;
   stop(): Promise<void>;
@@ -216,6 +220,10 @@ export async function startVsCodeServer(opts: ServerOptions = {}): Promise<VsCod
       return `${url}/?${q.toString()}`;
     },
     serverLog: () => log,
+    checkRunDir() {
+      const missing = [path.join(userDataDir, 'User', 'settings.json'), extensionsDir, workspaceDir, outDir, config].filter((f) => !existsSync(f));
+      if (missing.length) throw new Error(`the run directory ${runDir} was emptied while the server ran (missing: ${missing.join(', ')}); did something delete /tmp/credshare-e2e-*?`);
+    },
     logsDir() {
       const root = path.join(userDataDir, 'logs');
       if (!existsSync(root)) return undefined;

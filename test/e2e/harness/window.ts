@@ -40,7 +40,10 @@ export class VsCodeWindow {
   /** This window's extension host pid, read from the consumer fixture's status bar item. */
   async extensionHostPid(timeoutMs = 60_000): Promise<number> {
     if (this.pid !== undefined) return this.pid;
-    const text = await this.waitForStatusBarText(PID_STATUS_ITEM, /credshare-e2e-pid:\d+/, timeoutMs);
+    const text = await this.waitForStatusBarText(PID_STATUS_ITEM, /credshare-e2e-pid:\d+/, timeoutMs).catch((err: unknown) => {
+      this.server.checkRunDir();
+      throw err;
+    });
     this.pid = Number(/credshare-e2e-pid:(\d+)/.exec(text)![1]);
     return this.pid;
   }
