@@ -1,0 +1,127 @@
+// What the credshare scenarios need beyond the generic harness: the real extension's ids,
+// the embedded issuer and its admin endpoints (the issuer's own counts), sign-in through the
+// device-code notification, the store on disk, and scans for leaked tokens.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { EmbeddedIssuer } from '../../../src/issuer/embedded-issuer';
+import type { IssuerStats } from '../../../src/issuer/token-gate';
+import type { Session } from '../../../src/core/session';
+import { repoRoot } from './paths';
+import { waitFor } from './results';
+import type { VsCodeWindow } from './window';
+
+export const CREDSHARE = 'credshare.credshare';
+/** The status bar item's DOM id: `<extension id>.<item id>`. */
+export const CREDSHARE_STATUS = `${CREDSHARE}.credshare.status`;
+export const CREDSHARE_LOG_CHANNEL = 'credshare';
+
+/** The .vsix `npm run test:e2e` built (npm run package); says so when the bundle is newer (a rebuild since). */
+export function credshareVsix(): string {
+  const vsix = path.join(repoRoot, 'credshare.vsix');
+  const bundle = path.join(repoRoot, 'dist', 'extension.js');
+  if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` (npm run test:e2e does).`);
+  if (existsSync(bundle) && statSync(vsix).mtimeMs < statSync(bundle).mtimeMs) console.log(`note: ${vsix} is older than dist/extension.js; testing the .vsix as packaged`);
+  return vsix;
+}
+
+/** The issuer's admin endpoints, as any other process would use them (over HTTP). */
+export class IssuerAdmin {
+  constructor(readonly issuerUrl: string) {}
+
+  private async call<T>(method: 'GET' | 'POST', route: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const response = await fetch(`${this.issuerUrl}/__admin${route}`, {
+      method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`issuer admin ${route}: HTTP ${response.status} ${await response.text()}`);
+    return response.json() as Promise<T>;
+  }
+
+  stats(): Promise<IssuerStats> {
+    return this.call('GET', '/stats');
+  }
+
+  async resetStats(): Promise<void> {
+    await this.call('POST', '/reset-stats', {});
+  }
+
+  async approveDevice(userCode: string, accountId: string): Promise<void> {
+    await this.call('POST', '/approve-device', { userCode, accountId });
+  }
+
+  async accessTokenValid(token: string): Promise<boolean> {
+    return (await this.call<{ valid: boolean }>('GET', '/access-token-valid', undefined, { authorization: `Bearer ${token}` })).valid;
+  }
+
+  async refreshTokenUsable(refreshToken: string): Promise<boolean> {
+    return (await this.call<{ usable: boolean }>('POST', '/refresh-token-usable', { refreshToken })).usable;
+  }
+}
+
+/** A real oidc-provider on loopback whose access tokens live an hour (so only forced expiry refreshes). */
+export async function startIssuer(): Promise<{ issuer: EmbeddedIssuer; admin: IssuerAdmin }> {
+  const issuer = await EmbeddedIssuer.start({ accessTokenTtlSeconds: 3600, deviceCodeIntervalSeconds: 1 });
+  return { issuer, admin: new IssuerAdmin(issuer.url) };
+}
+
+/** The session of `profile` in the credshare home's credentials.json, if any. */
+export function storedSession(home: string, profile = 'default'): Session | undefined {
+  const file = path.join(home, 'credentials.json');
+  if (!existsSync(file)) return undefined;
+  return (JSON.parse(readFileSync(file, 'utf8')) as { sessions: Record<string, Session> }).sessions[profile];
+}
+
+/**
+ * "credshare: Sign In" from the palette, then approve the device code that the
+ * notification shows, through the issuer's admin endpoint (as a person at the issuer's page would).
+ */
+export async function signInFromPalette(w: VsCodeWindow, admin: IssuerAdmin, accountId: string): Promise<string> {
+  await w.runCommand('credshare: Sign In');
+  const userCode = await waitFor('the device code notification', async () => {
+    for (const n of await w.notifications()) {
+      const m = /enter the code (\S+) at/.exec(n.message);
+      if (m) return m[1];
+    }
+    return undefined;
+  }, 30_000, 200);
+  await admin.approveDevice(userCode, accountId);
+  return userCode;
+}
+
+/** Every token of these sessions (access, refresh, id), for leak scans. */
+export function tokensOf(...sessions: (Session | undefined)[]): string[] {
+  return sessions.flatMap((s) => (s ? [s.accessToken, s.refreshToken, s.idToken ?? ''] : [])).filter((t) => t.length >= 16);
+}
+
+/** Names of the texts that contain any of the tokens. */
+export function leaksIn(texts: Record<string, string>, tokens: string[]): string[] {
+  return Object.entries(texts).filter(([, text]) => tokens.some((t) => text.includes(t))).map(([where]) => where);
+}
+
+/** Files under `dir` whose bytes contain any of the tokens (binary files such as state.vscdb included). */
+export function filesContaining(dir: string, tokens: string[]): string[] {
+  const needles = tokens.map((t) => Buffer.from(t));
+  const hits: string[] = [];
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.isFile()) {
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(p);
+        } catch {
+          continue;
+        }
+        if (needles.some((n) => bytes.includes(n))) hits.push(p);
+      }
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return hits;
+}
+
+/** Command lines of every process on the machine (`ps -eo args`). */
+export function processCommandLines(): string {
+  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+}

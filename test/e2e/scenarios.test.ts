@@ -1,0 +1,254 @@
+// The credshare extension in a real VS Code (code-server + headless chromium), installed from
+// the built credshare.vsix, against the embedded oidc-provider, in the default store mode
+// (`shared`: the CLI's credentials.json). Every scenario asserts on the issuer's own counts
+// (its admin /stats endpoint) and on the store. The SecretStorage mode is in
+// scenarios-secret-storage.test.ts.
+//
+// Run: npm run test:e2e (builds and packages first), after bash test/e2e/setup.sh.
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { EmbeddedIssuer } from '../../src/issuer/embedded-issuer';
+import type { Session } from '../../src/core/session';
+import {
+  StepTimer, fixturesDir, launchBrowser, openWindows, packageExtension, readJsonLines, repoRoot, resultsDir,
+  startVsCodeServer, waitFor, waitForJsonLine, type E2eBrowser, type VsCodeServer, type VsCodeWindow,
+} from './harness/index';
+import {
+  CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, credshareVsix, filesContaining, leaksIn, processCommandLines,
+  signInFromPalette, startIssuer, storedSession, tokensOf, type IssuerAdmin,
+} from './harness/credshare';
+
+const CONSUMER_DIR = path.join(fixturesDir, 'consumer-extension');
+const ACCOUNT_LABEL = 'Alice Example';
+
+interface SessionResult { ok: boolean; pid: number; accessToken?: string; account?: { id: string; label: string }; error?: string; at: string }
+
+describe('credshare extension in VS Code: sign-in, five windows racing, sign-out, CLI login (shared store)', { timeout: 15 * 60_000 }, () => {
+  const timer = new StepTimer();
+  let tmp: string;
+  let issuer: EmbeddedIssuer;
+  let admin: IssuerAdmin;
+  let server: VsCodeServer;
+  let browser: E2eBrowser;
+  let windows: VsCodeWindow[] = [];
+  let terminalDir: string;
+  const seen: (Session | undefined)[] = [];
+  let failed = false;
+
+  before(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'credshare-e2e-scenarios-'));
+    mkdirSync(resultsDir, { recursive: true });
+    for (const f of readdirSync(resultsDir)) if (f.startsWith('scenarios-FAILED-')) rmSync(path.join(resultsDir, f));
+    ({ issuer, admin } = await startIssuer());
+    const consumer = await packageExtension(CONSUMER_DIR, path.join(tmp, 'vsix'), { dependencies: false });
+    server = await timer.time('install credshare.vsix + consumer, start code-server', () => startVsCodeServer({
+      vsix: [credshareVsix(), consumer],
+      runDir: path.join(tmp, 'run'),
+      // A first sign-in needs the issuer and client id: from settings, as a new user would set them.
+      settings: { 'credshare.issuer': issuer.url, 'credshare.clientId': issuer.clientId },
+    }));
+    terminalDir = path.join(server.outDir, 'terminal');
+    mkdirSync(terminalDir, { recursive: true });
+    browser = await launchBrowser();
+    windows = await timer.time('open windows 1 and 2', () => openWindows(server, browser, 2));
+    for (const w of windows) await w.waitForExtensionActivated(CREDSHARE);
+  });
+
+  after(async () => {
+    writeFileSync(path.join(terminalDir ?? tmp, 'STOP'), '');
+    const logsDest = path.join(resultsDir, 'logs', 'scenarios');
+    rmSync(logsDest, { recursive: true, force: true });
+    if (failed) for (const w of windows) await w.screenshot(`scenarios-FAILED-window${w.index}`).catch(() => {});
+    server?.collectLogs(logsDest);
+    await browser?.close();
+    await server?.stop();
+    await issuer?.stop();
+    timer.write('scenarios');
+    console.log(`\ncredshare e2e scenario timings:\n${timer.summary()}\nlogs: ${logsDest}\n`);
+    if (tmp && !failed && !process.env.CREDSHARE_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
+    else if (tmp) console.log(`run directory kept: ${tmp}`);
+  });
+
+  const step = (name: string, fn: () => Promise<void>) => it(name, async () => {
+    try {
+      await timer.time(name, fn);
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  });
+
+  const home = () => server.credshareHome;
+  const consumerGet = async (w: VsCodeWindow, command = 'credshare e2e: Get Session (silent)', file = 'get-session-silent.json') => {
+    const since = Date.now();
+    await w.runCommand(command);
+    return w.waitForResult<SessionResult>(file, { newerThan: since });
+  };
+  const eventsFile = (w: VsCodeWindow) => w.resultPath('session-events.jsonl');
+  const waitForStatus = (w: VsCodeWindow, expected: RegExp) => w.waitForStatusBarText(CREDSHARE_STATUS, expected, 30_000);
+
+  step('1. sign in from the palette: status bar, Accounts menu and another extension get the account; the issuer accepts its token', async () => {
+    const [w1, w2] = windows as [VsCodeWindow, VsCodeWindow];
+    for (const w of windows) await waitForStatus(w, /signed out/);
+    await admin.resetStats();
+    await signInFromPalette(w1, admin, 'alice');
+    for (const w of windows) await waitForStatus(w, new RegExp(ACCOUNT_LABEL));
+    const stored = storedSession(home());
+    seen.push(stored);
+    assert.equal(stored?.account.label, ACCOUNT_LABEL);
+    const config = JSON.parse(readFileSync(path.join(home(), 'config.json'), 'utf8'));
+    assert.equal(config.profiles.default.issuer, issuer.url, 'the first sign-in created the profile from the settings');
+
+    await w1.runCommand('Notifications: Clear All Notifications');
+    const menu = await w1.openAccountsMenu();
+    assert.ok(menu.some((e) => e.label.includes(ACCOUNT_LABEL) && e.submenu), `Accounts menu: ${JSON.stringify(menu)}`);
+    await w1.screenshot('vscode-signed-in-accounts-menu');
+    await w1.closeMenus();
+
+    // Another extension asks for a session (consent dialog once), and gets the stored token.
+    const since = Date.now();
+    await w1.runCommand('credshare e2e: Get Session (create if none)');
+    assert.match(await w1.clickDialogButton('Allow'), /credshare e2e consumer.*wants to sign in using credshare/);
+    const created = await w1.waitForResult<SessionResult>('get-session-create.json', { newerThan: since });
+    assert.equal(created.ok, true, JSON.stringify(created));
+    assert.equal(created.accessToken, stored!.accessToken);
+    assert.equal(await admin.accessTokenValid(created.accessToken!), true, 'the issuer accepts the token');
+    // Window 2 (same browser profile: the grant is shared) gets the same session silently.
+    assert.equal((await consumerGet(w2)).accessToken, stored!.accessToken);
+    const stats = await admin.stats();
+    assert.equal(stats.refreshRequests, 0, 'a sign-in and fresh tokens need no refresh');
+
+    await w1.runCommand('credshare: Show Status');
+    await w1.page.locator('.monaco-editor .view-lines', { hasText: ACCOUNT_LABEL }).first().waitFor({ timeout: 15_000 });
+    await w1.screenshot('vscode-status-view');
+    // The README's picture: status view, status bar item and Accounts menu together.
+    await w1.openAccountsMenu();
+    const picture = await w1.screenshot('vscode-signed-in');
+    await w1.closeMenus();
+    mkdirSync(path.join(repoRoot, 'docs', 'images'), { recursive: true });
+    copyFileSync(picture, path.join(repoRoot, 'docs', 'images', 'vscode-signed-in.png'));
+  });
+
+  step('2. five windows, token expired, all ask at once (and a terminal loops `credshare token`): one refresh, everyone gets it', async () => {
+    windows.push(...(await openWindows(server, browser, 3)));
+    for (const w of windows) {
+      await w.waitForExtensionActivated(CREDSHARE);
+      await waitForStatus(w, new RegExp(ACCOUNT_LABEL));
+    }
+    const before = storedSession(home())!;
+    for (const w of windows) assert.equal((await consumerGet(w)).accessToken, before.accessToken, `window ${w.index} starts with the stored token`);
+
+    // A terminal in window 1 asking in a loop, via the launcher the extension put on PATH.
+    const w1 = windows[0]!;
+    await w1.openTerminal();
+    const t = terminalDir;
+    await w1.typeInTerminal(`command -v credshare > ${t}/which.txt; env > ${t}/env.txt; `
+      + `while [ ! -f ${t}/STOP ]; do if credshare token > ${t}/tok.tmp 2>${t}/err.tmp; then mv ${t}/tok.tmp ${t}/token.txt; echo ok >> ${t}/ok.txt; `
+      + `else echo "exit $? $(cat ${t}/err.tmp)" >> ${t}/errors.txt; fi; sleep 0.2; done`);
+    await waitFor('the terminal loop to get a token', () => existsSync(path.join(t, 'token.txt')) && readFileSync(path.join(t, 'token.txt'), 'utf8').trim() === before.accessToken, 30_000);
+    assert.match(readFileSync(path.join(t, 'which.txt'), 'utf8'), /globalStorage\/credshare\.credshare\/bin\/credshare/);
+
+    // Expire the access token in the store (as time would). Every window's watcher sees the
+    // change, and every window's consumer asks for a session at once; so does the terminal.
+    await admin.resetStats();
+    const lines = await Promise.all(windows.map(async (w) => readJsonLines(await eventsFile(w)).length));
+    const expiredAt = Date.now();
+    writeStore({ default: { ...before, expiresAt: Date.now() - 1000 } });
+    const arrivals = await Promise.all(windows.map(async (w, i) => {
+      const line = await waitForJsonLine<SessionResult>(await eventsFile(w), (e) => Date.parse(e.at) >= expiredAt && !!e.accessToken && e.accessToken !== before.accessToken, 60_000);
+      assert.ok(readJsonLines(await eventsFile(w)).length > lines[i]!);
+      return Date.parse(line.at);
+    }));
+    const msUntilAllWindowsHaveToken = Math.max(...arrivals) - expiredAt;
+    const msPerWindow = arrivals.map((at) => at - expiredAt);
+    const after = storedSession(home())!;
+    seen.push(after);
+    assert.notEqual(after.accessToken, before.accessToken);
+    assert.notEqual(after.refreshToken, before.refreshToken, 'the refresh token rotated');
+    await waitFor('the terminal to get the new token', () => readFileSync(path.join(t, 'token.txt'), 'utf8').trim() === after.accessToken, 30_000);
+    for (const w of windows) {
+      assert.equal((await consumerGet(w)).accessToken, after.accessToken, `window ${w.index} holds the new token`);
+      assert.match(await w.statusBarText(CREDSHARE_STATUS) ?? '', new RegExp(ACCOUNT_LABEL), `window ${w.index} is still signed in`);
+      const events = readJsonLines<SessionResult>(await eventsFile(w)).filter((e) => Date.parse(e.at) >= expiredAt);
+      assert.ok(events.every((e) => e.ok), `window ${w.index} never saw a signed-out state: ${JSON.stringify(events.map((e) => e.ok))}`);
+    }
+    const stats = await admin.stats();
+    assert.equal(stats.refreshRequests, 1, 'one refresh request for five windows and a terminal');
+    assert.equal(stats.reuseDetections, 0);
+    assert.equal(await admin.refreshTokenUsable(after.refreshToken), true, 'the grant is alive');
+    assert.equal(existsSync(path.join(t, 'errors.txt')), false, `the terminal loop never failed: ${existsSync(path.join(t, 'errors.txt')) ? readFileSync(path.join(t, 'errors.txt'), 'utf8') : ''}`);
+    // Until each window's consumer extension got the new token back from getSession (the
+    // expiry reaches it as onDidChangeSessions; its getSession makes the refresh happen).
+    const figures = { refreshRequests: stats.refreshRequests, msUntilAllWindowsHaveToken, msPerWindow, windows: windows.length, terminalLoop: true };
+    writeFileSync(path.join(resultsDir, 'windows.json'), JSON.stringify(figures, null, 2) + '\n');
+    console.log(`five windows: ${JSON.stringify(figures)}`);
+  });
+
+  step('3. sign out in one window: every window, the other extension and the terminal see it; the token is revoked', async () => {
+    const w2 = windows[1]!;
+    const before = storedSession(home())!;
+    await admin.resetStats();
+    const since = Date.now();
+    await w2.runCommand('credshare: Sign Out');
+    for (const w of windows) {
+      await waitForStatus(w, /signed out/);
+      await waitForJsonLine<SessionResult>(await eventsFile(w), (e) => !e.ok && Date.parse(e.at) >= since, 30_000);
+    }
+    assert.equal(storedSession(home()), undefined, 'credentials.json holds no session');
+    await waitFor('the terminal loop to report "sign-in needed" (exit 3)', () => existsSync(path.join(terminalDir, 'errors.txt')) && /^exit 3 /m.test(readFileSync(path.join(terminalDir, 'errors.txt'), 'utf8')), 30_000);
+    writeFileSync(path.join(terminalDir, 'STOP'), '');
+    const stats = await admin.stats();
+    assert.equal(stats.refreshRequests, 0);
+    assert.equal(stats.revocations, 1, 'sign-out revoked the refresh token at the issuer');
+    assert.equal(await admin.refreshTokenUsable(before.refreshToken), false);
+  });
+
+  step('4. `credshare login` in a terminal signs every window in (device flow approved at the issuer)', async () => {
+    const w3 = windows[2]!;
+    await admin.resetStats();
+    await w3.openTerminal();
+    const out = path.join(terminalDir, 'login.txt');
+    await w3.typeInTerminal(`credshare login --device > ${out} 2>&1`);
+    const userCode = await waitFor('the device code from `credshare login`', () => {
+      const text = existsSync(out) ? readFileSync(out, 'utf8') : '';
+      return /enter the code\s+(\S+)/.exec(text)?.[1];
+    }, 30_000);
+    await admin.approveDevice(userCode, 'alice');
+    await waitFor('credshare login to finish', () => existsSync(out) && /Signed in to profile "default"/.test(readFileSync(out, 'utf8')), 30_000);
+    const stored = storedSession(home())!;
+    seen.push(stored);
+    for (const w of windows) {
+      await waitForStatus(w, new RegExp(ACCOUNT_LABEL));
+      await waitForJsonLine<SessionResult>(await eventsFile(w), (e) => e.ok && e.accessToken === stored.accessToken, 30_000);
+    }
+    assert.equal((await consumerGet(windows[4]!)).accessToken, stored.accessToken);
+    assert.equal(await admin.accessTokenValid(stored.accessToken), true);
+    assert.equal((await admin.stats()).refreshRequests, 0);
+  });
+
+  step('no token in the log channel, the terminal environment, the user-data dir (persisted environment collections) or `ps`', async () => {
+    const tokens = tokensOf(...seen);
+    assert.ok(tokens.length >= 6, 'tokens to look for');
+    const texts: Record<string, string> = {
+      'terminal environment (env in a terminal)': readFileSync(path.join(terminalDir, 'env.txt'), 'utf8'),
+      'ps -eo args': processCommandLines(),
+    };
+    for (const w of windows) texts[`log channel of window ${w.index}`] = await w.outputChannelLog(CREDSHARE, CREDSHARE_LOG_CHANNEL);
+    assert.match(texts['log channel of window 1']!, /activated in extension host/);
+    assert.deepEqual(leaksIn(texts, tokens), []);
+    assert.deepEqual(filesContaining(server.userDataDir, tokens), [], 'the user-data dir holds no token');
+    const env = texts['terminal environment (env in a terminal)']!;
+    assert.match(env, new RegExp(`^CREDSHARE_HOME=${home()}$`, 'm'));
+    assert.match(env, /^CREDSHARE_PROFILE=default$/m);
+    assert.match(env, /^PATH=[^\n]*globalStorage\/credshare\.credshare\/bin/m);
+  });
+
+  function writeStore(sessions: Record<string, Session>): void {
+    const file = path.join(home(), 'credentials.json');
+    writeFileSync(`${file}.e2e.tmp`, JSON.stringify({ version: 1, sessions }), { mode: 0o600 });
+    renameSync(`${file}.e2e.tmp`, file);
+  }
+});
