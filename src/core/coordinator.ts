@@ -156,15 +156,14 @@ export class TokenCoordinator {
   private async waitForSibling(want: Want, started: number, deadline: number, claimedBy?: number): Promise<Session | undefined> {
     const { store, lock, record } = this.parts;
     let stamp = await store.changeStamp();
-    let interval = 5;
-    let lastLockCheck = Date.now();
+    const waitStarted = Date.now();
+    let lastLockCheck = waitStarted;
     while (Date.now() < deadline) {
-      await sleep(interval);
-      interval = Math.min(interval * 1.5, 50);
+      await sleep(pollInterval(Date.now() - waitStarted));
       const now = Date.now();
       const newStamp = await store.changeStamp();
       const changed = newStamp !== stamp;
-      if (!changed && now - lastLockCheck < 100) continue;
+      if (!changed && now - lastLockCheck < LOCK_CHECK_MS) continue;
       stamp = newStamp;
       const session = await store.read(want.profile.name);
       if (!session) throw this.notSignedIn(want.profile);
@@ -326,6 +325,25 @@ export class TokenCoordinator {
     return new SignInRequiredError(`Not signed in to profile "${profile.name}"${why ? ` (${why})` : ` (no session in ${this.parts.store.location})`}. Run \`credshare login${profileFlag(profile)}\`.`);
   }
 }
+
+/**
+ * How long a waiter sleeps between looks at the store: often at first (on an idle machine
+ * a refresh takes tens of milliseconds), then ever less often the longer it has waited, so
+ * that waiting adds at most ~1/8 to the wait. Every look costs CPU, and in a storm of a
+ * thousand processes on two cores the old fixed 50 ms (plus a full read and a lock check
+ * every 100 ms) had the waiters burning CPU that the one process they all wait for needed.
+ */
+function pollInterval(waitedMs: number): number {
+  return Math.min(Math.max(5, waitedMs / 8), 250);
+}
+
+/**
+ * Without a change to the store, how often a waiter reads it and checks whether the lock is
+ * still held: that is how it learns that the holder failed or died (rare, and a dead
+ * holder's lock goes stale only after lockStaleMs anyway). A refresh that succeeded changes
+ * the store, which the cheap stamp check sees at the next look.
+ */
+const LOCK_CHECK_MS = 1000;
 
 function profileFlag(profile: Profile): string {
   return profile.name === 'default' ? '' : ` --profile ${profile.name}`;
