@@ -26,8 +26,8 @@ export function stormChart(rows: StormRow[], subtitle: string): string {
     animation: false,
     backgroundColor: '#ffffff',
     title: { text: 'Wall time for N concurrent `credshare helper --protocol bazel get`', subtext: subtitle, left: 'center' },
-    legend: { top: 58, data: LINES.filter((l) => rows.some((r) => r.mode === l.mode)).map((l) => l.name) },
-    grid: { top: 110, left: 80, right: 170, bottom: 70 },
+    legend: { top: 72, data: LINES.filter((l) => rows.some((r) => r.mode === l.mode)).map((l) => l.name) },
+    grid: { top: 120, left: 80, right: 170, bottom: 70 },
     xAxis: { type: 'log', logBase: 10, name: 'concurrent processes (N)', nameLocation: 'middle', nameGap: 35, minorTick: { show: true } },
     yAxis: { type: 'log', logBase: 10, name: 'wall time (s), all N done', nameLocation: 'middle', nameGap: 55 },
     series: LINES.filter((l) => rows.some((r) => r.mode === l.mode)).map((line) => ({
