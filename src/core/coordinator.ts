@@ -1,10 +1,11 @@
-import { InvalidGrantError, LockTimeoutError, RefreshFailedError, SignInRequiredError } from './errors';
+import { InvalidGrantError, LockTimeoutError, RefreshFailedError, SignInRequiredError, errnoCode } from './errors';
 import type { CrossProcessLock, HeldLock } from './lock';
 import type { Refresher } from './oauth/refresh-grant';
 import type { Profile, Timings } from './profile';
 import { ClaimedElsewhere, type RefreshRecord } from './refresh-record';
 import { fingerprint, isFresh, type Session } from './session';
-import { KEEP, type CredentialStore } from './store';
+import { describeWriteError } from './private-files';
+import { KEEP, type CredentialStore, type WriteReservation } from './store';
 import { abortable, sleep } from './timing';
 
 /** What a caller wants: a session for this profile, valid for at least the tolerance. */
@@ -216,7 +217,13 @@ export class TokenCoordinator {
         return await this.refreshHoldingLock(want, held, depth + 1);
       }
       this.assertPresentable(profile, presented);
-      return await this.redeem(want, held, now, depth);
+      // Room for the result before the token is spent: a full disk fails here, harmlessly.
+      const reservation = await store.reserveWrite?.();
+      try {
+        return await this.redeem(want, held, now, depth, reservation);
+      } finally {
+        reservation?.release();
+      }
     } finally {
       // After the outcome is recorded (redeem did that), so a spent token stays unpresentable.
       claim.release();
@@ -241,7 +248,7 @@ export class TokenCoordinator {
   }
 
   /** 5-7, holding the lock and the claim on the stored refresh token. */
-  private async redeem(want: Want, held: HeldLock, current: Session, depth: number): Promise<Session | ClaimedElsewhere> {
+  private async redeem(want: Want, held: HeldLock, current: Session, depth: number, reservation?: WriteReservation): Promise<Session | ClaimedElsewhere> {
     const { store, record, refresher, timings } = this.parts;
     const { profile } = want;
     const presented = current.refreshToken;
@@ -270,7 +277,19 @@ export class TokenCoordinator {
     // Compare-and-set: a sign-in or sign-out that landed meanwhile wins over this refresh.
     const answered = performance.now();
     await this.step('answered');
-    const stored = await store.update(profile.name, (now) => (now?.refreshToken === presented ? next : KEEP));
+    let stored: Session | undefined;
+    try {
+      stored = await store.update(profile.name, (now) => (now?.refreshToken === presented ? next : KEEP), reservation);
+    } catch (error) {
+      // The issuer has rotated: the old token is spent and the new one cannot be kept. Say
+      // so (the store's own message would say "nothing was changed"), and record the old
+      // one spent so that no process presents it and trips the issuer's reuse detection.
+      record.write(profile.name, { outcome: 'signed-out', presented: fingerprint(presented), at: Date.now() }, fingerprint(presented));
+      const cause = (error as { cause?: unknown }).cause;
+      const why = errnoCode(cause) ? describeWriteError(cause) : (error as Error).message;
+      throw new SignInRequiredError(`Refreshed, but the new tokens could not be saved in ${store.location} (${why}), `
+        + `and the issuer has already retired the old ones: this session is lost. Fix that, then run \`credshare login${profileFlag(profile)}\`.`, { cause: error });
+    }
     // The window in which a crash loses the session: the issuer has rotated, the store not yet.
     this.log(`issuer answered in ${(answered - asked).toFixed(1)} ms; stored ${(performance.now() - answered).toFixed(2)} ms later`);
     await this.step('written');

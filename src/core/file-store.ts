@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from './errors';
-import { ensurePrivateDir, readPrivateFile, writePrivateFileAtomic, type WriteHooks } from './private-files';
+import { isProcessRunning } from './lock-owner';
+import { ensurePrivateDir, readPrivateFile, reservePrivateWrite, writePrivateFileAtomic, type ReservedWrite, type WriteHooks } from './private-files';
 import type { Session } from './session';
-import { KEEP, type CredentialStore, type SessionChange } from './store';
+import { KEEP, type CredentialStore, type SessionChange, type WriteReservation } from './store';
 
 /** The newest `credentials.json` version this build reads and writes. */
 export const CREDENTIALS_VERSION = 1;
@@ -31,7 +32,7 @@ export class FileCredentialStore implements CredentialStore {
     return this.readDocument()?.sessions[profile];
   }
 
-  async update(profile: string, change: (current: Session | undefined) => SessionChange): Promise<Session | undefined> {
+  async update(profile: string, change: (current: Session | undefined) => SessionChange, reservation?: WriteReservation): Promise<Session | undefined> {
     ensurePrivateDir(path.dirname(this.file));
     const document = this.readDocument() ?? { version: CREDENTIALS_VERSION, sessions: {} };
     const current = document.sessions[profile];
@@ -41,8 +42,26 @@ export class FileCredentialStore implements CredentialStore {
     const sessions = { ...document.sessions };
     if (next === undefined) delete sessions[profile];
     else sessions[profile] = validateSession(this.file, profile, next);
-    writePrivateFileAtomic(this.file, JSON.stringify({ ...document, sessions }, null, 2) + '\n', this.hooks);
+    const content = JSON.stringify({ ...document, sessions }, null, 2) + '\n';
+    if (reservation instanceof FileWriteReservation && reservation.file === this.file) reservation.commit(content);
+    else writePrivateFileAtomic(this.file, content, this.hooks);
     return next;
+  }
+
+  /**
+   * A temp file beside credentials.json with room for twice its size (rotated tokens can
+   * be longer) and never less than 16 KiB, allocated and fsynced now (reservePrivateWrite).
+   */
+  async reserveWrite(): Promise<WriteReservation> {
+    ensurePrivateDir(path.dirname(this.file));
+    let size = 0;
+    try {
+      size = fs.statSync(this.file).size;
+    } catch {
+      // No file yet: the minimum will do.
+    }
+    removeDeadWritersTemps(this.file);
+    return new FileWriteReservation(this.file, reservePrivateWrite(this.file, Math.max(2 * size, 16 * 1024), this.hooks));
   }
 
   async changeStamp(): Promise<string> {
@@ -104,4 +123,31 @@ function validateSession(file: string, profile: string, value: unknown): Session
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+class FileWriteReservation implements WriteReservation {
+  constructor(readonly file: string, private readonly write: ReservedWrite) {}
+
+  commit(content: string): void {
+    this.write.commit(content);
+  }
+
+  release(): void {
+    this.write.discard();
+  }
+}
+
+/**
+ * A writer killed between writing its temp file and renaming it leaves the temp behind
+ * (0600, but holding tokens, and taking space). Removed by the next refresh, which runs
+ * under the lock; only those whose process is gone.
+ */
+function removeDeadWritersTemps(file: string): void {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isProcessRunning(pid)) fs.rmSync(path.join(dir, name), { force: true });
+  }
 }

@@ -19,7 +19,15 @@ export function ensurePrivateDir(dir: string): void {
     throw new StoreError(dir, `cannot create the directory (${errnoCode(error) ?? String(error)})`,
       'Check that its parent exists and is writable, or set CREDSHARE_HOME to another directory.', { cause: error });
   }
-  const stat = fs.lstatSync(dir);
+  const stat = ownRealDirectory(dir, fs.lstatSync(dir));
+  if (isPosix && (stat.mode & 0o077) !== 0) {
+    // Tightening our own directory is always safe; loosening never happens.
+    fs.chmodSync(dir, 0o700);
+  }
+}
+
+/** Refuses a symlink, a non-directory or a foreign owner in place of a secrets directory. */
+function ownRealDirectory(dir: string, stat: fs.Stats): fs.Stats {
   if (stat.isSymbolicLink()) {
     throw new StoreError(dir, 'is a symbolic link', 'credshare keeps secrets only in a real directory it owns: replace the link with a directory, or set CREDSHARE_HOME.');
   }
@@ -29,10 +37,7 @@ export function ensurePrivateDir(dir: string): void {
   if (isPosix && typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
     throw new StoreError(dir, `is owned by another user (uid ${stat.uid})`, 'Use a home of your own: set CREDSHARE_HOME.');
   }
-  if (isPosix && (stat.mode & 0o077) !== 0) {
-    // Tightening our own directory is always safe; loosening never happens.
-    fs.chmodSync(dir, 0o700);
-  }
+  return stat;
 }
 
 /**
@@ -40,6 +45,16 @@ export function ensurePrivateDir(dir: string): void {
  * (O_NOFOLLOW) and a file that others can read, naming the file and the fix.
  */
 export function readPrivateFile(file: string): string | undefined {
+  // The directory too: a home replaced by a link would otherwise be read through (and
+  // served on the lock-free path) while every write refuses it.
+  let dirStat: fs.Stats;
+  try {
+    dirStat = fs.lstatSync(path.dirname(file));
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
+    throw new StoreError(path.dirname(file), `cannot be read (${errnoCode(error) ?? String(error)})`, 'Check its permissions: it should be yours, mode 0700.', { cause: error });
+  }
+  ownRealDirectory(path.dirname(file), dirStat);
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
@@ -55,6 +70,9 @@ export function readPrivateFile(file: string): string | undefined {
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw new StoreError(file, 'is not a regular file', 'Move it aside and sign in again with `credshare login`.');
+    if (isPosix && typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
+      throw new StoreError(file, `is owned by another user (uid ${stat.uid})`, 'credshare uses only tokens of your own: move it aside and sign in again with `credshare login`.');
+    }
     if (isPosix && (stat.mode & 0o077) !== 0) {
       const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
       throw new StoreError(file, `can be read by other users (mode ${mode})`,
@@ -98,7 +116,68 @@ export function writePrivateFileAtomic(file: string, content: string, hooks: Wri
   syncDirectory(dir);
 }
 
-function describeWriteError(error: unknown): string {
+/** A temp file set aside before its content is known (see {@link reservePrivateWrite}). */
+export interface ReservedWrite {
+  /** Replaces the target atomically with `content`, written into the reserved file. */
+  commit(content: string): void;
+  /** Gives the space back; a no-op after commit. */
+  discard(): void;
+}
+
+/**
+ * Creates the temp file of a later {@link writePrivateFileAtomic} now, filled with `bytes`
+ * of padding and fsynced, so the file system has allocated its blocks. Committing then
+ * overwrites those blocks in place: a write that fits needs no new space, and a full disk
+ * is found out here, before a refresh spends the refresh token, instead of after it.
+ * Throws a StoreError (nothing changed) when the space is not there.
+ */
+export function reservePrivateWrite(file: string, bytes: number, hooks: WriteHooks = {}): ReservedWrite {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  const fail = (error: unknown, problem: string): StoreError => {
+    if (fd !== undefined) fs.closeSync(fd);
+    fd = undefined;
+    fs.rmSync(temp, { force: true });
+    return new StoreError(file, `${problem} (${describeWriteError(error)})`,
+      'Free some space or fix the permissions of its directory, then try again.', { cause: error });
+  };
+  try {
+    fd = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+    const padding = Buffer.alloc(Math.min(bytes, 64 * 1024), 0x20);
+    for (let written = 0; written < bytes; written += padding.length) fs.writeSync(fd, padding, 0, Math.min(padding.length, bytes - written));
+    fs.fsyncSync(fd);
+  } catch (error) {
+    throw fail(error, 'cannot be refreshed: there is no room to write the new tokens, so the refresh token was not used');
+  }
+  return {
+    commit(content) {
+      if (fd === undefined) throw new Error('reserved write already committed or discarded');
+      try {
+        const data = Buffer.from(content, 'utf8');
+        fs.writeSync(fd, data, 0, data.length, 0);
+        fs.ftruncateSync(fd, data.length);
+        fs.fsyncSync(fd);
+        fs.closeSync(fd);
+        fd = undefined;
+        hooks.beforeRename?.();
+        fs.renameSync(temp, file);
+      } catch (error) {
+        throw fail(error, 'cannot be written');
+      }
+      syncDirectory(dir);
+    },
+    discard() {
+      if (fd === undefined) return;
+      fs.closeSync(fd);
+      fd = undefined;
+      fs.rmSync(temp, { force: true });
+    },
+  };
+}
+
+/** "the disk is full", "permission denied", ...: the errno of a failed write, for people. */
+export function describeWriteError(error: unknown): string {
   switch (errnoCode(error)) {
     case 'ENOSPC': return 'the disk is full';
     case 'EDQUOT': return 'the disk quota is exhausted';

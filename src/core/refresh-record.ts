@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StoreError, errnoCode } from './errors';
-import { ensurePrivateDir, writePrivateFileAtomic } from './private-files';
+import { describeWriteError, ensurePrivateDir, writePrivateFileAtomic } from './private-files';
 
 /** What the last refresh of a profile came to, as the lock holder wrote it. No secrets. */
 export interface RefreshOutcome {
@@ -172,6 +172,6 @@ function isAlive(holder: ProcessIdentity): boolean {
 }
 
 function claimError(file: string, error: unknown): StoreError {
-  return new StoreError(file, `cannot be written (${errnoCode(error) ?? String(error)})`,
+  return new StoreError(file, `cannot be written (${describeWriteError(error)})`,
     'credshare never presents a refresh token without claiming it first: free some space or fix the permissions of the credshare home, then try again.', { cause: error });
 }

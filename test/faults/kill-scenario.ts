@@ -72,6 +72,11 @@ export async function killOnce(env: SignedInHome, point: KillPoint, waiters = 1)
   secrets.push(...secretsOf(now));
   assert.deepEqual(secretsReadableByOthers(env.home.paths.home, secrets), [], 'no secret in a file others can read');
   assert.equal(fs.statSync(env.home.paths.home).mode & 0o777, 0o700);
+  if (point !== 'written') {
+    // The next call refreshed again (or tried), and cleared what the victim left behind.
+    const temps = fs.readdirSync(env.home.paths.home).filter((name) => name.startsWith('.credentials.json.'));
+    assert.deepEqual(temps, [], 'no temp file of the victim is left');
+  }
   const stats = env.issuer.stats();
   return { after, sessionLost: !(await sessionAlive(env)), healedMs, refreshRequests: stats.refreshRequests, reuseDetections: stats.reuseDetections };
 }
