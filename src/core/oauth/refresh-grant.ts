@@ -48,7 +48,23 @@ export const RETRY_POLICY = { attempts: 3, firstDelayMs: 250, maxDelayMs: 5_000 
  * a retry would. So these failures are reported at once, with the credentials kept.
  */
 export const refreshWithIssuer: Refresher = async (profile, refreshToken, timeoutMs, options = {}) => {
-  const log = options.log ?? (() => {});
+  try {
+    return await redeem(profile, refreshToken, timeoutMs, options.log ?? (() => {}));
+  } catch (error) {
+    throw withoutToken(error, refreshToken);
+  }
+};
+
+/**
+ * An issuer may quote what it was sent in its error_description ("malformed refresh_token
+ * ..."), and the message goes to the terminal, the debug log and refresh-state.json.
+ */
+function withoutToken(error: unknown, token: string): unknown {
+  if (error instanceof Error && token && error.message.includes(token)) error.message = error.message.split(token).join('[refresh token]');
+  return error;
+}
+
+async function redeem(profile: Profile, refreshToken: string, timeoutMs: number, log: (message: string) => void): Promise<TokenResponse> {
   const issuer = parseIssuer(profile.issuer);
   // Discovery is a GET without a secret; it is retried on the same terms all the same, so
   // that a down issuer costs a bounded, short time.
@@ -80,7 +96,7 @@ export const refreshWithIssuer: Refresher = async (profile, refreshToken, timeou
     }
     return processAnswer(as, client, response, where, timeoutMs);
   }
-};
+}
 
 /**
  * Checks the answer, but keeps a rotated refresh token even when a check fails: the
