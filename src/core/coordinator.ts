@@ -68,48 +68,51 @@ interface Want {
  */
 export class TokenCoordinator {
   private readonly inflight = new Map<string, Promise<Session>>();
-  private readonly reads = new Map<string, Promise<Session | undefined>>();
+  private readonly lookups = new Map<string, Promise<Session>>();
   private readonly log: (message: string) => void;
 
   constructor(private readonly parts: CoordinatorParts) {
     this.log = parts.log ?? (() => {});
   }
 
-  /** A session whose access token is valid for at least the tolerance, refreshed if need be. */
-  async getSession(request: SessionRequest): Promise<Session> {
+  /**
+   * A session whose access token is valid for at least the tolerance, refreshed if need be.
+   *
+   * Callers with the same wants that arrive while a lookup is under way share it: a burst
+   * of 10,000 calls in one tick (the extension's case) then reads the store once and costs
+   * each caller one map lookup. Looking up for each caller meant 10,000 synchronous reads
+   * of credentials.json, then 10,000 continuations, all before the one refresh they need
+   * could start. A shared lookup is at most as old as its own read, and a stale answer
+   * sends it to the lock, where the store is read again. A caller that brings a rejected
+   * access token always looks for itself. Not `async`: each caller gets the shared promise
+   * itself, with no per-caller wrapper to settle before the refresh begins.
+   */
+  getSession(request: SessionRequest): Promise<Session> {
     const want: Want = {
       profile: request.profile,
       toleranceSeconds: request.minValiditySeconds ?? request.profile.refreshToleranceSeconds,
       rejectedAccessToken: request.rejectedAccessToken,
     };
-    // A refresh of this profile already under way in this process answers this caller
-    // too (step 2, taken first): no need to read the store for it.
-    const pending = this.inflight.get(want.profile.name);
-    if (pending && !want.rejectedAccessToken) return abortable(pending, request.signal);
+    if (want.rejectedAccessToken) return abortable(this.lookUp(want), request.signal);
+    const key = `${want.profile.name}\n${want.toleranceSeconds}`;
+    let lookup = this.lookups.get(key);
+    if (!lookup) {
+      const mine = this.lookUp(want);
+      this.lookups.set(key, mine);
+      const drop = (): void => { if (this.lookups.get(key) === mine) this.lookups.delete(key); };
+      mine.then(drop, drop);
+      lookup = mine;
+    }
+    return abortable(lookup, request.signal);
+  }
+
+  private async lookUp(want: Want): Promise<Session> {
     // 1. Lock-free fast path.
-    const session = await this.sharedRead(want.profile.name);
+    const session = await this.parts.store.read(want.profile.name);
     if (!session) throw this.notSignedIn(want.profile);
     if (this.usable(session, want)) return session;
     // 2. Join a refresh already under way in this process.
-    return abortable(this.singleFlight(want), request.signal);
-  }
-
-  /**
-   * Callers that arrive while a read of the store is under way share it: a burst of
-   * thousands of calls in one tick then costs one read, not thousands (the file store
-   * reads synchronously, ~50 us each, and that would delay the refresh they all need).
-   * A shared read can only be older than the caller by the read's own duration; a stale
-   * answer just sends the caller to the lock, where the store is read again.
-   */
-  private sharedRead(profile: string): Promise<Session | undefined> {
-    let read = this.reads.get(profile);
-    if (!read) {
-      read = this.parts.store.read(profile);
-      this.reads.set(profile, read);
-      const drop = (): void => { if (this.reads.get(profile) === read) this.reads.delete(profile); };
-      read.then(drop, drop);
-    }
-    return read;
+    return this.singleFlight(want);
   }
 
   private singleFlight(want: Want): Promise<Session> {
