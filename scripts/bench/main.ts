@@ -44,7 +44,7 @@ async function main(): Promise<void> {
 
     const stormRows = await storm(env, {
       sizes: plan.sizes,
-      baseline: true,
+      baselineUpTo: 100,
       onStart: (label, n) => progress.start(`2. storm N=${n}, ${label}`, n),
       onExit: (done) => progress.update(done),
       onEnd: (row) => progress.finish(`wall ${(row.wallMs / 1000).toFixed(2)} s, ${row.refreshRequests} refresh, ${row.failures} failed, ${row.sessionsLost} lost`),

@@ -112,10 +112,12 @@ export function printReport(report: BenchReport, out: NodeJS.WriteStream): void 
   const ipColumns: Column[] = [
     { header: 'run', align: 'right' }, { header: 'refresh requests', align: 'right' }, { header: 'distinct tokens', align: 'right' },
     { header: 'all resolved', align: 'right' }, { header: 'issuer answered in', align: 'right' }, { header: 'beyond the issuer', align: 'right' },
+    { header: '= before request', align: 'right' }, { header: '+ durable write', align: 'right' }, { header: '+ to all callers', align: 'right' },
   ];
   write(renderTable(ipColumns, report.inProcess.runs.map((r, i) => [
     String(i + 1), String(r.refreshRequests), String(r.distinctTokens), msText(r.totalMs), msText(r.issuerMs),
     { text: msText(r.overheadMs), tone: r.overheadMs < 20 ? 'good' : 'bad' },
+    msText(r.beforeRequestMs), msText(r.persistMs), msText(r.afterPersistMs),
   ]), style));
 
   write('\n4. VS Code windows (from the e2e)\n');
