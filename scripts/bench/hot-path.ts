@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { BAZEL_REQUEST, cliPath } from '../../src/demo/race';
 import { median, percentile } from '../../src/demo/stats';
@@ -32,14 +31,14 @@ interface Subject {
  * process itself; peak RSS in a second run under GNU time, whose own start-up would
  * otherwise count in the wall time.
  */
-export function hotPath(env: NodeJS.ProcessEnv, rounds: number): HotPathRow[] {
+export function hotPath(env: NodeJS.ProcessEnv, rounds: number, scratchDir: string): HotPathRow[] {
   const subjects: Subject[] = [
     { name: 'node -e 0', args: ['-e', '0'], input: '' },
     { name: 'credshare helper --protocol bazel get', args: [cliPath, 'helper', '--protocol', 'bazel', 'get'], input: BAZEL_REQUEST },
     { name: 'credshare token', args: [cliPath, 'token'], input: '' },
   ];
   const withTime = fs.existsSync(TIME);
-  const rssFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-bench-')), 'rss');
+  const rssFile = path.join(scratchDir, 'rss');
   const walls = subjects.map(() => [] as number[]);
   const rss = subjects.map(() => [] as number[]);
   for (let round = 0; round < rounds; round++) {
@@ -56,7 +55,7 @@ export function hotPath(env: NodeJS.ProcessEnv, rounds: number): HotPathRow[] {
       }
     }
   }
-  fs.rmSync(path.dirname(rssFile), { recursive: true, force: true });
+  fs.rmSync(rssFile, { force: true });
   const baseWall = median(walls[0]!);
   const baseRss = withTime ? median(rss[0]!) : undefined;
   return subjects.map((subject, i) => {

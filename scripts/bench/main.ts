@@ -33,13 +33,16 @@ async function main(): Promise<void> {
   const { signedInHome } = await loadSignedInHome();
   // Tokens live an hour, so no run outlives its token; processes refresh 60 s before expiry.
   const env = await signedInHome({ accessTokenTtlSeconds: 3600, toleranceSeconds: 60, prefix: 'credshare-bench-' });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => { void env.close().finally(() => process.exit(130)); });
+  }
   try {
     const meta = machine(quick);
     progress.note(`credshare bench (${quick ? 'quick' : 'full'}): ${meta.cpuModel}, ${meta.cores} cores, Node ${meta.node}, load ${meta.loadAtStart.toFixed(2)}`);
 
     progress.start(`1. hot path, ${plan.hotRounds} rounds`, plan.hotRounds * 3);
     await env.signIn();
-    const hot = hotPath(env.home.env, plan.hotRounds);
+    const hot = hotPath(env.home.env, plan.hotRounds, path.dirname(env.home.paths.home));
     progress.finish(hot.slice(1).map((r) => `${r.name.replace('credshare ', '')} ${r.wallRatio.toFixed(2)}x`).join(', '));
 
     const stormRows = await storm(env, {

@@ -38,7 +38,9 @@ async function main(): Promise<number> {
     closed = true;
     await env.close();
   };
-  process.once('SIGINT', () => { void close().finally(() => process.exit(130)); });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => { void close().finally(() => process.exit(130)); });
+  }
   try {
     progress.note(`issuer:  oidc-provider at ${env.issuer.url}: refresh tokens rotate, and a reused one revokes the whole session`);
     progress.note(`home:    ${env.home.paths.home} (signed in as alice)`);
