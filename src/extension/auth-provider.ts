@@ -51,20 +51,20 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
     return this.toAuthSession(session);
   }
 
-  async removeSession(sessionId: string): Promise<void> {
+  async removeSession(id: string): Promise<void> {
     const current = await this.backend.peek();
-    if (current && this.sessionId(current) !== sessionId) {
+    if (current && sessionId(this.backend.profileName(), current) !== id) {
       this.log.info('removeSession: the session asked for was already replaced; nothing removed');
       return;
     }
     await this.backend.signOut();
   }
 
-  /** Maps a store transition onto added/removed/changed, by session id. */
+  /** Maps a transition onto added/removed/changed, by session id (profile and account). */
   private fire({ previous, current, initial }: SessionTransition): void {
     if (initial) return;
-    const before = previous && this.toAuthSession(previous);
-    const after = current && this.toAuthSession(current);
+    const before = previous?.session && this.toAuthSession(previous.session, previous.profile);
+    const after = current.session && this.toAuthSession(current.session, current.profile);
     const event = {
       added: [] as vscode.AuthenticationSession[],
       removed: [] as vscode.AuthenticationSession[],
@@ -75,20 +75,16 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
       if (before) event.removed.push(before);
       if (after) event.added.push(after);
     }
-    this.emitter.fire(event);
+    if (event.added.length + event.removed.length + event.changed.length > 0) this.emitter.fire(event);
   }
 
-  private toAuthSession(session: Session): vscode.AuthenticationSession {
+  private toAuthSession(session: Session, profile = this.backend.profileName()): vscode.AuthenticationSession {
     return {
-      id: this.sessionId(session),
+      id: sessionId(profile, session),
       accessToken: session.accessToken,
       account: { id: session.account.id, label: session.account.label || session.account.id },
       scopes: this.scopesOf(session),
     };
-  }
-
-  private sessionId(session: Session): string {
-    return `${this.backend.profileName()}/${session.account.id}`;
   }
 
   private scopesOf(session: Session): string[] {
@@ -99,4 +95,8 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+function sessionId(profile: string, session: Session): string {
+  return `${profile}/${session.account.id}`;
 }

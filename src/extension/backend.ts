@@ -42,7 +42,10 @@ export class CredentialBackend implements vscode.Disposable {
     private readonly settings: Settings,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.watcher = new SessionWatcher(() => this.peek(), log);
+    this.watcher = new SessionWatcher(async () => {
+      const profile = this.profileName();
+      return { profile, session: await this.mode.parts.store.read(profile) };
+    }, log);
     this.mode = this.createMode();
     this.listen();
     this.settingsListener = settings.onDidChange(() => this.onSettingsChanged());
