@@ -18,7 +18,7 @@ import {
 } from './harness/index';
 import {
   CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, credshareVsix, filesContaining, leaksIn, processCommandLines,
-  signInFromPalette, startIssuer, storedSession, tokensOf, type IssuerAdmin,
+  signInFromPalette, startIssuer, storedSession, switchProfileFromPalette, tokensOf, type IssuerAdmin,
 } from './harness/credshare';
 
 const CONSUMER_DIR = path.join(fixturesDir, 'consumer-extension');
@@ -227,6 +227,27 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
     assert.equal((await consumerGet(windows[4]!)).accessToken, stored.accessToken);
     assert.equal(await admin.accessTokenValid(stored.accessToken), true);
     assert.equal((await admin.stats()).refreshRequests, 0);
+  });
+
+  step('4b. Switch Profile: the window and its new terminals use the other profile, and back', async () => {
+    // (code-server does not pass a user-settings change on to windows that are already open,
+    // unlike desktop VS Code, so only the switching window is checked.)
+    const configFile = path.join(home(), 'config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8'));
+    writeFileSync(configFile, JSON.stringify({ ...config, profiles: { ...config.profiles, work: { ...config.profiles.default } } }, null, 2));
+    const w4 = windows[3]!;
+    await switchProfileFromPalette(w4, 'work');
+    await waitForStatus(w4, /signed out/);
+    await w4.openTerminal();
+    const out = path.join(terminalDir, 'profile.txt');
+    await w4.typeInTerminal(`echo "profile=$CREDSHARE_PROFILE" > ${out}; credshare token > /dev/null 2>> ${out}; echo "exit $?" >> ${out}`);
+    await waitFor('the terminal to report', () => existsSync(out) && /exit \d/.test(readFileSync(out, 'utf8')), 30_000);
+    const text = readFileSync(out, 'utf8');
+    assert.match(text, /^profile=work$/m);
+    assert.match(text, /Not signed in to profile "work"/);
+    assert.match(text, /exit 3/);
+    await switchProfileFromPalette(w4, 'default');
+    await waitForStatus(w4, new RegExp(ACCOUNT_LABEL));
   });
 
   step('no token in the log channel, the terminal environment, the user-data dir (persisted environment collections) or `ps`', async () => {

@@ -125,3 +125,21 @@ export function filesContaining(dir: string, tokens: string[]): string[] {
 export function processCommandLines(): string {
   return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8', maxBuffer: 16 << 20 });
 }
+
+/** "credshare: Switch Profile" from the palette, then pick `profile` in its quick pick. */
+export async function switchProfileFromPalette(w: VsCodeWindow, profile: string): Promise<void> {
+  const page = w.page;
+  await page.bringToFront();
+  await w.closeMenus();
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill('>credshare: Switch Profile');
+  const row = (label: string) => page.locator('.quick-input-widget .quick-input-list .monaco-list-row', {
+    has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) }),
+  }).first();
+  await row('credshare: Switch Profile').click();
+  await row(profile).waitFor({ state: 'visible', timeout: 15_000 });
+  await row(profile).click();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
+}
