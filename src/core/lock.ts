@@ -39,6 +39,10 @@ export class CrossProcessLock {
       });
     } catch (error) {
       if (errnoCode(error) === 'ELOCKED') return undefined;
+      // The lock directory vanished while we were taking it: two waiters took over the
+      // same stale lock at once, and the other's rmdir removed the one we had just made
+      // (proper-lockfile checks staleness, then removes). Someone is taking it: wait.
+      if (errnoCode(error) === 'ENOENT') return undefined;
       throw new StoreError(this.lockPath, `cannot be created (${errnoCode(error) ?? String(error)})`,
         'credshare never refreshes without its lock: make the directory writable, or set CREDSHARE_HOME to another one.', { cause: error });
     }
