@@ -159,3 +159,19 @@ function writeAtomic(file: string, content: string): void {
   fs.writeFileSync(temp, content);
   fs.renameSync(temp, file);
 }
+
+/** Which run a fault case belongs to: `npm test` (fast) or `npm run test:faults` (slow). */
+export type Suite = 'fast' | 'slow';
+
+type TestFn = (name: string, options: { timeout?: number }, fn: (t: import('node:test').TestContext) => Promise<void>) => void;
+
+/**
+ * The fault cases of an area live in one module (test/faults/<area>.ts) that both runs
+ * register from: test/integration/faults-<area>.test.ts the fast cases, and
+ * test/faults/<area>.slow.test.ts the rest. `caseIn(suite)` returns `test` for the cases
+ * of this run and a no-op for the others.
+ */
+export function casesFor(suite: Suite, test: TestFn): { fast: TestFn; slow: TestFn } {
+  const skip: TestFn = () => undefined;
+  return { fast: suite === 'fast' ? test : skip, slow: suite === 'slow' ? test : skip };
+}

@@ -1,0 +1,60 @@
+import type { ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { IssuerStats, MintedSession, TokenEndpointFault } from '../../src/issuer/embedded-issuer';
+import { repoRoot, spawnTs } from './processes';
+
+/**
+ * The embedded issuer in a process of its own (src/issuer/main.ts), driven through its
+ * admin endpoints. For storms: spawning hundreds of children is synchronous and stalls the
+ * spawning process's event loop for seconds on a busy machine, and an issuer living there
+ * would stall with it (its discovery answers time out). Here it keeps answering.
+ */
+export interface IssuerProcess {
+  url: string;
+  clientId: string;
+  stats(): Promise<IssuerStats>;
+  resetStats(): Promise<void>;
+  mint(accountId?: string): Promise<MintedSession>;
+  setFault(fault: TokenEndpointFault | null, count?: number): Promise<void>;
+  isRefreshTokenUsable(refreshToken: string): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export async function startIssuerProcess(options: { accessTokenTtlSeconds: number }): Promise<IssuerProcess> {
+  const child: ChildProcess = spawnTs(path.join(repoRoot, 'src', 'issuer', 'main.ts'), ['--access-token-ttl', String(options.accessTokenTtlSeconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`issuer process exited (${code}) before it listened`)));
+  });
+  const { issuer, clientId, admin } = JSON.parse(first) as { issuer: string; clientId: string; admin: string };
+  // A real issuer runs on a machine of its own; here it shares two cores with the storm.
+  // Ahead of the storm in the scheduler (best effort; needs root), it answers like one.
+  try {
+    os.setPriority(child.pid!, -5);
+  } catch {
+    // Not permitted: the generous request timeouts of the storms cover it.
+  }
+  const call = async <T>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${admin}${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = await response.json() as T & { error?: string };
+    if (!response.ok) throw new Error(`issuer admin ${route}: ${json.error ?? response.status}`);
+    return json;
+  };
+  return {
+    url: issuer,
+    clientId,
+    stats: () => call<IssuerStats>('GET', '/stats'),
+    resetStats: async () => { await call('POST', '/reset-stats'); },
+    mint: (accountId = 'alice') => call<MintedSession>('POST', '/mint', { accountId }),
+    setFault: async (fault, count) => { await call('POST', '/fault', { fault, count }); },
+    isRefreshTokenUsable: async (refreshToken) => (await call<{ usable: boolean }>('POST', '/refresh-token-usable', { refreshToken })).usable,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
