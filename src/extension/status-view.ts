@@ -59,7 +59,8 @@ export class StatusView implements vscode.TextDocumentContentProvider, vscode.Di
       if (last) lines.push(`- ${t('Last refresh (any window or process)')}: ${last.outcome} ${t('at')} ${new Date(last.at).toISOString()}${last.message ? ` (${last.message})` : ''}`);
     }
     const activity = b.activity;
-    if (activity.kind !== 'idle') lines.push(`- ${t('Now')}: ${activity.kind === 'error' ? `${t('error')}: ${activity.message}` : t('refreshing')}`);
+    if (activity.kind === 'refreshing') lines.push(`- ${t('Now')}: ${t('refreshing')}`);
+    if (activity.kind === 'error') lines.push(`- ${t('Last request failed')}: ${activity.message}`, `- ${t('Details: run "credshare: Show Log".')}`);
     lines.push('', `## ${t('Where')}`, '');
     lines.push(`- ${t('Store')}: ${b.storeMode.kind === 'shared' ? b.paths.credentials : t('VS Code SecretStorage')}`);
     if (b.fallback) lines.push(`- ${t('SecretStorage is not shared between the windows of this VS Code ({0}), so credshare uses the shared store instead.', b.fallback)}`);

@@ -187,6 +187,44 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
     console.log(`five windows: ${JSON.stringify(figures)}`);
   });
 
+  step('2b. the issuer fails refreshes (503): windows show the error and keep the session; the first request after it recovers refreshes once', async () => {
+    const before = storedSession(home())!;
+    await admin.resetStats();
+    await admin.fault({ kind: 'status', status: 503 });
+    const since = Date.now();
+    writeStore({ default: { ...before, expiresAt: Date.now() - 1000 } });
+    for (const w of windows) {
+      await waitForJsonLine<SessionResult>(await eventsFile(w), (e) => Date.parse(e.at) >= since && !e.ok && /503|refused|kept/.test(e.error ?? ''), 30_000);
+      await waitFor(`window ${w.index}'s status bar to show the error`, async () =>
+        /warning-kind/.test(await w.page.locator(`[id="${CREDSHARE_STATUS}"]`).getAttribute('class') ?? ''), 15_000, 200);
+    }
+    await windows[0]!.screenshot('vscode-refresh-error');
+    const failing = await admin.stats();
+    assert.ok(failing.refreshRequests >= 1 && failing.refreshSuccesses === 0);
+    assert.equal(failing.reuseDetections, 0);
+    assert.equal(storedSession(home())?.refreshToken, before.refreshToken, 'the credentials were kept');
+    assert.equal(await admin.refreshTokenUsable(before.refreshToken), true, 'a failed request did not spend the token');
+
+    await admin.resetStats();
+    await admin.fault(null);
+    // A request already under way when the fault was cleared (the terminal loop's) may still
+    // report it to those who waited for it: ask until a session comes back.
+    const recovered = await waitFor('a session once the issuer is back', async () => {
+      const r = await consumerGet(windows[1]!);
+      return r.ok ? r : undefined;
+    }, 30_000, 500);
+    const after = storedSession(home())!;
+    seen.push(after);
+    assert.equal(recovered.accessToken, after.accessToken);
+    for (const w of windows) {
+      await waitFor(`window ${w.index}'s status bar to recover`, async () =>
+        !/warning-kind/.test(await w.page.locator(`[id="${CREDSHARE_STATUS}"]`).getAttribute('class') ?? '') || (await consumerGet(w)).ok, 30_000, 500);
+    }
+    const stats = await admin.stats();
+    assert.equal(stats.refreshSuccesses, 1, 'one successful refresh for everyone once the issuer is back');
+    assert.equal(stats.reuseDetections, 0);
+  });
+
   step('3. sign out in one window: every window, the other extension and the terminal see it; the token is revoked', async () => {
     const w2 = windows[1]!;
     const before = storedSession(home())!;

@@ -45,6 +45,11 @@ export class IssuerAdmin {
     await this.call('POST', '/reset-stats', {});
   }
 
+  /** A fault on the issuer's token endpoint for refresh requests (null clears it). */
+  async fault(fault: { kind: 'status'; status: number } | null): Promise<void> {
+    await this.call('POST', '/fault', { fault });
+  }
+
   async approveDevice(userCode: string, accountId: string): Promise<void> {
     await this.call('POST', '/approve-device', { userCode, accountId });
   }
