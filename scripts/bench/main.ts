@@ -24,8 +24,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
   const quick = values.quick!;
   const plan = quick
-    ? { sizes: [1, 10, 50], hotRounds: 6, inProcessRepeats: 2 }
-    : { sizes: [1, 10, 100, 1000], hotRounds: 30, inProcessRepeats: 5 };
+    ? { sizes: [{ processes: 1, rounds: 3 }, { processes: 10, rounds: 3 }, { processes: 50, rounds: 1 }], hotRounds: 6, inProcessRepeats: 2 }
+    : { sizes: [{ processes: 1, rounds: 5 }, { processes: 10, rounds: 5 }, { processes: 100, rounds: 3 }, { processes: 1000, rounds: 1 }], hotRounds: 30, inProcessRepeats: 5 };
   const outDir = path.resolve(values.out ?? path.join(repoRoot, quick ? 'test-results/bench' : 'docs/bench'));
   if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` (npm run bench does it for you).`);
 
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       baselineUpTo: 100,
       onStart: (label, n) => progress.start(`2. storm N=${n}, ${label}`, n),
       onExit: (done) => progress.update(done),
-      onEnd: (row) => progress.finish(`wall ${(row.wallMs / 1000).toFixed(2)} s, ${row.refreshRequests} refresh, ${row.failures} failed, ${row.sessionsLost} lost`),
+      onEnd: (_label, r) => progress.finish(`wall ${(r.wallMs / 1000).toFixed(2)} s, ${r.refreshRequests} refresh, ${r.failures} failed, ${r.sessionsLost} lost`),
     });
 
     progress.start('3. in-process, 10,000 getSession() calls', plan.inProcessRepeats);

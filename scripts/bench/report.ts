@@ -80,17 +80,20 @@ export function printReport(report: BenchReport, out: NodeJS.WriteStream): void 
   const hotColumns: Column[] = [
     { header: 'command' }, { header: 'runs', align: 'right' }, { header: 'wall p50', align: 'right' }, { header: 'wall p99', align: 'right' },
     { header: 'wall ratio', align: 'right' }, { header: 'peak RSS p50', align: 'right' }, { header: 'RSS ratio', align: 'right' },
+    { header: 'CPU mean', align: 'right' }, { header: 'CPU ratio', align: 'right' },
   ];
   write(renderTable(hotColumns, report.hotPath.map((r, i) => [
     r.name, String(r.runs), msText(r.wallP50Ms), msText(r.wallP99Ms),
     i === 0 ? '1.00x' : ratioCell(r.wallRatio, 1.3),
     r.rssP50Kb === undefined ? 'n/a' : `${(r.rssP50Kb / 1024).toFixed(1)} MiB`,
     i === 0 ? '1.00x' : ratioCell(r.rssRatio, 1.3),
+    r.cpuMeanMs === undefined ? 'n/a' : msText(r.cpuMeanMs),
+    i === 0 ? '1.00x' : r.cpuRatio === undefined ? 'n/a' : `${r.cpuRatio.toFixed(2)}x`,
   ]), style));
 
-  write('\n2. Storm: N `credshare helper --protocol bazel get` processes started at once\n');
+  write('\n2. Storm: N `credshare helper --protocol bazel get` processes started at once (medians over rounds; counts: worst round)\n');
   const stormColumns: Column[] = [
-    { header: 'N', align: 'right' }, { header: 'token' }, { header: 'wall', align: 'right' }, { header: 'vs fresh', align: 'right' },
+    { header: 'N', align: 'right' }, { header: 'token' }, { header: 'rounds', align: 'right' }, { header: 'wall', align: 'right' }, { header: 'vs fresh', align: 'right' },
     { header: 'p50', align: 'right' }, { header: 'p99', align: 'right' }, { header: 'refresh requests', align: 'right' },
     { header: 'failures', align: 'right' }, { header: 'sessions lost', align: 'right' }, { header: 'load before', align: 'right' },
   ];
@@ -98,7 +101,7 @@ export function printReport(report: BenchReport, out: NodeJS.WriteStream): void 
   write(renderTable(stormColumns, report.storm.map((r) => {
     const expected = r.mode === 'coordinated' || r.mode === 'uncoordinated' ? 1 : 0;
     return [
-      String(r.processes), label[r.mode], s(r.wallMs),
+      String(r.processes), label[r.mode], String(r.rounds), s(r.wallMs),
       r.wallVsFresh === undefined || r.mode === 'fresh' ? '' : r.mode === 'coordinated' ? ratioCell(r.wallVsFresh, 1.15) : `${r.wallVsFresh.toFixed(2)}x`,
       s(r.p50Ms), s(r.p99Ms),
       r.mode === 'node -e 0' ? '' : { text: String(r.refreshRequests), tone: r.refreshRequests === expected ? 'good' : 'bad' },
