@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 /** dist/cli.js, the CLI exactly as users run it (`npm run build` writes it). */
@@ -43,33 +45,53 @@ export interface RaceOptions {
   onExit?: (done: number) => void;
 }
 
-/** Starts all the processes at once and resolves when the last one has exited. */
+/**
+ * Starts all the processes at once and resolves when the last one has exited. Standard
+ * input comes from a file, as a shell redirect would give it: fed through pipes by this
+ * single process, busy spawning hundreds of others on a loaded machine, every child
+ * waited for its own request to be written, and the race measured this harness instead.
+ */
 export async function runRace(options: RaceOptions): Promise<RaceResult> {
   const argv = options.argv ?? [cliPath];
-  const started = performance.now();
-  let done = 0;
-  const results = await Promise.all(Array.from({ length: options.processes }, (_, i) => {
-    const command = options.commands[i % options.commands.length]!;
-    return runOne(argv, command, options.env).then((result) => {
-      options.onExit?.(++done);
-      return result;
-    });
-  }));
-  return { wallMs: performance.now() - started, results };
+  const inputs = fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-race-'));
+  const inputFiles = options.commands.map((command, i) => {
+    const file = path.join(inputs, `input-${i}`);
+    fs.writeFileSync(file, command.input);
+    return file;
+  });
+  try {
+    const started = performance.now();
+    let done = 0;
+    const results = await Promise.all(Array.from({ length: options.processes }, (_, i) => {
+      const k = i % options.commands.length;
+      return runOne(argv, options.commands[k]!, inputFiles[k]!, options.env).then((result) => {
+        options.onExit?.(++done);
+        return result;
+      });
+    }));
+    return { wallMs: performance.now() - started, results };
+  } finally {
+    fs.rmSync(inputs, { recursive: true, force: true });
+  }
 }
 
-function runOne(argv: string[], command: RaceCommand, env: NodeJS.ProcessEnv): Promise<ProcessResult> {
+function runOne(argv: string[], command: RaceCommand, inputFile: string, env: NodeJS.ProcessEnv): Promise<ProcessResult> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...argv, ...command.args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // A descriptor of its own per child (a shared one would share the read offset).
+    const stdin = fs.openSync(inputFile, 'r');
+    let child;
+    try {
+      child = spawn(process.execPath, [...argv, ...command.args], { env, stdio: [stdin, 'pipe', 'pipe'] });
+    } finally {
+      fs.closeSync(stdin);
+    }
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('error', (error) => resolve({ code: null, ms: performance.now() - started, stderr: `${stderr}${error.message}` }));
     child.on('close', (code) => resolve({ code, ms: performance.now() - started, token: code === 0 ? tokenIn(stdout) : undefined, stderr }));
-    child.stdin.on('error', () => {}); // a process that exits before reading its input
-    child.stdin.end(command.input);
   });
 }
 
