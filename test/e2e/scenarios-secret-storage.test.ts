@@ -20,7 +20,7 @@ import {
   type E2eBrowser, type VsCodeServer, type VsCodeWindow,
 } from './harness/index';
 import {
-  CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, credshareVsix, filesContaining, leaksIn, processCommandLines,
+  CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, browserStorage, credshareVsix, filesContaining, leaksIn, processCommandLines,
   signInFromPalette, startIssuer, storedSession, tokensOf, type IssuerAdmin,
 } from './harness/credshare';
 
@@ -116,6 +116,9 @@ describe('credshare extension with credshare.store = secretStorage (code-server:
     assert.ok(handle && nonce, 'the terminal has the IPC handle and nonce');
     assert.equal(statSync(path.dirname(handle)).mode & 0o777, 0o700, 'the socket dir is 0700');
     assert.deepEqual(filesContaining(server.userDataDir, [nonce, inSecrets!]), [], 'neither the nonce nor the token is persisted in the user-data dir');
+    // Nor in the browser's storage, where the web workbench persists environment collections
+    // (SecretStorage is there too, but encrypted: the token must not appear in clear).
+    assert.deepEqual(leaksIn({ 'browser storage': await browserStorage(browser.context) }, [nonce, inSecrets!]), []);
     assert.equal((await admin.stats()).refreshRequests, 0);
   });
 
@@ -166,6 +169,7 @@ describe('credshare extension with credshare.store = secretStorage (code-server:
       'ps -eo args': processCommandLines(),
       'log channel of window 1': await w1.outputChannelLog(CREDSHARE, CREDSHARE_LOG_CHANNEL),
       'log channel of window 2': await w2.outputChannelLog(CREDSHARE, CREDSHARE_LOG_CHANNEL),
+      'browser storage': await browserStorage(browser.context),
     };
     assert.deepEqual(leaksIn(texts, tokens), []);
     assert.deepEqual(filesContaining(server.userDataDir, tokens), []);

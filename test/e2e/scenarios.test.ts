@@ -17,7 +17,7 @@ import {
   startVsCodeServer, waitFor, waitForJsonLine, type E2eBrowser, type VsCodeServer, type VsCodeWindow,
 } from './harness/index';
 import {
-  CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, credshareVsix, filesContaining, leaksIn, processCommandLines,
+  CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, browserStorage, credshareVsix, filesContaining, leaksIn, processCommandLines,
   signInFromPalette, startIssuer, storedSession, switchProfileFromPalette, tokensOf, type IssuerAdmin,
 } from './harness/credshare';
 
@@ -128,8 +128,12 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
     await w1.openAccountsMenu();
     const picture = await w1.screenshot('vscode-signed-in');
     await w1.closeMenus();
-    mkdirSync(path.join(repoRoot, 'docs', 'images'), { recursive: true });
-    copyFileSync(picture, path.join(repoRoot, 'docs', 'images', 'vscode-signed-in.png'));
+    // Into docs/ for the README only when missing or asked for, so a run leaves the tree clean.
+    const docsImage = path.join(repoRoot, 'docs', 'images', 'vscode-signed-in.png');
+    if (!existsSync(docsImage) || process.env.CREDSHARE_E2E_UPDATE_DOCS === '1') {
+      mkdirSync(path.dirname(docsImage), { recursive: true });
+      copyFileSync(picture, docsImage);
+    }
   });
 
   step('2. five windows, token expired, all ask at once (and a terminal loops `credshare token`): one refresh, everyone gets it', async () => {
@@ -299,6 +303,10 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
     assert.match(texts['log channel of window 1']!, /activated in extension host/);
     assert.deepEqual(leaksIn(texts, tokens), []);
     assert.deepEqual(filesContaining(server.userDataDir, tokens), [], 'the user-data dir holds no token');
+    // The web workbench persists environment variable collections in the browser's storage.
+    const stored = await browserStorage(browser.context);
+    assert.ok(stored.includes('CREDSHARE_PROFILE'), 'the persisted environment collection is in the browser storage');
+    assert.deepEqual(leaksIn({ 'browser storage (persisted environment collection, workspace state)': stored }, tokens), []);
     const env = texts['terminal environment (env in a terminal)']!;
     assert.match(env, new RegExp(`^CREDSHARE_HOME=${home()}$`, 'm'));
     assert.match(env, /^CREDSHARE_PROFILE=default$/m);

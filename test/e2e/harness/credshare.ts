@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { BrowserContext } from 'playwright-core';
 import { EmbeddedIssuer } from '../../../src/issuer/embedded-issuer';
 import type { IssuerStats } from '../../../src/issuer/token-gate';
 import type { Session } from '../../../src/core/session';
@@ -124,6 +125,15 @@ export function filesContaining(dir: string, tokens: string[]): string[] {
   };
   if (existsSync(dir)) walk(dir);
   return hits;
+}
+
+/**
+ * The browser side of the web workbench's storage (localStorage and IndexedDB of every
+ * origin): where VS Code persists environment variable collections and workspace state in
+ * the web, and where code-server keeps (encrypted) SecretStorage. As one JSON text.
+ */
+export async function browserStorage(context: BrowserContext): Promise<string> {
+  return JSON.stringify(await context.storageState({ indexedDB: true }));
 }
 
 /** Command lines of every process on the machine (`ps -eo args`). */
