@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
 import { LockTimeoutError, StoreError, errnoCode } from './errors';
-import { clearLockOwner, recordLockOwner } from './lock-owner';
+import { clearLockOwner, readLockOwner, recordLockOwner } from './lock-owner';
 import { ensurePrivateDir } from './private-files';
 import { sleep } from './timing';
 
@@ -96,8 +96,10 @@ export class CrossProcessLock {
 
   /** The error for a wait that ran out: never a reason to refresh unguarded. */
   timeoutError(waitedMs: number): LockTimeoutError {
-    return new LockTimeoutError(`Gave up after ${Math.round(waitedMs / 1000)}s waiting for another credshare process to finish refreshing (lock ${this.lockPath}). `
-      + 'Try again; if it keeps happening, run `credshare doctor` to see who holds the lock.');
+    const owner = readLockOwner(this.dir);
+    const holder = owner ? `, held by process ${owner.pid}${owner.command ? ` (${owner.command})` : ''} since ${Math.round((Date.now() - owner.since) / 1000)}s ago` : '';
+    return new LockTimeoutError(`Gave up after ${Math.round(waitedMs / 1000)}s waiting for another credshare process to finish refreshing (lock ${this.lockPath}${holder}). `
+      + 'Your credentials are kept. Try again; if it keeps happening, run `credshare doctor` to see who holds the lock.');
   }
 
   private options(): lockfile.LockOptions {

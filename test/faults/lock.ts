@@ -54,6 +54,7 @@ export function registerLockFaults(suite: Suite, file: string): void {
         assert.equal(result.code, 1, result.stderr);
         assert.match(result.stderr, /Gave up after \d+s waiting for another credshare process/);
         assert.ok(result.stderr.includes(path.join(env.home.paths.home, 'refresh.lock')), 'names the lock');
+        assert.match(result.stderr, new RegExp(`held by process ${holder.pid}\\b`), 'names the holder');
         assert.ok(result.ms < 10_000, `bounded: ${Math.round(result.ms)} ms`);
       }
       assert.equal(env.issuer.stats().refreshRequests, 0, 'never refreshes without the lock');

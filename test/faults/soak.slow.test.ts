@@ -10,7 +10,7 @@ import { runCli, type Finished } from '../support/processes';
 import { makeHome } from '../support/home';
 import { startIssuerProcess } from '../support/issuer-process';
 
-const SOAK_MS = Number(process.env.CREDSHARE_SOAK_SECONDS ?? 150) * 1000;
+const SOAK_MS = Number(process.env.CREDSHARE_SOAK_SECONDS ?? 120) * 1000;
 const PROCESSES = 150;
 const TTL_SECONDS = 2;
 const TOLERANCE_SECONDS = 1;

@@ -140,11 +140,42 @@ export function renderDocs(): void {
     '|---|---|---:|---:|---:|---:|---|---|---|---|',
     ...rows.map((r) => `| ${cell(r.area)} | ${cell(r.fault)} | ${r.tries} | ${r.sessionsLost} | ${r.callsFailed} | ${r.dataLost} | ${cell(r.expected)} | ${r.result === 'FAILED' ? '**FAILED**' : r.result} | ${cell(r.notes)} | ${cell(r.suite)} |`),
     '',
+    ...crashWindowSection(rows.find((r) => r.id === 'crash/window')),
+    ...notTestedSection,
+    '',
     `Generated from commit ${generated.commit} on Node ${generated.node}, ${generated.platform}.`,
     '',
   ];
   writeAtomic(docsMd, lines.join('\n'));
 }
+
+/** The crash window, from the measurement row when the slow suite has run. */
+function crashWindowSection(row: FaultRow | undefined): string[] {
+  return [
+    '## The crash window',
+    '',
+    'A SIGKILL loses the session only between the moment the issuer redeems the refresh token and the moment its successor is renamed into credentials.json: '
+      + 'the kills at "in-flight, processed after the kill", "answered" and "writing" above. Nothing client-side can close it (the rotated token exists only in the answer), '
+      + 'so credshare keeps its own part as short as it goes: the temp file and its disk space are reserved before the request, the answer is written first '
+      + '(validation problems, logging and the outcome record come after), and what remains is one write, fsync and rename.',
+    '',
+    row ? `Measured (${row.tries} refreshes, ${row.suite}): ${row.notes}.` : 'Measured by `npm run test:faults` (row "width of the window"); not run yet on this machine.',
+    '',
+  ];
+}
+
+const notTestedSection = [
+  '## Not tested here',
+  '',
+  '- The VS Code extension\'s IPC socket and terminal environment: the extension\'s own tests (row "extension").',
+  '- Power loss: a container cannot lose power. Writes are temp file, fsync, rename, directory fsync; a SIGKILL during the write (row "writing") leaves the old or the new file, never a torn one.',
+  '- A real suspend/resume or a system clock step: changing the clock would disturb everything else on the machine. Simulated by SIGSTOP/SIGCONT of the holder past the stale period (others keep running) and by one process whose clock runs 2 h ahead.',
+  '- Network home directories (NFS) and other operating systems: Linux on a local ext4 and tmpfs only.',
+  '- Disk quotas (EDQUOT): no quota tools here; a full tmpfs (ENOSPC) takes the same code path.',
+  '- Issuers that tolerate refresh-token reuse for a grace period: the embedded issuer revokes on the first reuse, the strictest case.',
+  '- Another user reading the files: the tests run as root, so permissions are checked by their mode bits, not by a second account.',
+  '',
+];
 
 function gitCommit(): string {
   try {
