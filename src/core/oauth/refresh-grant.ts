@@ -176,7 +176,9 @@ export function retryAfterMs(header: string | null): number | undefined {
   if (header === null) return undefined;
   const text = header.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
+  // An HTTP date names its day or month ("Sun, 06 Nov 1994 08:49:37 GMT"); Date.parse
+  // alone would also take "-5" (the year -5) and send everyone back at once.
+  const date = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
