@@ -2,16 +2,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli, type Finished } from '../support/processes';
 import { signedInHome } from '../support/issuer-home';
+import { makeHome } from '../support/home';
+import { startIssuerProcess } from '../support/issuer-process';
 
 const PROCESSES = 200;
 const ROUNDS = 3;
 
 test(`${PROCESSES} CLI processes racing on an expired token cause exactly one refresh, ${ROUNDS} rounds`, { timeout: 180_000 }, async (t) => {
-  const env = await signedInHome({ hosts: ['artifacts.example.com'] });
-  t.after(() => env.close());
+  // The issuer runs in a process of its own: spawning 200 children stalls this process's
+  // event loop for seconds on a loaded machine, and an issuer living here would stall too.
+  const issuer = await startIssuerProcess({ accessTokenTtlSeconds: 300 });
+  const home = makeHome({ issuer: issuer.url, clientId: issuer.clientId, hosts: ['artifacts.example.com'] });
+  t.after(async () => { await issuer.stop(); home.remove(); });
+  const minted = await issuer.mint('alice');
+  home.writeSession({
+    accessToken: minted.accessToken, refreshToken: minted.refreshToken, expiresAt: Date.now() - 1000,
+    scope: minted.scope, account: { id: minted.accountId, label: 'Alice Example' },
+  });
+  const env = { home };
   for (let round = 1; round <= ROUNDS; round++) {
-    env.expire();
-    env.issuer.resetStats();
+    home.writeSession({ ...home.readSession()!, expiresAt: Date.now() - 1000 });
+    await issuer.resetStats();
     const started = performance.now();
     const results: Finished[] = await Promise.all(Array.from({ length: PROCESSES }, (_, i) => i % 2 === 0
       ? runCli(['token'], env.home.env)
@@ -20,7 +31,7 @@ test(`${PROCESSES} CLI processes racing on an expired token cause exactly one re
     const failures = results.filter((r) => r.code !== 0);
     assert.deepEqual(failures.map((f) => f.stderr), [], 'every process succeeded');
     const tokens = new Set(results.map((r) => r.stdout.startsWith('{') ? JSON.parse(r.stdout).headers.Authorization[0].replace('Bearer ', '') : r.stdout.trim()));
-    const stats = env.issuer.stats();
+    const stats = await issuer.stats();
     const latencies = results.map((r) => r.ms).sort((a, b) => a - b);
     t.diagnostic(`round ${round}: ${PROCESSES} processes, ${stats.refreshRequests} refresh request(s), wall ${wallMs.toFixed(0)} ms, `
       + `p50 ${latencies[Math.floor(PROCESSES / 2)]!.toFixed(0)} ms, p99 ${latencies[Math.floor(PROCESSES * 0.99)]!.toFixed(0)} ms`);
@@ -28,10 +39,10 @@ test(`${PROCESSES} CLI processes racing on an expired token cause exactly one re
     assert.equal(stats.reuseDetections, 0);
     assert.equal(tokens.size, 1, 'every process got the same new token');
     const [token] = tokens;
-    assert.equal(await env.issuer.isAccessTokenValid(token!), true, 'the issuer accepts the token');
-    const stored = env.home.readSession()!;
+    assert.equal(await issuer.isAccessTokenValid(token!), true, 'the issuer accepts the token');
+    const stored = home.readSession()!;
     assert.equal(stored.accessToken, token);
-    assert.equal(await env.issuer.isRefreshTokenUsable(stored.refreshToken), true, 'the session survives');
+    assert.equal(await issuer.isRefreshTokenUsable(stored.refreshToken), true, 'the session survives');
   }
 });
 

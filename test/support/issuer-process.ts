@@ -19,6 +19,8 @@ export interface IssuerProcess {
   mint(accountId?: string): Promise<MintedSession>;
   setFault(fault: TokenEndpointFault | null, count?: number): Promise<void>;
   isRefreshTokenUsable(refreshToken: string): Promise<boolean>;
+  /** True while the issuer accepts this access token (the token travels in a header, never a URL). */
+  isAccessTokenValid(accessToken: string): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,10 @@ export async function startIssuerProcess(options: { accessTokenTtlSeconds: numbe
     mint: (accountId = 'alice') => call<MintedSession>('POST', '/mint', { accountId }),
     setFault: async (fault, count) => { await call('POST', '/fault', { fault, count }); },
     isRefreshTokenUsable: async (refreshToken) => (await call<{ usable: boolean }>('POST', '/refresh-token-usable', { refreshToken })).usable,
+    isAccessTokenValid: async (accessToken) => {
+      const response = await fetch(`${admin}/access-token-valid`, { headers: { authorization: `Bearer ${accessToken}` } });
+      return ((await response.json()) as { valid?: boolean }).valid === true;
+    },
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());
