@@ -31,6 +31,8 @@ export interface ScenarioOptions {
   processes: number;
   commands: RaceCommand[];
   onExit?: (done: number) => void;
+  /** See RaceOptions.niceness. */
+  niceness?: number;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function runScenario(env: SignedInHome, options: ScenarioOptions): 
   if (options.mode !== 'fresh') env.expire();
   issuer.resetStats();
   const childEnv = options.mode === 'uncoordinated' ? { ...home.env, CREDSHARE_UNSAFE_NO_COORDINATION: '1' } : home.env;
-  const race = await runRace({ env: childEnv, processes: options.processes, commands: options.commands, onExit: options.onExit });
+  const race = await runRace({ env: childEnv, processes: options.processes, commands: options.commands, onExit: options.onExit, niceness: options.niceness });
   const stats = issuer.stats();
   const failed = race.results.filter((r) => r.code !== 0);
   const verdicts = new Map<string, boolean>();
