@@ -102,8 +102,8 @@ function runOne(argv: string[], command: RaceCommand, inputFile: string, env: No
     }
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('error', (error) => resolve({ code: null, ms: performance.now() - started, stderr: `${stderr}${error.message}` }));
     child.on('close', (code) => resolve({ code, ms: performance.now() - started, token: code === 0 ? tokenIn(stdout) : undefined, stderr }));
   });
