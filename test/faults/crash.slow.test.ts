@@ -31,6 +31,13 @@ for (const point of KILL_POINTS) {
       for (let round = 0; round < REPEATS; round++) {
         const outcome = await killOnce(env, point, WAITERS);
         assertKillOutcome(point, outcome, tally);
+        if (point === 'written') {
+          // The waiters found the new token fresh and never touched the lock the victim
+          // left; a forced refresh must take that stale lock over and work.
+          const forced = await runCli(['token', '--min-validity', '999999'], env.home.env);
+          tally.tries++;
+          assert.equal(forced.code, 0, forced.stderr);
+        }
         healed.push(Math.round(outcome.healedMs));
         claimWaits += outcome.claimWaits;
         if (outcome.sessionLost) await signInAgain(env);

@@ -41,8 +41,9 @@ test('helper input: oversized and malformed requests in every protocol are usage
       ['git', '=https\n', /malformed line/],
       ['git', '\u0000\u0001\u0002binary\n', /malformed line/],
     ];
-    for (const [protocol, input, says] of cases) {
-      const result = await helper(env, protocol, input, tally);
+    const results = await Promise.all(cases.map(([protocol, input]) => helper(env, protocol, input, tally)));
+    for (const [i, [protocol, input, says]] of cases.entries()) {
+      const result = results[i]!;
       assert.equal(result.code, 2, `${protocol} ${JSON.stringify(input.slice(0, 40))}: ${result.stderr}`);
       assert.match(result.stderr, says);
       assert.ok(result.stderr.length < 500, 'the message does not echo the whole input');
@@ -71,19 +72,24 @@ test('helper input: URLs outside the profile\'s hosts and non-HTTPS schemes get 
       'http://artifacts.example.com:80/x',
       'https://[::1]/x',
     ];
-    for (const uri of bazelUris) {
-      const result = await helper(env, 'bazel', JSON.stringify({ uri }), tally);
+    const answers = await Promise.all(bazelUris.map((uri) => helper(env, 'bazel', JSON.stringify({ uri }), tally)));
+    for (const [i, uri] of bazelUris.entries()) {
+      const result = answers[i]!;
       assert.equal(result.code, 0, `${uri}: ${result.stderr}`);
       assert.deepEqual(JSON.parse(result.stdout), { headers: {} }, uri);
       assertNoToken(result, secrets);
     }
-    for (const input of ['protocol=file\nhost=artifacts.example.com\npath=x\n\n', 'protocol=ssh\nhost=artifacts.example.com\n\n', 'url=https://artifacts.example.com@evil.test/x\n\n', 'protocol=https\n\n']) {
-      const result = await helper(env, 'git', input, tally);
+    const gitInputs = ['protocol=file\nhost=artifacts.example.com\npath=x\n\n', 'protocol=ssh\nhost=artifacts.example.com\n\n', 'url=https://artifacts.example.com@evil.test/x\n\n', 'protocol=https\n\n'];
+    const gitAnswers = await Promise.all(gitInputs.map((input) => helper(env, 'git', input, tally)));
+    for (const [i, input] of gitInputs.entries()) {
+      const result = gitAnswers[i]!;
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, '', JSON.stringify(input));
     }
-    for (const input of ['evil.test', 'https://artifacts.example.com@evil.test', '', '   ']) {
-      const result = await helper(env, 'docker', input, tally);
+    const dockerInputs = ['evil.test', 'https://artifacts.example.com@evil.test', '', '   '];
+    const dockerAnswers = await Promise.all(dockerInputs.map((input) => helper(env, 'docker', input, tally)));
+    for (const [i, input] of dockerInputs.entries()) {
+      const result = dockerAnswers[i]!;
       assert.equal(result.stdout.trim(), 'credentials not found in native keychain', JSON.stringify(input));
       assertNoToken(result, secrets);
     }

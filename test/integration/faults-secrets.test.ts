@@ -30,16 +30,18 @@ async function watchProcesses(home: string): Promise<{ stop(): Promise<{ samples
   };
 }
 
-test('secrets: no token in argv, environment, debug log or any other file during a storm of 40 processes', { timeout: 120_000 }, async (t) => {
+const STORM = 24;
+
+test(`secrets: no token in argv, environment, debug log or any other file during a storm of ${STORM} processes`, { timeout: 120_000 }, async (t) => {
   const env = await signedInHome({ timings: TIMINGS, hosts: ['artifacts.example.com'] });
   t.after(() => env.close());
-  await fault({ id: 'secrets/storm-ps-env-log-files', area: 'secrets', fault: '40 token and helper processes refresh at once with CREDSHARE_DEBUG=1, while ps and /proc/PID/environ are sampled', expected: 'no token in any argv, environment, stderr/debug log, or file other than credentials.json; no secret readable by others', file }, async (tally) => {
+  await fault({ id: 'secrets/storm-ps-env-log-files', area: 'secrets', fault: `${STORM} token and helper processes refresh at once with CREDSHARE_DEBUG=1, while ps and /proc/PID/environ are sampled`, expected: 'no token in any argv, environment, stderr/debug log, or file other than credentials.json; no secret readable by others', file }, async (tally) => {
     const before = env.home.readSession()!;
     env.expire();
     const debugEnv = { ...env.home.env, CREDSHARE_DEBUG: '1' };
     const watcher = await watchProcesses(env.home.paths.home);
     const calls: Promise<Finished>[] = [];
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < STORM; i++) {
       const kind = i % 4;
       if (kind === 0) calls.push(runCli(['token'], debugEnv));
       if (kind === 1) calls.push(runCli(['helper', '--protocol', 'bazel', 'get'], debugEnv, '{"uri":"https://artifacts.example.com/x"}'));
