@@ -57,7 +57,12 @@ export function targets(report: BenchReport): Target[] {
   }
   const largest = coordinated.at(-1);
   if (largest?.wallVsFresh !== undefined) {
-    list.push({ figure: `2. storm N=${largest.processes}: wall expired / wall fresh`, target: '<= 1.15', measured: `${largest.wallVsFresh.toFixed(2)}`, met: largest.wallVsFresh <= 1.15 });
+    // Processes that failed exit early, so a run with failures can look fast: no ratio then.
+    const clean = largest.failures === 0;
+    list.push({
+      figure: `2. storm N=${largest.processes}: wall expired / wall fresh`, target: '<= 1.15, with 0 failures',
+      measured: `${largest.wallVsFresh.toFixed(2)}${clean ? '' : ` (void: ${largest.failures} failed early)`}`, met: clean && largest.wallVsFresh <= 1.15,
+    });
   }
   const ip = report.inProcess;
   list.push({ figure: '3. in-process 10,000 calls', target: '1 refresh; < 20 ms beyond the issuer', measured: `${ip.refreshRequestsMax} refresh; ${ip.overheadP50Ms.toFixed(1)} ms`, met: ip.refreshRequestsMax === 1 && ip.overheadP50Ms < 20 });
