@@ -5,7 +5,7 @@ import { loadConfig, type Config, type Profile } from '../core/profile';
 import { isFresh, type Session } from '../core/session';
 import { removeSession, storeSession } from '../core/session-writes';
 import { ActivityTracker, type Activity } from './activity';
-import { revokeAtIssuer } from './revoke';
+import { revokeForLog } from './revoke';
 import { SessionWatcher } from './session-watcher';
 import type { Settings, StoreSetting } from './settings';
 import { moveSession } from './store-migration';
@@ -115,7 +115,7 @@ export class CredentialBackend implements vscode.Disposable {
   async signOut(): Promise<Session | undefined> {
     const profile = this.profile();
     const removed = await removeSession(this.mode.parts, this.profileName(), async (session) => {
-      if (profile) this.log.info(`sign-out: ${await revokeAtIssuer(profile, session, this.paths.home, this.mode.parts.timings.requestTimeoutMs)}`);
+      if (profile) this.log.info(`sign-out: ${await revokeForLog(profile, session, this.paths.home, this.mode.parts.timings.requestTimeoutMs)}`);
     });
     this.activityTracker.reset();
     await this.watcher.check();

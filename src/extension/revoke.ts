@@ -1,25 +1,17 @@
 import type { Profile } from '../core/profile';
 import type { Session } from '../core/session';
+import { revokeAtIssuer } from '../core/oauth/sign-out';
 
 /**
- * Revokes the refresh token at the issuer on sign-out, as `credshare logout` does, over
- * the core OAuth functions (loaded lazily: activation does not need oauth4webapi).
- * Resolves to a sentence for the log; never throws, the sign-out goes on regardless.
+ * Revokes the refresh token at the issuer on sign-out, as `credshare logout` does (both
+ * use the core's revokeAtIssuer). Resolves to a sentence for the log; never throws.
  */
-export async function revokeAtIssuer(profile: Profile, session: Session, home: string, timeoutMs: number): Promise<string> {
-  if (!session.refreshToken) return 'there was no refresh token to revoke';
-  try {
-    const { parseIssuer } = await import('../core/oauth/issuer');
-    const { loadIssuerMetadata, withMetadata } = await import('../core/oauth/metadata');
-    const { revokeRefreshToken } = await import('../core/oauth/revoke');
-    const issuer = parseIssuer(profile.issuer);
-    const io = { timeoutMs };
-    const options = { ...io, home };
-    const metadata = await loadIssuerMetadata(issuer, options);
-    const { result } = await withMetadata(issuer, options, metadata,
-      (as) => revokeRefreshToken(as, { client_id: profile.clientId }, issuer, session.refreshToken, io));
-    return result.revoked ? `revoked the refresh token at ${result.endpoint}` : `${profile.issuer} offers no revocation endpoint`;
-  } catch (error) {
-    return `could not revoke the refresh token at the issuer (${(error as Error).message}); signed out here all the same`;
+export async function revokeForLog(profile: Profile, session: Session, home: string, timeoutMs: number): Promise<string> {
+  const outcome = await revokeAtIssuer(profile, session, home, timeoutMs);
+  switch (outcome.kind) {
+    case 'no-refresh-token': return 'there was no refresh token to revoke';
+    case 'revoked': return `revoked the refresh token at ${outcome.endpoint}`;
+    case 'no-endpoint': return `${profile.issuer} offers no revocation endpoint`;
+    case 'failed': return `could not revoke the refresh token at the issuer (${outcome.message}); signed out here all the same`;
   }
 }

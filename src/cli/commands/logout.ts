@@ -43,22 +43,13 @@ Exit codes: 0 signed out (or was not signed in), 1 failure, 2 usage error.`,
 
 /** Revokes at the issuer; resolves to what to tell the user. Never throws: sign-out goes on. */
 async function revoke(ctx: CliContext, profile: Profile, session: Session): Promise<string> {
-  if (!session.refreshToken) return 'There was no refresh token to revoke.';
-  try {
-    const { parseIssuer } = await import('../../core/oauth/issuer');
-    const { loadIssuerMetadata, withMetadata } = await import('../../core/oauth/metadata');
-    const { revokeRefreshToken } = await import('../../core/oauth/revoke');
-    const issuer = parseIssuer(profile.issuer);
-    const io = { timeoutMs: ctx.config.timings.requestTimeoutMs };
-    const options = { ...io, home: ctx.paths.home };
-    const metadata = await loadIssuerMetadata(issuer, options);
-    const { result } = await withMetadata(issuer, options, metadata,
-      (as) => revokeRefreshToken(as, { client_id: profile.clientId }, issuer, session.refreshToken, io));
-    return result.revoked
-      ? `Revoked the refresh token at ${result.endpoint}.`
-      : `${profile.issuer} offers no revocation endpoint: the refresh token stays valid there until it expires, but no credshare process has it any more.`;
-  } catch (error) {
-    return `Warning: could not revoke the refresh token at the issuer: ${(error as Error).message} `
+  const { revokeAtIssuer } = await import('../../core/oauth/sign-out');
+  const outcome = await revokeAtIssuer(profile, session, ctx.paths.home, ctx.config.timings.requestTimeoutMs);
+  switch (outcome.kind) {
+    case 'no-refresh-token': return 'There was no refresh token to revoke.';
+    case 'revoked': return `Revoked the refresh token at ${outcome.endpoint}.`;
+    case 'no-endpoint': return `${profile.issuer} offers no revocation endpoint: the refresh token stays valid there until it expires, but no credshare process has it any more.`;
+    case 'failed': return `Warning: could not revoke the refresh token at the issuer: ${outcome.message} `
       + 'It was removed here all the same; it stays valid at the issuer until it expires or you revoke the sign-in there.';
   }
 }

@@ -1,0 +1,32 @@
+import type { Profile } from '../profile';
+import type { Session } from '../session';
+
+/** How a revocation at sign-out ended. Sign-out goes on whatever it says. */
+export type RevocationOutcome =
+  | { kind: 'revoked'; endpoint: string }
+  | { kind: 'no-endpoint' }
+  | { kind: 'no-refresh-token' }
+  | { kind: 'failed'; message: string };
+
+/**
+ * Revokes a session's refresh token at its issuer, for `credshare logout` and the
+ * extension's Sign Out alike. Never throws: a sign-out must not fail because the issuer
+ * is unreachable. oauth4webapi is loaded only here, so callers pay for it only on sign-out.
+ */
+export async function revokeAtIssuer(profile: Profile, session: Session, home: string, timeoutMs: number): Promise<RevocationOutcome> {
+  if (!session.refreshToken) return { kind: 'no-refresh-token' };
+  try {
+    const { parseIssuer } = await import('./issuer');
+    const { loadIssuerMetadata, withMetadata } = await import('./metadata');
+    const { revokeRefreshToken } = await import('./revoke');
+    const issuer = parseIssuer(profile.issuer);
+    const io = { timeoutMs };
+    const options = { ...io, home };
+    const metadata = await loadIssuerMetadata(issuer, options);
+    const { result } = await withMetadata(issuer, options, metadata,
+      (as) => revokeRefreshToken(as, { client_id: profile.clientId }, issuer, session.refreshToken, io));
+    return result.revoked ? { kind: 'revoked', endpoint: result.endpoint } : { kind: 'no-endpoint' };
+  } catch (error) {
+    return { kind: 'failed', message: (error as Error).message };
+  }
+}
