@@ -7,8 +7,8 @@ import { repoRoot } from './processes';
  * The fault suite's results, one row per fault (docs/faults.md). Each fault test counts
  * what happened while it ran (tries, sessions lost, calls failed, data lost) and the row is
  * written whether its assertions pass or not; the table is rendered from these rows, never
- * by hand. Rows go to test-results/faults/<test file>.json (replaced per run of that file),
- * and docs/faults.{json,md} are re-rendered from all of them after every row.
+ * by hand. Rows go to test-results/faults/<test file>.json (one per fault,
+ * merged by id) and docs/faults.{json,md} are re-rendered from all of them after every row.
  */
 export interface FaultRow {
   /** Stable key, e.g. "issuer/down". */
@@ -44,7 +44,6 @@ export interface Tally {
 export const resultsDir = path.join(repoRoot, 'test-results', 'faults');
 const docsJson = path.join(repoRoot, 'docs', 'faults.json');
 const docsMd = path.join(repoRoot, 'docs', 'faults.md');
-const started = new Set<string>();
 
 /**
  * Runs one fault: `body` injects it, asserts the expected outcome and counts into the tally.
@@ -80,9 +79,8 @@ function record(row: Omit<FaultRow, 'suite' | 'at'>): void {
   const full: FaultRow = { ...row, file: path.relative(repoRoot, row.file), suite: base.endsWith('.slow.test.ts') ? 'npm run test:faults' : 'npm test', at: new Date().toISOString() };
   fs.mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `${base.replace(/\.test\.ts$/, '')}.json`);
-  // The first row of this run replaces what an earlier run of the same file left.
-  const rows: FaultRow[] = started.has(file) ? readRows(file) : [];
-  started.add(file);
+  // Merged by id, so that running one test (--test-name-pattern) keeps the others' rows.
+  const rows: FaultRow[] = readRows(file);
   const index = rows.findIndex((r) => r.id === full.id);
   if (index >= 0) rows[index] = full; else rows.push(full);
   writeAtomic(file, JSON.stringify(rows, null, 2) + '\n');
