@@ -65,6 +65,11 @@ function withoutToken(error: unknown, token: string): unknown {
 }
 
 async function redeem(profile: Profile, refreshToken: string, timeoutMs: number, log: (message: string) => void): Promise<TokenResponse> {
+  // Load Node's fetch implementation (undici) before any request timer starts. It is the
+  // bulk of a refresher's CPU; in a storm of a thousand starting processes the one
+  // refresher gets a sliver of two cores, and this load alone outlasted a 20 s timeout
+  // that had already begun, failing every waiter with it (npm run bench, N = 1000).
+  void globalThis.Response;
   const issuer = parseIssuer(profile.issuer);
   // Discovery is a GET without a secret; it is retried on the same terms all the same, so
   // that a down issuer costs a bounded, short time.
