@@ -90,6 +90,16 @@ export interface WriteHooks {
   beforeRename?: () => void;
 }
 
+/** A unique temp file beside `file`, hidden, named so a later refresh can sweep strays. */
+function tempPathFor(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Creates a new 0600 file for writing; never opens an existing one or follows a link. */
+function openNewPrivateFile(file: string): number {
+  return fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+}
+
 /**
  * Replaces the file atomically: write a 0600 temp file beside it, fsync, rename over
  * the target, fsync the directory. A concurrent reader sees the old or the new
@@ -97,10 +107,10 @@ export interface WriteHooks {
  */
 export function writePrivateFileAtomic(file: string, content: string, hooks: WriteHooks = {}): void {
   const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempPathFor(file);
   let fd: number | undefined;
   try {
-    fd = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+    fd = openNewPrivateFile(temp);
     fs.writeFileSync(fd, content);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
@@ -133,7 +143,7 @@ export interface ReservedWrite {
  */
 export function reservePrivateWrite(file: string, bytes: number, hooks: WriteHooks = {}): ReservedWrite {
   const dir = path.dirname(file);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempPathFor(file);
   let fd: number | undefined;
   const fail = (error: unknown, problem: string): StoreError => {
     if (fd !== undefined) fs.closeSync(fd);
@@ -143,7 +153,7 @@ export function reservePrivateWrite(file: string, bytes: number, hooks: WriteHoo
       'Free some space or fix the permissions of its directory, then try again.', { cause: error });
   };
   try {
-    fd = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+    fd = openNewPrivateFile(temp);
     const padding = Buffer.alloc(Math.min(bytes, 64 * 1024), 0x20);
     for (let written = 0; written < bytes; written += padding.length) fs.writeSync(fd, padding, 0, Math.min(padding.length, bytes - written));
     fs.fsyncSync(fd);
