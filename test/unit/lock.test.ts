@@ -36,7 +36,8 @@ test('a lock left by a killed process heals after the stale period', async (t) =
   assert.equal(await lock.tryAcquire(), undefined, 'not stale yet right after the kill');
   const held = await lock.acquire(10_000);
   const healedAfter = Date.now() - started;
-  assert.ok(healedAfter >= 1000 && healedAfter < 5000, `healed after ${healedAfter} ms`);
+  // The upper bound only shows it heals by itself, well before acquire's own 10 s bound would end it.
+  assert.ok(healedAfter >= 1000 && healedAfter < 9000, `healed after ${healedAfter} ms`);
   await held.release();
 });
 

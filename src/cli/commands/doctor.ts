@@ -77,7 +77,11 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     const lock = inspectLock(paths.home, timings.lockStaleMs);
     const owner = lock.owner ? `pid ${lock.owner.pid}${lock.owner.command ? ` (${lock.owner.command})` : ''}${lock.owner.running === false ? ', not running' : lock.owner.running ? ', running' : ` on ${lock.owner.host}`}, since ${formatDuration((Date.now() - lock.owner.since) / 1000)}` : 'an unknown process';
     if (lock.state === 'free') row('Lock', `free (${lock.path})`);
-    else if (lock.state === 'held') row('Lock', `held by ${owner}; touched ${formatDuration(lock.idleMs! / 1000)} ago`);
+    else if (lock.state === 'held' && lock.owner?.running === false) {
+      // proper-lockfile stamps a new lock up to a second ahead, so a holder killed early still
+      // looks fresh for a while: say when it turns stale rather than calling it held.
+      row('Lock', `left by ${owner}; stale in ${formatDuration(Math.max(1, (timings.lockStaleMs - lock.idleMs!) / 1000))}, then the next refresh takes it over`);
+    } else if (lock.state === 'held') row('Lock', `held by ${owner}; touched ${formatDuration(lock.idleMs! / 1000)} ago`);
     else row('Lock', `stale: left by ${owner}, untouched for ${formatDuration(lock.idleMs! / 1000)}; the next refresh takes it over`);
     const { RefreshRecord } = await import('../../core/refresh-record');
     const last = new RefreshRecord(paths.home).read(profile.name);
