@@ -30,6 +30,12 @@ export interface CoordinatorParts {
   /** Diagnostics; never passed a secret. */
   log?: (message: string) => void;
   /**
+   * Called once, when this process first waits for another process's refresh. The CLI
+   * lowers its own CPU priority there: in a storm of helpers on a few cores, the one
+   * process everybody waits for must not be starved by the waiters themselves.
+   */
+  onWaitStart?: () => void;
+  /**
    * TEST-ONLY: awaited at each step of a refresh, so that the fault suite can stop or kill
    * the process at an exact point (test/faults, docs/faults.md). Only the CLI sets it, and
    * only from `CREDSHARE_TEST_PAUSE_AT` (src/cli/test-hooks.ts); production callers leave it unset.
@@ -68,6 +74,8 @@ interface Want {
  */
 export class TokenCoordinator {
   private readonly inflight = new Map<string, Promise<Session>>();
+  /** Whether onWaitStart has run: it lowers a process's priority, which is done once. */
+  private waited = false;
   private readonly lookups = new Map<string, Promise<Session>>();
   private readonly log: (message: string) => void;
 
@@ -159,6 +167,10 @@ export class TokenCoordinator {
    */
   private async waitForSibling(want: Want, started: number, deadline: number, claimedBy?: number): Promise<Session | undefined> {
     const { store, lock, record } = this.parts;
+    if (this.parts.onWaitStart && !this.waited) {
+      this.waited = true;
+      this.parts.onWaitStart();
+    }
     let stamp = await store.changeStamp();
     const waitStarted = Date.now();
     let lastLockCheck = waitStarted;
@@ -356,8 +368,15 @@ export class TokenCoordinator {
  * every 100 ms) had the waiters burning CPU that the one process they all wait for needed.
  */
 function pollInterval(waitedMs: number): number {
-  return Math.min(Math.max(5, waitedMs / 8), 250);
+  return Math.min(Math.max(5, waitedMs / 8), MAX_POLL_MS);
 }
+
+/**
+ * The slowest look: reached after 8 s of waiting, which only happens when the machine is
+ * overloaded (a storm of a thousand processes on two cores). A slower look then costs a
+ * waiter at most an eighth of its wait and gives the CPU to the process it waits for.
+ */
+const MAX_POLL_MS = 1000;
 
 /**
  * Without a change to the store, how often a waiter reads it and checks whether the lock is
