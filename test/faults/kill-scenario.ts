@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { runCli, type Finished } from '../support/processes';
+import { runCli, startCli, type Finished } from '../support/processes';
 import { signedInHome, type SignedInHome } from '../support/issuer-home';
-import { assertStoreIntact, kill, pauseAt, pausedAt, secretsOf, secretsReadableByOthers, sessionAlive, spawnCli, until } from '../support/fault-env';
+import { assertStoreIntact, kill, pauseAt, pausedAt, secretsOf, secretsReadableByOthers, sessionAlive, until } from '../support/fault-env';
 import type { Tally } from '../support/fault-report';
 
 /**
@@ -64,7 +64,7 @@ export async function killOnce(env: SignedInHome, point: KillPoint, waiters = 1)
     step = 'before-request';
     env.issuer.setTokenEndpointFault(point === 'in-flight, never processed' ? { kind: 'hang' } : { kind: 'delay', ms: 1500 }, 1);
   }
-  const victim = spawnCli(['token'], point.startsWith('in-flight') ? env.home.env : pauseAt(env.home.env, step));
+  const victim = startCli(['token'], point.startsWith('in-flight') ? env.home.env : pauseAt(env.home.env, step));
   if (point.startsWith('in-flight')) {
     await until(() => env.issuer.stats().refreshRequests === 1, 'the victim\'s refresh request to reach the issuer');
   } else {

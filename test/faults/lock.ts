@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { casesFor, fault, type Suite } from '../support/fault-report';
-import { runCli, spawnTs } from '../support/processes';
+import { runCli, spawnTs, startCli } from '../support/processes';
 import { signedInHome } from '../support/issuer-home';
-import { assertStoreIntact, pauseAt, pausedAt, sessionAlive, spawnCli, until } from '../support/fault-env';
+import { assertStoreIntact, pauseAt, pausedAt, sessionAlive, until } from '../support/fault-env';
 
 const holdLock = path.join(__dirname, '..', 'support', 'hold-lock.ts');
 const STALE_MS = 2000;
@@ -81,11 +81,11 @@ export function registerLockFaults(suite: Suite, file: string): void {
           // Frozen with its request at the issuer, which redeems it a moment later: the
           // answer waits, unread, in the frozen holder's socket.
           env.issuer.setTokenEndpointFault({ kind: 'delay', ms: 500 }, 1);
-          holder = spawnCli(['token'], env.home.env);
+          holder = startCli(['token'], env.home.env);
           await until(() => env.issuer.stats().refreshRequests === 1, 'the holder\'s refresh request to reach the issuer');
           holder.child.kill('SIGSTOP');
         } else {
-          holder = spawnCli(['token'], pauseAt(env.home.env, step));
+          holder = startCli(['token'], pauseAt(env.home.env, step));
           await holder.waitForStderr(pausedAt(step));
           holder.child.kill('SIGSTOP');
           holder.child.kill('SIGUSR2'); // ends the pause as soon as it wakes
@@ -93,7 +93,7 @@ export function registerLockFaults(suite: Suite, file: string): void {
         t.after(() => { holder.child.kill('SIGKILL'); });
         // Past the stale period: the lock looks abandoned.
         await new Promise((r) => setTimeout(r, STALE_MS + 500));
-        const other = spawnCli(['token'], env.home.env);
+        const other = startCli(['token'], env.home.env);
         // Let the other process take over and get as far as it can, then wake the holder.
         await Promise.race([other.done, new Promise((r) => setTimeout(r, 3000))]);
         holder.child.kill('SIGCONT');
@@ -121,11 +121,11 @@ export function registerLockFaults(suite: Suite, file: string): void {
     t.after(() => env.close());
     await fault({ id: 'lock/directory-removed', area: 'lock', fault: 'refresh.lock removed while its holder is about to refresh; another process takes a new lock', expected: 'no crash; one redemption of the token; both calls succeed', file }, async (tally) => {
       env.expire();
-      const holder = spawnCli(['token'], pauseAt(env.home.env, 'before-request'));
+      const holder = startCli(['token'], pauseAt(env.home.env, 'before-request'));
       t.after(() => { holder.child.kill('SIGKILL'); });
       await holder.waitForStderr(pausedAt('before-request'));
       fs.rmSync(path.join(env.home.paths.home, 'refresh.lock'), { recursive: true, force: true });
-      const other = spawnCli(['token'], env.home.env);
+      const other = startCli(['token'], env.home.env);
       await Promise.race([other.done, new Promise((r) => setTimeout(r, 1500))]);
       holder.child.kill('SIGUSR2');
       const [h, o] = await Promise.all([holder.done, other.done]);

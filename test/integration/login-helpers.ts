@@ -2,56 +2,11 @@
 // user would (read the URL or code it prints, answer the issuer's pages), and check
 // output for secrets.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Session } from '../../src/core/session';
-import { cliPath, type Finished } from '../support/processes';
-
-/** A CLI child still running: its output so far, a way to wait for a line, and its end. */
-export interface RunningCli {
-  child: ChildProcess;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** Resolves with the first match of `pattern` in stderr (where prompts go). */
-  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  done: Promise<Finished>;
-}
-
-export function startCli(args: string[], env: NodeJS.ProcessEnv): RunningCli {
-  const started = performance.now();
-  const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  const listeners = new Set<() => void>();
-  child.stdout!.on('data', (d) => { stdout += d; });
-  child.stderr!.on('data', (d) => { stderr += d; for (const l of listeners) l(); });
-  const done = new Promise<Finished>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => { for (const l of listeners) l(); resolve({ code, signal, stdout, stderr, ms: performance.now() - started }); });
-  });
-  return {
-    child,
-    get stdout() { return stdout; },
-    get stderr() { return stderr; },
-    done,
-    waitForStderr(pattern, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          const match = pattern.exec(stderr);
-          if (match) { finish(); resolve(match); } else if (child.exitCode !== null || child.signalCode !== null) {
-            finish(); reject(new Error(`credshare exited before printing ${pattern}; stderr: ${stderr}; stdout: ${stdout}`));
-          }
-        };
-        const timer = setTimeout(() => { finish(); reject(new Error(`no ${pattern} within ${timeoutMs} ms; stderr: ${stderr}`)); }, timeoutMs);
-        const finish = (): void => { clearTimeout(timer); listeners.delete(check); };
-        listeners.add(check);
-        check();
-      });
-    },
-  };
-}
+import type { RunningCli } from '../support/processes';
 
 /** The user code a device login prints, e.g. "BCDF-GHJK". */
 export async function deviceCodeOf(cli: RunningCli): Promise<string> {

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { approveDeviceCode } from '../../src/issuer/embedded-issuer';
-import { runCli, type Finished } from '../support/processes';
+import { runCli, startCli, type Finished } from '../support/processes';
 import { signedInHome, type SignedInHome } from '../support/issuer-home';
-import { deviceCodeOf, startCli } from './login-helpers';
+import { deviceCodeOf } from './login-helpers';
 
 const RACERS = 100;
 

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { EmbeddedIssuer, authorizeInBrowser } from '../../src/issuer/embedded-issuer';
-import { runCli } from '../support/processes';
-import { authorizationUrlOf, emptyHome, startCli } from './login-helpers';
+import { runCli, startCli } from '../support/processes';
+import { authorizationUrlOf, emptyHome } from './login-helpers';
 
 /** A tiny issuer impostor on loopback: serves `document(ownUrl)` as its discovery document. */
 async function metadataServer(document: (ownUrl: string) => Record<string, unknown>) {

@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { EmbeddedIssuer, approveDeviceCode, authorizeInBrowser } from '../../src/issuer/embedded-issuer';
-import { runCli } from '../support/processes';
-import { assertNoSecrets, authorizationUrlOf, deviceCodeOf, emptyHome, startCli } from './login-helpers';
+import { runCli, startCli } from '../support/processes';
+import { assertNoSecrets, authorizationUrlOf, deviceCodeOf, emptyHome } from './login-helpers';
 
 async function setup(t: { after(fn: () => Promise<void> | void): void }) {
   const issuer = await EmbeddedIssuer.start({ accessTokenTtlSeconds: 300 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, type Finished } from '../support/processes';
+import { runCli, startCli, type Finished } from '../support/processes';
 import { signedInHome } from '../support/issuer-home';
 import { makeHome } from '../support/home';
 import { startIssuerProcess } from '../support/issuer-process';
@@ -87,16 +87,16 @@ test('the window in which a crash can lose a session: from the issuer\'s answer 
 
 test('a waiting process yields the CPU to the refresher: the waiter lowers its priority, the lock holder keeps its own', { timeout: 60_000, skip: process.platform === 'win32' }, async (t) => {
   const { getPriority } = await import('node:os');
-  const { spawnCli, pauseAt, pausedAt, until } = await import('../support/fault-env');
+  const { pauseAt, pausedAt, until } = await import('../support/fault-env');
   const env = await signedInHome({ timings: { lockStaleMs: 2000, lockTimeoutMs: 30_000 } });
   t.after(() => env.close());
   env.expire();
   const ours = getPriority();
   // The refresher stops holding the lock, right before its request; a second process waits for it.
-  const refresher = spawnCli(['token'], pauseAt(env.home.env, 'before-request'));
+  const refresher = startCli(['token'], pauseAt(env.home.env, 'before-request'));
   t.after(() => refresher.child.kill('SIGKILL'));
   await refresher.waitForStderr(pausedAt('before-request'));
-  const waiter = spawnCli(['token'], env.home.env);
+  const waiter = startCli(['token'], env.home.env);
   t.after(() => waiter.child.kill('SIGKILL'));
   await until(() => getPriority(waiter.child.pid!) !== ours, 'the waiter lowers its priority', 15_000);
   assert.equal(getPriority(waiter.child.pid!), Math.min(19, ours + 10), 'ten steps nicer');

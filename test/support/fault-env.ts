@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCredentials } from '../../src/core/file-store';
-import { cliPath, type Finished } from './processes';
+import type { Finished, RunningCli } from './processes';
 import type { SignedInHome } from './issuer-home';
 
 /**
@@ -13,45 +12,6 @@ import type { SignedInHome } from './issuer-home';
  */
 
 /** A running `credshare` child with its output so far. */
-export interface CliChild {
-  child: ChildProcess;
-  done: Promise<Finished>;
-  stderr(): string;
-  /** Resolves when stderr has a line matching `pattern` (rejects if the child exits first). */
-  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
-}
-
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv, input = ''): CliChild {
-  const started = performance.now();
-  const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  const listeners = new Set<() => void>();
-  child.stdout!.on('data', (d) => { stdout += d; });
-  child.stderr!.on('data', (d) => { stderr += d; for (const l of listeners) l(); });
-  const done = new Promise<Finished>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => { for (const l of listeners) l(); resolve({ code, signal, stdout, stderr, ms: performance.now() - started }); });
-  });
-  child.stdin!.end(input);
-  return {
-    child,
-    done,
-    stderr: () => stderr,
-    waitForStderr(pattern, timeoutMs = 30_000) {
-      return new Promise<void>((resolve, reject) => {
-        const check = (): void => {
-          if (pattern.test(stderr)) { cleanup(); resolve(); } else if (child.exitCode !== null || child.signalCode !== null) { cleanup(); reject(new Error(`child exited before ${pattern}; stderr: ${stderr}`)); }
-        };
-        const timer = setTimeout(() => { cleanup(); reject(new Error(`no ${pattern} on stderr within ${timeoutMs} ms; stderr: ${stderr}`)); }, timeoutMs);
-        const cleanup = (): void => { clearTimeout(timer); listeners.delete(check); };
-        listeners.add(check);
-        check();
-      });
-    },
-  };
-}
-
 /** Environment that stops a credshare child at `step` of a refresh (src/cli/test-hooks.ts). */
 export function pauseAt(env: NodeJS.ProcessEnv, step: string): NodeJS.ProcessEnv {
   return { ...env, CREDSHARE_TEST_PAUSE_AT: step };
@@ -60,7 +20,7 @@ export function pauseAt(env: NodeJS.ProcessEnv, step: string): NodeJS.ProcessEnv
 export const pausedAt = (step: string) => new RegExp(`paused at ${step}\\b`);
 
 /** SIGKILLs the child and waits until it is gone. */
-export async function kill(cli: CliChild): Promise<Finished> {
+export async function kill(cli: RunningCli): Promise<Finished> {
   cli.child.kill('SIGKILL');
   return cli.done;
 }

@@ -33,6 +33,52 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): 
   return run(process.execPath, [cliPath, ...args], { env, input });
 }
 
+/** A CLI child still running: its output so far, a way to wait for a line, and its end. */
+export interface RunningCli {
+  child: ChildProcess;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Resolves with the first match of `pattern` in stderr (where prompts go). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  done: Promise<Finished>;
+}
+
+/** Starts the built CLI and returns at once; `input`, when given, is written to its stdin (else stdin is /dev/null). */
+export function startCli(args: string[], env: NodeJS.ProcessEnv, input?: string): RunningCli {
+  const started = performance.now();
+  const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  child.stdout!.on('data', (d) => { stdout += d; });
+  child.stderr!.on('data', (d) => { stderr += d; for (const l of listeners) l(); });
+  const done = new Promise<Finished>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => { for (const l of listeners) l(); resolve({ code, signal, stdout, stderr, ms: performance.now() - started }); });
+  });
+  if (input !== undefined) child.stdin!.end(input);
+  return {
+    child,
+    get stdout() { return stdout; },
+    get stderr() { return stderr; },
+    done,
+    waitForStderr(pattern, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          const match = pattern.exec(stderr);
+          if (match) { finish(); resolve(match); } else if (child.exitCode !== null || child.signalCode !== null) {
+            finish(); reject(new Error(`credshare exited before printing ${pattern}; stderr: ${stderr}; stdout: ${stdout}`));
+          }
+        };
+        const timer = setTimeout(() => { finish(); reject(new Error(`no ${pattern} within ${timeoutMs} ms; stderr: ${stderr}`)); }, timeoutMs);
+        const finish = (): void => { clearTimeout(timer); listeners.delete(check); };
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}
+
 /** Starts a TypeScript child through tsx, the way tests run. */
 export function spawnTs(file: string, args: string[], options: SpawnOptions = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], ...options });
