@@ -9,101 +9,51 @@
 // The shared-SecretStorage case cannot run here; it is covered with an in-memory fake in
 // test/unit/extension-secret-store.test.ts.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { EmbeddedIssuer } from '../../src/issuer/embedded-issuer';
+import { describe } from 'node:test';
 import type { Session } from '../../src/core/session';
+import { waitFor, type VsCodeWindow } from './harness/index';
 import {
-  StepTimer, fixturesDir, launchBrowser, openWindows, packageExtension, resultsDir, startVsCodeServer, waitFor,
-  type E2eBrowser, type VsCodeServer, type VsCodeWindow,
-} from './harness/index';
-import {
-  CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, browserStorage, credshareVsix, filesContaining, leaksIn, processCommandLines,
-  signInFromPalette, startIssuer, storedSession, tokensOf, type IssuerAdmin,
+  CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, browserStorage, filesContaining, leaksIn, processCommandLines,
+  signInFromPalette, storedSession, tokensOf,
 } from './harness/credshare';
+import { scenarioRig } from './harness/scenario-rig';
 
 const ACCOUNT_LABEL = 'Bob Example';
 
 interface SessionResult { ok: boolean; accessToken?: string; error?: string; at: string }
 
 describe('credshare extension with credshare.store = secretStorage (code-server: not shared between windows)', { timeout: 10 * 60_000 }, () => {
-  const timer = new StepTimer();
-  let tmp: string;
-  let issuer: EmbeddedIssuer;
-  let admin: IssuerAdmin;
-  let server: VsCodeServer;
-  let browser: E2eBrowser;
+  const rig = scenarioRig({
+    name: 'scenarios-secret-storage', failedPrefix: 'secrets', firstWindows: 1,
+    settings: (issuer) => ({ 'credshare.store': 'secretStorage', 'credshare.issuer': issuer.url, 'credshare.clientId': issuer.clientId }),
+  });
+  const { step } = rig;
   let w1: VsCodeWindow;
   let w2: VsCodeWindow;
-  let terminalDir: string;
   let inSecrets: string | undefined;
   const seen: (Session | undefined)[] = [];
-  let failed = false;
-
-  before(async () => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'credshare-e2e-secrets-'));
-    mkdirSync(resultsDir, { recursive: true });
-    for (const f of readdirSync(resultsDir)) if (f.startsWith('secrets-FAILED-')) rmSync(path.join(resultsDir, f));
-    ({ issuer, admin } = await startIssuer());
-    const consumer = await packageExtension(path.join(fixturesDir, 'consumer-extension'), path.join(tmp, 'vsix'), { dependencies: false });
-    server = await timer.time('install + start code-server (secretStorage)', () => startVsCodeServer({
-      vsix: [credshareVsix(), consumer],
-      runDir: path.join(tmp, 'run'),
-      settings: { 'credshare.store': 'secretStorage', 'credshare.issuer': issuer.url, 'credshare.clientId': issuer.clientId },
-    }));
-    terminalDir = path.join(server.outDir, 'terminal');
-    mkdirSync(terminalDir, { recursive: true });
-    browser = await launchBrowser();
-    [w1] = await timer.time('open window 1', () => openWindows(server, browser, 1));
-    await w1.waitForExtensionActivated(CREDSHARE);
-  });
-
-  after(async () => {
-    const logsDest = path.join(resultsDir, 'logs', 'scenarios-secret-storage');
-    rmSync(logsDest, { recursive: true, force: true });
-    if (failed) for (const w of [w1, w2]) if (w) await w.screenshot(`secrets-FAILED-window${w.index}`).catch(() => {});
-    server?.collectLogs(logsDest);
-    await browser?.close();
-    await server?.stop();
-    await issuer?.stop();
-    timer.write('scenarios-secret-storage');
-    console.log(`\ncredshare e2e (secretStorage) timings:\n${timer.summary()}\nlogs: ${logsDest}\n`);
-    if (tmp && !failed && !process.env.CREDSHARE_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
-    else if (tmp) console.log(`run directory kept: ${tmp}`);
-  });
-
-  const step = (name: string, fn: () => Promise<void>) => it(name, async () => {
-    try {
-      await timer.time(name, fn);
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
-  });
-  const consumerGet = async (w: VsCodeWindow, command = 'credshare e2e: Get Session (silent)', file = 'get-session-silent.json') => {
-    const since = Date.now();
-    await w.runCommand(command);
-    return w.waitForResult<SessionResult>(file, { newerThan: since });
-  };
+  const consumerGet = (w: VsCodeWindow) => rig.consumerGet<SessionResult>(w);
   const readText = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
 
   step('5a. one window: the sign-in lives in SecretStorage only, and a terminal gets tokens over IPC with the window nonce', async () => {
-    await admin.resetStats();
-    await signInFromPalette(w1, admin, 'bob');
+    w1 = rig.windows[0]!;
+    await rig.admin.resetStats();
+    await signInFromPalette(w1, rig.admin, 'bob');
     await w1.waitForStatusBarText(CREDSHARE_STATUS, ACCOUNT_LABEL);
-    assert.equal(storedSession(server.credshareHome), undefined, 'no credentials.json session: the tokens are in SecretStorage');
+    assert.equal(storedSession(rig.server.credshareHome), undefined, 'no credentials.json session: the tokens are in SecretStorage');
     const since = Date.now();
     await w1.runCommand('credshare e2e: Get Session (create if none)');
     await w1.clickDialogButton('Allow');
     const got = await w1.waitForResult<SessionResult>('get-session-create.json', { newerThan: since });
     assert.equal(got.ok, true, JSON.stringify(got));
     inSecrets = got.accessToken;
-    assert.equal(await admin.accessTokenValid(inSecrets!), true);
+    assert.equal(await rig.admin.accessTokenValid(inSecrets!), true);
 
     await w1.openTerminal();
-    const t = terminalDir;
+    const t = rig.terminalDir;
     await w1.typeInTerminal(`env > ${t}/env.txt; credshare token > ${t}/token.txt 2>${t}/token.err; echo "exit $?" >> ${t}/token.err; `
       + `CREDSHARE_IPC_NONCE=forged credshare token > ${t}/forged.txt 2>&1; echo "exit $?" >> ${t}/forged.txt`);
     await waitFor('both terminal commands', () => /exit \d/.test(readText(`${t}/forged.txt`)) && /exit \d/.test(readText(`${t}/token.err`)), 30_000);
@@ -115,40 +65,39 @@ describe('credshare extension with credshare.store = secretStorage (code-server:
     const nonce = /^CREDSHARE_IPC_NONCE=(.+)$/m.exec(env)?.[1];
     assert.ok(handle && nonce, 'the terminal has the IPC handle and nonce');
     assert.equal(statSync(path.dirname(handle)).mode & 0o777, 0o700, 'the socket dir is 0700');
-    assert.deepEqual(filesContaining(server.userDataDir, [nonce, inSecrets!]), [], 'neither the nonce nor the token is persisted in the user-data dir');
+    assert.deepEqual(filesContaining(rig.server.userDataDir, [nonce, inSecrets!]), [], 'neither the nonce nor the token is persisted in the user-data dir');
     // Nor in the browser's storage, where the web workbench persists environment collections
     // (SecretStorage is there too, but encrypted: the token must not appear in clear).
-    assert.deepEqual(leaksIn({ 'browser storage': await browserStorage(browser.context) }, [nonce, inSecrets!]), []);
-    assert.equal((await admin.stats()).refreshRequests, 0);
+    assert.deepEqual(leaksIn({ 'browser storage': await browserStorage(rig.browser.context) }, [nonce, inSecrets!]), []);
+    assert.equal((await rig.admin.stats()).refreshRequests, 0);
   });
 
   step('5b. a second window: the probe finds SecretStorage not shared; both windows move to the shared store and say so', async () => {
-    [w2] = await openWindows(server, browser, 1);
-    await w2.waitForExtensionActivated(CREDSHARE);
+    [w2] = await rig.openWindows(1);
     // Window 1 (open before window 2 wrote its probe) cannot see that write: it finds out, tells the user once.
     await waitFor('the "not shared" notification in window 1', async () =>
       (await w1.notifications()).some((n) => /SecretStorage is not shared between the windows/.test(n.message)), 30_000, 250);
     await w1.screenshot('vscode-secret-storage-fallback');
-    const stored = await waitFor('the session in credentials.json', () => storedSession(server.credshareHome), 30_000);
+    const stored = await waitFor('the session in credentials.json', () => storedSession(rig.server.credshareHome), 30_000);
     seen.push(stored);
     assert.equal(stored.accessToken, inSecrets, 'the session moved, it was not signed in again');
     for (const w of [w1, w2]) await w.waitForStatusBarText(CREDSHARE_STATUS, ACCOUNT_LABEL);
     for (const w of [w1, w2]) {
       await waitFor(`window ${w.index} logs the fallback`, async () => /not shared between the windows/.test(await w.outputChannelLog(CREDSHARE, CREDSHARE_LOG_CHANNEL)), 30_000, 250);
     }
-    const probe = JSON.parse(readFileSync(path.join(server.userDataDir, 'User', 'globalStorage', CREDSHARE, 'secret-storage-probe.json'), 'utf8'));
+    const probe = JSON.parse(readFileSync(path.join(rig.server.userDataDir, 'User', 'globalStorage', CREDSHARE, 'secret-storage-probe.json'), 'utf8'));
     assert.ok(probe.notShared, 'the verdict is recorded for windows opened later');
-    assert.equal((await admin.stats()).refreshRequests, 0);
+    assert.equal((await rig.admin.stats()).refreshRequests, 0);
   });
 
   step('5c. after the fallback: an expired token, both windows ask at once: one refresh, both get it, nobody signed out', async () => {
-    const before = storedSession(server.credshareHome)!;
-    await admin.resetStats();
-    const file = path.join(server.credshareHome, 'credentials.json');
+    const before = storedSession(rig.server.credshareHome)!;
+    await rig.admin.resetStats();
+    const file = path.join(rig.server.credshareHome, 'credentials.json');
     writeFileSync(`${file}.e2e.tmp`, JSON.stringify({ version: 1, sessions: { default: { ...before, expiresAt: Date.now() - 1000 } } }), { mode: 0o600 });
     renameSync(`${file}.e2e.tmp`, file);
     const after = await waitFor('the refreshed session', () => {
-      const s = storedSession(server.credshareHome);
+      const s = storedSession(rig.server.credshareHome);
       return s && s.accessToken !== before.accessToken ? s : undefined;
     }, 60_000);
     seen.push(after);
@@ -156,23 +105,23 @@ describe('credshare extension with credshare.store = secretStorage (code-server:
       await waitFor(`window ${w.index} to hold the new token`, async () => (await consumerGet(w)).accessToken === after.accessToken, 30_000, 500);
       assert.match(await w.statusBarText(CREDSHARE_STATUS) ?? '', new RegExp(ACCOUNT_LABEL));
     }
-    const stats = await admin.stats();
+    const stats = await rig.admin.stats();
     assert.equal(stats.refreshRequests, 1);
     assert.equal(stats.reuseDetections, 0);
-    assert.equal(await admin.refreshTokenUsable(after.refreshToken), true);
+    assert.equal(await rig.admin.refreshTokenUsable(after.refreshToken), true);
   });
 
   step('no token in the log channels, the terminal environment, the user-data dir or `ps`', async () => {
     const tokens = [...tokensOf(...seen), inSecrets!];
     const texts: Record<string, string> = {
-      'terminal environment': readText(path.join(terminalDir, 'env.txt')),
+      'terminal environment': readText(path.join(rig.terminalDir, 'env.txt')),
       'ps -eo args': processCommandLines(),
       'log channel of window 1': await w1.outputChannelLog(CREDSHARE, CREDSHARE_LOG_CHANNEL),
       'log channel of window 2': await w2.outputChannelLog(CREDSHARE, CREDSHARE_LOG_CHANNEL),
-      'browser storage': await browserStorage(browser.context),
+      'browser storage': await browserStorage(rig.browser.context),
     };
     assert.deepEqual(leaksIn(texts, tokens), []);
-    assert.deepEqual(filesContaining(server.userDataDir, tokens), []);
+    assert.deepEqual(filesContaining(rig.server.userDataDir, tokens), []);
     // The IPC directories of the windows are private, one per window.
     const sockets = readdirSync(os.tmpdir()).filter((d) => d.startsWith('credshare-ipc-'));
     for (const d of sockets) {

@@ -6,101 +6,45 @@
 //
 // Run: npm run test:e2e (builds and packages first), after bash test/e2e/setup.sh.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { EmbeddedIssuer } from '../../src/issuer/embedded-issuer';
+import { describe } from 'node:test';
 import type { Session } from '../../src/core/session';
+import { readJsonLines, repoRoot, resultsDir, waitFor, waitForJsonLine, type VsCodeWindow } from './harness/index';
 import {
-  StepTimer, fixturesDir, launchBrowser, openWindows, packageExtension, readJsonLines, repoRoot, resultsDir,
-  startVsCodeServer, waitFor, waitForJsonLine, type E2eBrowser, type VsCodeServer, type VsCodeWindow,
-} from './harness/index';
-import {
-  CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, browserStorage, credshareVsix, filesContaining, leaksIn, processCommandLines,
-  signInFromPalette, startIssuer, storedSession, switchProfileFromPalette, tokensOf, type IssuerAdmin,
+  CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, browserStorage, filesContaining, leaksIn, processCommandLines,
+  signInFromPalette, storedSession, switchProfileFromPalette, tokensOf,
 } from './harness/credshare';
+import { scenarioRig } from './harness/scenario-rig';
 
-const CONSUMER_DIR = path.join(fixturesDir, 'consumer-extension');
 const ACCOUNT_LABEL = 'Alice Example';
 
 interface SessionResult { ok: boolean; pid: number; accessToken?: string; account?: { id: string; label: string }; error?: string; at: string }
 
 describe('credshare extension in VS Code: sign-in, five windows racing, sign-out, CLI login (shared store)', { timeout: 15 * 60_000 }, () => {
-  const timer = new StepTimer();
-  let tmp: string;
-  let issuer: EmbeddedIssuer;
-  let admin: IssuerAdmin;
-  let server: VsCodeServer;
-  let browser: E2eBrowser;
-  let windows: VsCodeWindow[] = [];
-  let terminalDir: string;
+  // A first sign-in needs the issuer and client id: from settings, as a new user would set them.
+  const rig = scenarioRig({
+    name: 'scenarios', failedPrefix: 'scenarios', firstWindows: 2,
+    settings: (issuer) => ({ 'credshare.issuer': issuer.url, 'credshare.clientId': issuer.clientId }),
+  });
+  const { step } = rig;
   const seen: (Session | undefined)[] = [];
-  let failed = false;
-
-  before(async () => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'credshare-e2e-scenarios-'));
-    mkdirSync(resultsDir, { recursive: true });
-    for (const f of readdirSync(resultsDir)) if (f.startsWith('scenarios-FAILED-')) rmSync(path.join(resultsDir, f));
-    ({ issuer, admin } = await startIssuer());
-    const consumer = await packageExtension(CONSUMER_DIR, path.join(tmp, 'vsix'), { dependencies: false });
-    server = await timer.time('install credshare.vsix + consumer, start code-server', () => startVsCodeServer({
-      vsix: [credshareVsix(), consumer],
-      runDir: path.join(tmp, 'run'),
-      // A first sign-in needs the issuer and client id: from settings, as a new user would set them.
-      settings: { 'credshare.issuer': issuer.url, 'credshare.clientId': issuer.clientId },
-    }));
-    terminalDir = path.join(server.outDir, 'terminal');
-    mkdirSync(terminalDir, { recursive: true });
-    browser = await launchBrowser();
-    windows = await timer.time('open windows 1 and 2', () => openWindows(server, browser, 2));
-    for (const w of windows) await w.waitForExtensionActivated(CREDSHARE);
-  });
-
-  after(async () => {
-    writeFileSync(path.join(terminalDir ?? tmp, 'STOP'), '');
-    const logsDest = path.join(resultsDir, 'logs', 'scenarios');
-    rmSync(logsDest, { recursive: true, force: true });
-    if (failed) for (const w of windows) await w.screenshot(`scenarios-FAILED-window${w.index}`).catch(() => {});
-    server?.collectLogs(logsDest);
-    await browser?.close();
-    await server?.stop();
-    await issuer?.stop();
-    timer.write('scenarios');
-    console.log(`\ncredshare e2e scenario timings:\n${timer.summary()}\nlogs: ${logsDest}\n`);
-    if (tmp && !failed && !process.env.CREDSHARE_E2E_KEEP) rmSync(tmp, { recursive: true, force: true });
-    else if (tmp) console.log(`run directory kept: ${tmp}`);
-  });
-
-  const step = (name: string, fn: () => Promise<void>) => it(name, async () => {
-    try {
-      await timer.time(name, fn);
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
-  });
-
-  const home = () => server.credshareHome;
-  const consumerGet = async (w: VsCodeWindow, command = 'credshare e2e: Get Session (silent)', file = 'get-session-silent.json') => {
-    const since = Date.now();
-    await w.runCommand(command);
-    return w.waitForResult<SessionResult>(file, { newerThan: since });
-  };
+  const home = () => rig.server.credshareHome;
+  const consumerGet = (w: VsCodeWindow) => rig.consumerGet<SessionResult>(w);
   const eventsFile = (w: VsCodeWindow) => w.resultPath('session-events.jsonl');
   const waitForStatus = (w: VsCodeWindow, expected: RegExp) => w.waitForStatusBarText(CREDSHARE_STATUS, expected, 30_000);
 
   step('1. sign in from the palette: status bar, Accounts menu and another extension get the account; the issuer accepts its token', async () => {
-    const [w1, w2] = windows as [VsCodeWindow, VsCodeWindow];
-    for (const w of windows) await waitForStatus(w, /signed out/);
-    await admin.resetStats();
-    await signInFromPalette(w1, admin, 'alice');
-    for (const w of windows) await waitForStatus(w, new RegExp(ACCOUNT_LABEL));
+    const [w1, w2] = rig.windows as [VsCodeWindow, VsCodeWindow];
+    for (const w of rig.windows) await waitForStatus(w, /signed out/);
+    await rig.admin.resetStats();
+    await signInFromPalette(w1, rig.admin, 'alice');
+    for (const w of rig.windows) await waitForStatus(w, new RegExp(ACCOUNT_LABEL));
     const stored = storedSession(home());
     seen.push(stored);
     assert.equal(stored?.account.label, ACCOUNT_LABEL);
     const config = JSON.parse(readFileSync(path.join(home(), 'config.json'), 'utf8'));
-    assert.equal(config.profiles.default.issuer, issuer.url, 'the first sign-in created the profile from the settings');
+    assert.equal(config.profiles.default.issuer, rig.issuer.url, 'the first sign-in created the profile from the settings');
 
     await w1.runCommand('Notifications: Clear All Notifications');
     const menu = await w1.openAccountsMenu();
@@ -115,10 +59,10 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
     const created = await w1.waitForResult<SessionResult>('get-session-create.json', { newerThan: since });
     assert.equal(created.ok, true, JSON.stringify(created));
     assert.equal(created.accessToken, stored!.accessToken);
-    assert.equal(await admin.accessTokenValid(created.accessToken!), true, 'the issuer accepts the token');
+    assert.equal(await rig.admin.accessTokenValid(created.accessToken!), true, 'the issuer accepts the token');
     // Window 2 (same browser profile: the grant is shared) gets the same session silently.
     assert.equal((await consumerGet(w2)).accessToken, stored!.accessToken);
-    const stats = await admin.stats();
+    const stats = await rig.admin.stats();
     assert.equal(stats.refreshRequests, 0, 'a sign-in and fresh tokens need no refresh');
 
     await w1.runCommand('credshare: Show Status');
@@ -137,18 +81,15 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
   });
 
   step('2. five windows, token expired, all ask at once (and a terminal loops `credshare token`): one refresh, everyone gets it', async () => {
-    windows.push(...(await openWindows(server, browser, 3)));
-    for (const w of windows) {
-      await w.waitForExtensionActivated(CREDSHARE);
-      await waitForStatus(w, new RegExp(ACCOUNT_LABEL));
-    }
+    await rig.openWindows(3);
+    for (const w of rig.windows) await waitForStatus(w, new RegExp(ACCOUNT_LABEL));
     const before = storedSession(home())!;
-    for (const w of windows) assert.equal((await consumerGet(w)).accessToken, before.accessToken, `window ${w.index} starts with the stored token`);
+    for (const w of rig.windows) assert.equal((await consumerGet(w)).accessToken, before.accessToken, `window ${w.index} starts with the stored token`);
 
     // A terminal in window 1 asking in a loop, via the launcher the extension put on PATH.
-    const w1 = windows[0]!;
+    const w1 = rig.windows[0]!;
     await w1.openTerminal();
-    const t = terminalDir;
+    const t = rig.terminalDir;
     await w1.typeInTerminal(`command -v credshare > ${t}/which.txt; env > ${t}/env.txt; `
       + `while [ ! -f ${t}/STOP ]; do if credshare token > ${t}/tok.tmp 2>${t}/err.tmp; then mv ${t}/tok.tmp ${t}/token.txt; echo ok >> ${t}/ok.txt; `
       + `else echo "exit $? $(cat ${t}/err.tmp)" >> ${t}/errors.txt; fi; sleep 0.2; done`);
@@ -157,11 +98,11 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
 
     // Expire the access token in the store (as time would). Every window's watcher sees the
     // change, and every window's consumer asks for a session at once; so does the terminal.
-    await admin.resetStats();
-    const lines = await Promise.all(windows.map(async (w) => readJsonLines(await eventsFile(w)).length));
+    await rig.admin.resetStats();
+    const lines = await Promise.all(rig.windows.map(async (w) => readJsonLines(await eventsFile(w)).length));
     const expiredAt = Date.now();
     writeStore({ default: { ...before, expiresAt: Date.now() - 1000 } });
-    const arrivals = await Promise.all(windows.map(async (w, i) => {
+    const arrivals = await Promise.all(rig.windows.map(async (w, i) => {
       const line = await waitForJsonLine<SessionResult>(await eventsFile(w), (e) => Date.parse(e.at) >= expiredAt && !!e.accessToken && e.accessToken !== before.accessToken, 60_000);
       assert.ok(readJsonLines(await eventsFile(w)).length > lines[i]!);
       return Date.parse(line.at);
@@ -173,102 +114,102 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
     assert.notEqual(after.accessToken, before.accessToken);
     assert.notEqual(after.refreshToken, before.refreshToken, 'the refresh token rotated');
     await waitFor('the terminal to get the new token', () => readFileSync(path.join(t, 'token.txt'), 'utf8').trim() === after.accessToken, 30_000);
-    for (const w of windows) {
+    for (const w of rig.windows) {
       assert.equal((await consumerGet(w)).accessToken, after.accessToken, `window ${w.index} holds the new token`);
       assert.match(await w.statusBarText(CREDSHARE_STATUS) ?? '', new RegExp(ACCOUNT_LABEL), `window ${w.index} is still signed in`);
       const events = readJsonLines<SessionResult>(await eventsFile(w)).filter((e) => Date.parse(e.at) >= expiredAt);
       assert.ok(events.every((e) => e.ok), `window ${w.index} never saw a signed-out state: ${JSON.stringify(events.map((e) => e.ok))}`);
     }
-    const stats = await admin.stats();
+    const stats = await rig.admin.stats();
     assert.equal(stats.refreshRequests, 1, 'one refresh request for five windows and a terminal');
     assert.equal(stats.reuseDetections, 0);
-    assert.equal(await admin.refreshTokenUsable(after.refreshToken), true, 'the grant is alive');
+    assert.equal(await rig.admin.refreshTokenUsable(after.refreshToken), true, 'the grant is alive');
     assert.equal(existsSync(path.join(t, 'errors.txt')), false, `the terminal loop never failed: ${existsSync(path.join(t, 'errors.txt')) ? readFileSync(path.join(t, 'errors.txt'), 'utf8') : ''}`);
     // Until each window's consumer extension got the new token back from getSession (the
     // expiry reaches it as onDidChangeSessions; its getSession makes the refresh happen).
-    const figures = { refreshRequests: stats.refreshRequests, msUntilAllWindowsHaveToken, msPerWindow, windows: windows.length, terminalLoop: true };
+    const figures = { refreshRequests: stats.refreshRequests, msUntilAllWindowsHaveToken, msPerWindow, windows: rig.windows.length, terminalLoop: true };
     writeFileSync(path.join(resultsDir, 'windows.json'), JSON.stringify(figures, null, 2) + '\n');
     console.log(`five windows: ${JSON.stringify(figures)}`);
   });
 
   step('2b. the issuer fails refreshes (503): windows show the error and keep the session; the first request after it recovers refreshes once', async () => {
     const before = storedSession(home())!;
-    await admin.resetStats();
-    await admin.fault({ kind: 'status', status: 503 });
+    await rig.admin.resetStats();
+    await rig.admin.fault({ kind: 'status', status: 503 });
     const since = Date.now();
     writeStore({ default: { ...before, expiresAt: Date.now() - 1000 } });
-    for (const w of windows) {
+    for (const w of rig.windows) {
       await waitForJsonLine<SessionResult>(await eventsFile(w), (e) => Date.parse(e.at) >= since && !e.ok && /503|refused|kept/.test(e.error ?? ''), 30_000);
       await waitFor(`window ${w.index}'s status bar to show the error`, async () =>
         /warning-kind/.test(await w.page.locator(`[id="${CREDSHARE_STATUS}"]`).getAttribute('class') ?? ''), 15_000, 200);
     }
-    await windows[0]!.screenshot('vscode-refresh-error');
-    const failing = await admin.stats();
+    await rig.windows[0]!.screenshot('vscode-refresh-error');
+    const failing = await rig.admin.stats();
     assert.ok(failing.refreshRequests >= 1 && failing.refreshSuccesses === 0);
     assert.equal(failing.reuseDetections, 0);
     assert.equal(storedSession(home())?.refreshToken, before.refreshToken, 'the credentials were kept');
-    assert.equal(await admin.refreshTokenUsable(before.refreshToken), true, 'a failed request did not spend the token');
+    assert.equal(await rig.admin.refreshTokenUsable(before.refreshToken), true, 'a failed request did not spend the token');
 
-    await admin.resetStats();
-    await admin.fault(null);
+    await rig.admin.resetStats();
+    await rig.admin.fault(null);
     // A request already under way when the fault was cleared (the terminal loop's) may still
     // report it to those who waited for it: ask until a session comes back.
     const recovered = await waitFor('a session once the issuer is back', async () => {
-      const r = await consumerGet(windows[1]!);
+      const r = await consumerGet(rig.windows[1]!);
       return r.ok ? r : undefined;
     }, 30_000, 500);
     const after = storedSession(home())!;
     seen.push(after);
     assert.equal(recovered.accessToken, after.accessToken);
-    for (const w of windows) {
+    for (const w of rig.windows) {
       await waitFor(`window ${w.index}'s status bar to recover`, async () =>
         !/warning-kind/.test(await w.page.locator(`[id="${CREDSHARE_STATUS}"]`).getAttribute('class') ?? '') || (await consumerGet(w)).ok, 30_000, 500);
     }
-    const stats = await admin.stats();
+    const stats = await rig.admin.stats();
     assert.equal(stats.refreshSuccesses, 1, 'one successful refresh for everyone once the issuer is back');
     assert.equal(stats.reuseDetections, 0);
   });
 
   step('3. sign out in one window: every window, the other extension and the terminal see it; the token is revoked', async () => {
-    const w2 = windows[1]!;
+    const w2 = rig.windows[1]!;
     const before = storedSession(home())!;
-    await admin.resetStats();
+    await rig.admin.resetStats();
     const since = Date.now();
     await w2.runCommand('credshare: Sign Out');
-    for (const w of windows) {
+    for (const w of rig.windows) {
       await waitForStatus(w, /signed out/);
       await waitForJsonLine<SessionResult>(await eventsFile(w), (e) => !e.ok && Date.parse(e.at) >= since, 30_000);
     }
     assert.equal(storedSession(home()), undefined, 'credentials.json holds no session');
-    await waitFor('the terminal loop to report "sign-in needed" (exit 3)', () => existsSync(path.join(terminalDir, 'errors.txt')) && /^exit 3 /m.test(readFileSync(path.join(terminalDir, 'errors.txt'), 'utf8')), 30_000);
-    writeFileSync(path.join(terminalDir, 'STOP'), '');
-    const stats = await admin.stats();
+    await waitFor('the terminal loop to report "sign-in needed" (exit 3)', () => existsSync(path.join(rig.terminalDir, 'errors.txt')) && /^exit 3 /m.test(readFileSync(path.join(rig.terminalDir, 'errors.txt'), 'utf8')), 30_000);
+    writeFileSync(path.join(rig.terminalDir, 'STOP'), '');
+    const stats = await rig.admin.stats();
     assert.equal(stats.refreshRequests, 0);
     assert.equal(stats.revocations, 1, 'sign-out revoked the refresh token at the issuer');
-    assert.equal(await admin.refreshTokenUsable(before.refreshToken), false);
+    assert.equal(await rig.admin.refreshTokenUsable(before.refreshToken), false);
   });
 
   step('4. `credshare login` in a terminal signs every window in (device flow approved at the issuer)', async () => {
-    const w3 = windows[2]!;
-    await admin.resetStats();
+    const w3 = rig.windows[2]!;
+    await rig.admin.resetStats();
     await w3.openTerminal();
-    const out = path.join(terminalDir, 'login.txt');
+    const out = path.join(rig.terminalDir, 'login.txt');
     await w3.typeInTerminal(`credshare login --device > ${out} 2>&1`);
     const userCode = await waitFor('the device code from `credshare login`', () => {
       const text = existsSync(out) ? readFileSync(out, 'utf8') : '';
       return /enter the code\s+(\S+)/.exec(text)?.[1];
     }, 30_000);
-    await admin.approveDevice(userCode, 'alice');
+    await rig.admin.approveDevice(userCode, 'alice');
     await waitFor('credshare login to finish', () => existsSync(out) && /Signed in to profile "default"/.test(readFileSync(out, 'utf8')), 30_000);
     const stored = storedSession(home())!;
     seen.push(stored);
-    for (const w of windows) {
+    for (const w of rig.windows) {
       await waitForStatus(w, new RegExp(ACCOUNT_LABEL));
       await waitForJsonLine<SessionResult>(await eventsFile(w), (e) => e.ok && e.accessToken === stored.accessToken, 30_000);
     }
-    assert.equal((await consumerGet(windows[4]!)).accessToken, stored.accessToken);
-    assert.equal(await admin.accessTokenValid(stored.accessToken), true);
-    assert.equal((await admin.stats()).refreshRequests, 0);
+    assert.equal((await consumerGet(rig.windows[4]!)).accessToken, stored.accessToken);
+    assert.equal(await rig.admin.accessTokenValid(stored.accessToken), true);
+    assert.equal((await rig.admin.stats()).refreshRequests, 0);
   });
 
   step('4b. Switch Profile: the window and its new terminals use the other profile, and back', async () => {
@@ -277,11 +218,11 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
     const configFile = path.join(home(), 'config.json');
     const config = JSON.parse(readFileSync(configFile, 'utf8'));
     writeFileSync(configFile, JSON.stringify({ ...config, profiles: { ...config.profiles, work: { ...config.profiles.default } } }, null, 2));
-    const w4 = windows[3]!;
+    const w4 = rig.windows[3]!;
     await switchProfileFromPalette(w4, 'work');
     await waitForStatus(w4, /signed out/);
     await w4.openTerminal();
-    const out = path.join(terminalDir, 'profile.txt');
+    const out = path.join(rig.terminalDir, 'profile.txt');
     await w4.typeInTerminal(`echo "profile=$CREDSHARE_PROFILE" > ${out}; credshare token > /dev/null 2>> ${out}; echo "exit $?" >> ${out}`);
     await waitFor('the terminal to report', () => existsSync(out) && /exit \d/.test(readFileSync(out, 'utf8')), 30_000);
     const text = readFileSync(out, 'utf8');
@@ -296,15 +237,15 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
     const tokens = tokensOf(...seen);
     assert.ok(tokens.length >= 6, 'tokens to look for');
     const texts: Record<string, string> = {
-      'terminal environment (env in a terminal)': readFileSync(path.join(terminalDir, 'env.txt'), 'utf8'),
+      'terminal environment (env in a terminal)': readFileSync(path.join(rig.terminalDir, 'env.txt'), 'utf8'),
       'ps -eo args': processCommandLines(),
     };
-    for (const w of windows) texts[`log channel of window ${w.index}`] = await w.outputChannelLog(CREDSHARE, CREDSHARE_LOG_CHANNEL);
+    for (const w of rig.windows) texts[`log channel of window ${w.index}`] = await w.outputChannelLog(CREDSHARE, CREDSHARE_LOG_CHANNEL);
     assert.match(texts['log channel of window 1']!, /activated in extension host/);
     assert.deepEqual(leaksIn(texts, tokens), []);
-    assert.deepEqual(filesContaining(server.userDataDir, tokens), [], 'the user-data dir holds no token');
+    assert.deepEqual(filesContaining(rig.server.userDataDir, tokens), [], 'the user-data dir holds no token');
     // The web workbench persists environment variable collections in the browser's storage.
-    const stored = await browserStorage(browser.context);
+    const stored = await browserStorage(rig.browser.context);
     assert.ok(stored.includes('CREDSHARE_PROFILE'), 'the persisted environment collection is in the browser storage');
     assert.deepEqual(leaksIn({ 'browser storage (persisted environment collection, workspace state)': stored }, tokens), []);
     const env = texts['terminal environment (env in a terminal)']!;
