@@ -27,7 +27,7 @@ const common = {
 // from these modules fails the build ("No matching export"), so add it here.
 const LAZY_BUILTINS = {
   'node:crypto': ['createHash', 'randomBytes'],
-  'node:os': ['homedir', 'hostname', 'getPriority', 'setPriority'],
+  'node:os': ['homedir', 'hostname'],
 };
 
 function lazyBuiltins(modules) {

@@ -1,4 +1,3 @@
-import { getPriority, setPriority } from 'node:os';
 import { loadConfig, selectProfile, type Config, type Profile } from '../core/profile';
 import { resolveHome, type HomePaths } from '../core/paths';
 import { FileCredentialStore } from '../core/file-store';
@@ -49,7 +48,7 @@ export async function freshSession(context: CliContext, profile: Profile, minVal
   if (isFresh(stored, tolerance)) return stored;
   if (context.env.CREDSHARE_UNSAFE_NO_COORDINATION === '1') return refreshWithoutCoordination(context, profile, minValiditySeconds);
   const { createFileCoordinator } = await import('../core/file-coordinator');
-  const overrides = { log: debugLog(context), onWaitStart: yieldCpuToRefresher, ...testOverrides(context.env, context.paths.credentials) };
+  const overrides = { log: debugLog(context), ...testOverrides(context.env, context.paths.credentials) };
   return createFileCoordinator(context.paths, context.config.timings, overrides).getSession({ profile, minValiditySeconds });
 }
 
@@ -69,20 +68,4 @@ async function refreshWithoutCoordination(context: CliContext, profile: Profile,
 export function debugLog(context: CliContext): ((message: string) => void) | undefined {
   if (!context.env.CREDSHARE_DEBUG) return undefined;
   return (message) => context.stderr(`credshare[${process.pid}]: ${message}\n`);
-}
-
-/**
- * A CLI process that waits for another's refresh lowers its own CPU priority for the rest
- * of its short life. In a storm of a thousand helpers on two cores, the waiters (and the
- * processes still starting) otherwise share the CPU equally with the one refresher, which
- * then needs minutes of wall time for its ~200 ms of work and outlasts the wait bound.
- * A waiter has little left to do (look at the store, print), so going slow costs it little.
- * Never done in the extension: a window's extension host must stay responsive.
- */
-function yieldCpuToRefresher(): void {
-  try {
-    setPriority(Math.min(19, getPriority() + 10));
-  } catch {
-    // Not permitted here (some containers): waiting works the same, only less politely.
-  }
 }

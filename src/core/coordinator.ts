@@ -30,12 +30,6 @@ export interface CoordinatorParts {
   /** Diagnostics; never passed a secret. */
   log?: (message: string) => void;
   /**
-   * Called once, when this process first waits for another process's refresh. The CLI
-   * lowers its own CPU priority there: in a storm of helpers on a few cores, the one
-   * process everybody waits for must not be starved by the waiters themselves.
-   */
-  onWaitStart?: () => void;
-  /**
    * TEST-ONLY: awaited at each step of a refresh, so that the fault suite can stop or kill
    * the process at an exact point (test/faults, docs/faults.md). Only the CLI sets it, and
    * only from `CREDSHARE_TEST_PAUSE_AT` (src/cli/test-hooks.ts); production callers leave it unset.
@@ -74,8 +68,6 @@ interface Want {
  */
 export class TokenCoordinator {
   private readonly inflight = new Map<string, Promise<Session>>();
-  /** Whether onWaitStart has run: it lowers a process's priority, which is done once. */
-  private waited = false;
   private readonly lookups = new Map<string, Promise<Session>>();
   private readonly log: (message: string) => void;
 
@@ -167,10 +159,6 @@ export class TokenCoordinator {
    */
   private async waitForSibling(want: Want, started: number, deadline: number, claimedBy?: number): Promise<Session | undefined> {
     const { store, lock, record } = this.parts;
-    if (this.parts.onWaitStart && !this.waited) {
-      this.waited = true;
-      this.parts.onWaitStart();
-    }
     let stamp = await store.changeStamp();
     const waitStarted = Date.now();
     let lastLockCheck = waitStarted;

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, startCli, type Finished } from '../support/processes';
+import { runCli, type Finished } from '../support/processes';
 import { signedInHome } from '../support/issuer-home';
 import { makeHome } from '../support/home';
-import { startIssuerProcess } from '../support/issuer-process';
+import { startIssuerProcess } from '../../src/issuer/issuer-process';
 
 const PROCESSES = 200;
 const ROUNDS = 3;
@@ -83,28 +83,4 @@ test('the window in which a crash can lose a session: from the issuer\'s answer 
   }
   windows.sort((a, b) => a - b);
   t.diagnostic(`answer-to-durable-write window over 20 refreshes: median ${windows[10]!.toFixed(2)} ms, max ${windows[19]!.toFixed(2)} ms`);
-});
-
-test('a waiting process yields the CPU to the refresher: the waiter lowers its priority, the lock holder keeps its own', { timeout: 60_000, skip: process.platform === 'win32' }, async (t) => {
-  const { getPriority } = await import('node:os');
-  const { pauseAt, pausedAt, until } = await import('../support/fault-env');
-  const env = await signedInHome({ timings: { lockStaleMs: 2000, lockTimeoutMs: 30_000 } });
-  t.after(() => env.close());
-  env.expire();
-  const ours = getPriority();
-  // The refresher stops holding the lock, right before its request; a second process waits for it.
-  const refresher = startCli(['token'], pauseAt(env.home.env, 'before-request'));
-  t.after(() => refresher.child.kill('SIGKILL'));
-  await refresher.waitForStderr(pausedAt('before-request'));
-  const waiter = startCli(['token'], env.home.env);
-  t.after(() => waiter.child.kill('SIGKILL'));
-  await until(() => getPriority(waiter.child.pid!) !== ours, 'the waiter lowers its priority', 15_000);
-  assert.equal(getPriority(waiter.child.pid!), Math.min(19, ours + 10), 'ten steps nicer');
-  assert.equal(getPriority(refresher.child.pid!), ours, 'the lock holder keeps its priority');
-  refresher.child.kill('SIGUSR2'); // resumes a paused step (src/cli/test-hooks.ts)
-  const [first, second] = await Promise.all([refresher.done, waiter.done]);
-  assert.equal(first.code, 0, first.stderr);
-  assert.equal(second.code, 0, second.stderr);
-  assert.equal(second.stdout, first.stdout, 'the waiter got the refresher\'s token');
-  assert.equal(env.issuer.stats().refreshRequests, 1);
 });
