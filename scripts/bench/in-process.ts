@@ -1,6 +1,6 @@
 import { createFileCoordinator } from '../../src/core/file-coordinator';
 import { refreshWithIssuer, type Refresher } from '../../src/core/oauth/refresh-grant';
-import type { SignedInHome } from '../../src/demo/signed-in-home';
+import type { RaceIssuer, SignedInHome } from '../../src/demo/signed-in-home';
 
 /** Figure 3: many concurrent getSession() calls in one process on an expired token. */
 export interface InProcessResult {
@@ -21,10 +21,10 @@ export interface InProcessResult {
   distinctTokens: number;
 }
 
-export async function inProcessStorm(env: SignedInHome, calls: number): Promise<InProcessResult> {
+export async function inProcessStorm(env: SignedInHome<RaceIssuer>, calls: number): Promise<InProcessResult> {
   await env.signIn();
   env.expire();
-  env.issuer.resetStats();
+  await env.issuer.resetStats();
   let issuerMs = 0;
   let asked = 0;
   let answered = 0;
@@ -47,7 +47,7 @@ export async function inProcessStorm(env: SignedInHome, calls: number): Promise<
   const totalMs = performance.now() - started;
   return {
     calls,
-    refreshRequests: env.issuer.stats().refreshRequests,
+    refreshRequests: (await env.issuer.stats()).refreshRequests,
     totalMs,
     issuerMs,
     overheadMs: totalMs - issuerMs,

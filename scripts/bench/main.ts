@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadSignedInHome } from '../../src/demo/load-issuer';
+import { signedInHomeWithIssuerProcess } from '../../src/demo/signed-in-home';
 import { cliPath } from '../../src/demo/race';
 import { Progress } from '../../src/demo/progress';
 import { median } from '../../src/demo/stats';
@@ -30,9 +30,10 @@ async function main(): Promise<void> {
   if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` (npm run bench does it for you).`);
 
   const progress = new Progress();
-  const { signedInHome } = await loadSignedInHome();
   // Tokens live an hour, so no run outlives its token; processes refresh 60 s before expiry.
-  const env = await signedInHome({ accessTokenTtlSeconds: 3600, toleranceSeconds: 60, prefix: 'credshare-bench-' });
+  // The issuer runs in a process of its own, as a remote one would: this process spawns
+  // the storms, which stalls its event loop for seconds at N = 1000.
+  const env = await signedInHomeWithIssuerProcess({ accessTokenTtlSeconds: 3600, toleranceSeconds: 60, prefix: 'credshare-bench-' });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => { void env.close().finally(() => process.exit(130)); });
   }

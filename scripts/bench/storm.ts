@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import { HELPER_GET, runRace } from '../../src/demo/race';
 import { runScenario, type Mode, type ScenarioResult } from '../../src/demo/scenario';
-import type { SignedInHome } from '../../src/demo/signed-in-home';
+import type { RaceIssuer, SignedInHome } from '../../src/demo/signed-in-home';
 import { median, percentile } from '../../src/demo/stats';
 
 /** One row of figure 2: N concurrent processes in one mode (or bare `node -e 0`). */
@@ -32,9 +32,10 @@ export interface StormOptions {
 type Label = StormRow['mode'];
 
 /**
- * The storm runs below the bench process, which hosts the embedded issuer: a real issuer
- * is a remote server that a storm on the developer's machine does not starve. Every mode
- * (and bare node) gets the same niceness, so the comparison between them stays fair.
+ * The storm runs below the bench process and the issuer's process: a real issuer is a
+ * remote server that a storm on the developer's machine does not starve, and the bench
+ * process must keep up with a thousand children's pipes. Every mode (and bare node) gets
+ * the same niceness, so the comparison between them stays fair.
  */
 const STORM_NICENESS = 10;
 const MODES: Mode[] = ['fresh', 'coordinated', 'uncoordinated'];
@@ -46,7 +47,7 @@ const MODES: Mode[] = ['fresh', 'coordinated', 'uncoordinated'];
  * seconds apart; over several rounds the median resists a neighbour's burst of load.
  * Refresh requests, failures and lost sessions are the worst round's.
  */
-export async function storm(env: SignedInHome, options: StormOptions): Promise<StormRow[]> {
+export async function storm(env: SignedInHome<RaceIssuer>, options: StormOptions): Promise<StormRow[]> {
   const rows: StormRow[] = [];
   for (const { processes, rounds } of options.sizes) {
     const labels: Label[] = processes <= options.baselineUpTo ? ['node -e 0', ...MODES] : MODES;

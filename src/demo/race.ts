@@ -44,9 +44,9 @@ export interface RaceOptions {
   /** Called as each process exits, with how many have. */
   onExit?: (done: number) => void;
   /**
-   * Run the processes at this niceness (0: as this process). The embedded issuer lives in
-   * this process and stands for a remote server with CPU of its own; at N=1000 on two
-   * cores it would otherwise get 1/1000 of the CPU and time out requests itself.
+   * Run the processes at this niceness (0: as this process). The embedded issuer stands for
+   * a remote server with CPU of its own; at N=1000 on two cores it would otherwise get
+   * 1/1000 of the CPU and time out requests itself.
    */
   niceness?: number;
 }

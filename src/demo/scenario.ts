@@ -1,5 +1,5 @@
 import { runRace, type RaceCommand } from './race';
-import type { SignedInHome } from './signed-in-home';
+import type { RaceIssuer, SignedInHome } from './signed-in-home';
 import { percentile } from './stats';
 
 /** How the race starts: a fresh token, or an expired one with coordination on or off. */
@@ -39,14 +39,14 @@ export interface ScenarioOptions {
  * Signs the home in afresh, expires the access token unless the mode is `fresh`,
  * races the processes, and asks the issuer what became of the session.
  */
-export async function runScenario(env: SignedInHome, options: ScenarioOptions): Promise<ScenarioResult> {
+export async function runScenario(env: SignedInHome<RaceIssuer>, options: ScenarioOptions): Promise<ScenarioResult> {
   const { issuer, home } = env;
   await env.signIn();
   if (options.mode !== 'fresh') env.expire();
-  issuer.resetStats();
+  await issuer.resetStats();
   const childEnv = options.mode === 'uncoordinated' ? { ...home.env, CREDSHARE_UNSAFE_NO_COORDINATION: '1' } : home.env;
   const race = await runRace({ env: childEnv, processes: options.processes, commands: options.commands, onExit: options.onExit, niceness: options.niceness });
-  const stats = issuer.stats();
+  const stats = await issuer.stats();
   const failed = race.results.filter((r) => r.code !== 0);
   const verdicts = new Map<string, boolean>();
   let workingTokens = 0;

@@ -1,17 +1,32 @@
 import type { Timings } from '../core/profile';
 import type { Session } from '../core/session';
-import { EmbeddedIssuer } from '../issuer/embedded-issuer';
+import { EmbeddedIssuer, type IssuerStats, type MintedSession } from '../issuer/embedded-issuer';
+import { startIssuerProcess } from '../issuer/issuer-process';
 import { makeHome, type ScratchHome } from './home';
 
 /** A real oidc-provider on loopback and a credshare home signed in to it. */
-export interface SignedInHome {
-  issuer: EmbeddedIssuer;
+export interface SignedInHome<I extends RaceIssuer = EmbeddedIssuer> {
+  issuer: I;
   home: ScratchHome;
   /** Marks the stored access token expired, as if its lifetime had run out. */
   expire(): void;
   /** Replaces the stored session with a new one minted by the issuer (a new grant). */
   signIn(): Promise<Session>;
   close(): Promise<void>;
+}
+
+/**
+ * What a race needs to ask of the issuer, whether it lives in this process (EmbeddedIssuer)
+ * or in its own (IssuerProcess, over its admin endpoints).
+ */
+export interface RaceIssuer {
+  url: string;
+  clientId: string;
+  stats(): IssuerStats | Promise<IssuerStats>;
+  resetStats(): void | Promise<void>;
+  isAccessTokenValid(accessToken: string): Promise<boolean>;
+  isRefreshTokenUsable(refreshToken: string): Promise<boolean>;
+  stop(): Promise<void>;
 }
 
 export interface SignedInHomeOptions {
@@ -22,11 +37,25 @@ export interface SignedInHomeOptions {
   prefix?: string;
 }
 
+/** The issuer in this process: tests reach into it (faults, stats) directly. */
 export async function signedInHome(options: SignedInHomeOptions = {}): Promise<SignedInHome> {
   const issuer = await EmbeddedIssuer.start({ accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 300 });
+  return homeSignedInTo(issuer, () => issuer.mintSession({ accountId: 'alice' }), options);
+}
+
+/**
+ * The issuer in a process of its own, as a remote issuer would be: for storms of hundreds
+ * of processes, whose spawning stalls this process (src/issuer/issuer-process.ts).
+ */
+export async function signedInHomeWithIssuerProcess(options: SignedInHomeOptions = {}): Promise<SignedInHome<RaceIssuer>> {
+  const issuer = await startIssuerProcess({ accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 300 });
+  return homeSignedInTo(issuer, () => issuer.mint('alice'), options);
+}
+
+async function homeSignedInTo<I extends RaceIssuer>(issuer: I, mint: () => Promise<MintedSession>, options: SignedInHomeOptions): Promise<SignedInHome<I>> {
   const home = makeHome({ issuer: issuer.url, clientId: issuer.clientId, hosts: options.hosts, timings: options.timings, toleranceSeconds: options.toleranceSeconds, prefix: options.prefix });
   const signIn = async (): Promise<Session> => {
-    const minted = await issuer.mintSession({ accountId: 'alice' });
+    const minted = await mint();
     const session: Session = {
       accessToken: minted.accessToken,
       refreshToken: minted.refreshToken,

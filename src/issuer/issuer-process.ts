@@ -1,15 +1,17 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { IssuerStats, MintedSession, TokenEndpointFault } from '../../src/issuer/embedded-issuer';
-import { repoRoot, spawnTs } from './processes';
+import type { IssuerStats, MintedSession, TokenEndpointFault } from './embedded-issuer';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
 
 /**
- * The embedded issuer in a process of its own (src/issuer/main.ts), driven through its
- * admin endpoints. For storms: spawning hundreds of children is synchronous and stalls the
- * spawning process's event loop for seconds on a busy machine, and an issuer living there
- * would stall with it (its discovery answers time out). Here it keeps answering.
+ * The embedded issuer in a process of its own (main.ts here), driven through its admin
+ * endpoints, for the storms of the tests and the bench: spawning hundreds of children is
+ * synchronous and stalls the spawning process's event loop for seconds on a busy machine,
+ * and an issuer living there would stall with it (its discovery answers time out, which a
+ * real, remote issuer's would not). Here it keeps answering.
  */
 export interface IssuerProcess {
   url: string;
@@ -25,7 +27,9 @@ export interface IssuerProcess {
 }
 
 export async function startIssuerProcess(options: { accessTokenTtlSeconds: number }): Promise<IssuerProcess> {
-  const child: ChildProcess = spawnTs(path.join(repoRoot, 'src', 'issuer', 'main.ts'), ['--access-token-ttl', String(options.accessTokenTtlSeconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Through tsx, like the tests and the bench that use it (this is never bundled).
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'main.ts'), '--access-token-ttl', String(options.accessTokenTtlSeconds)],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   const first = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', resolve);

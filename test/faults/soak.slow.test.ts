@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { fault } from '../support/fault-report';
 import { runCli, type Finished } from '../support/processes';
 import { makeHome } from '../support/home';
-import { startIssuerProcess } from '../support/issuer-process';
+import { startIssuerProcess } from '../../src/issuer/issuer-process';
 
 const SOAK_MS = Number(process.env.CREDSHARE_SOAK_SECONDS ?? 120) * 1000;
 const PROCESSES = 150;
