@@ -82,3 +82,43 @@ test('answers a request that takes a while, after the client has half-closed its
   assert.equal((await sessionOverIpc(env, 'default')).accessToken, 'slow-default');
   assert.equal(calls, 1, 'one request, one session asked for');
 });
+
+test('`credshare status` in a SecretStorage window\'s terminal asks the window; `login` and `logout` there point to the window\'s commands', { skip: process.platform === 'win32' }, async (t) => {
+  const { runCli } = await import('../support/processes');
+  const { makeHome, sessionFixture } = await import('../support/home');
+  // The home holds a different session: status must show the window's, not this one.
+  const home = makeHome({ issuer: 'https://issuer.example.com' });
+  t.after(() => home.remove());
+  home.writeSession(sessionFixture({ account: { id: 'file', label: 'From The File' } }));
+  const before = fs.readFileSync(home.paths.credentials, 'utf8');
+  let signedIn = true;
+  const { env, asked } = await start(t, async (profile, min) => {
+    asked.push({ profile, min });
+    if (!signedIn) throw new SignInRequiredError('Not signed in. Run "credshare: Sign In".');
+    return { accessToken: 'at-window', expiresAt: Date.now() + 600_000, scope: 'openid', account };
+  });
+  const childEnv = { ...home.env, ...env };
+
+  const status = await runCli(['status'], childEnv);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /^Account: +Alice \(alice\)$/m);
+  assert.match(status.stdout, /^Token: +valid for (9m 5\d|10m 0)s/m);
+  assert.match(status.stdout, /^Store: +the SecretStorage of the VS Code window/m);
+  assert.doesNotMatch(status.stdout + status.stderr, /at-window|From The File/);
+  assert.deepEqual(asked, [{ profile: 'default', min: 0 }], 'asked for the current session, no early refresh');
+  const json = JSON.parse((await runCli(['status', '--json'], childEnv)).stdout);
+  assert.equal(json.store, 'vscode-window');
+  assert.equal(json.canRefresh, undefined, 'a terminal cannot know whether the window can refresh');
+
+  signedIn = false;
+  const out = await runCli(['status'], childEnv);
+  assert.equal(out.code, 3);
+  assert.match(out.stdout, /Signed out\. Run "credshare: Sign In" in the VS Code window/);
+
+  for (const [command, action] of [['logout', 'Sign Out'], ['login', 'Sign In']] as const) {
+    const refused = await runCli([command], childEnv);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`SecretStorage.*"credshare: ${action}" command.*unset ${IPC_HANDLE_ENV}`));
+  }
+  assert.equal(fs.readFileSync(home.paths.credentials, 'utf8'), before, 'the home\'s session was left alone');
+});

@@ -5,6 +5,7 @@ import { parseCommandLine, parseSeconds } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { formatDuration } from '../format';
+import { refuseInSecretStorageWindow } from '../window-store';
 
 const DEFAULT_SCOPES = ['openid', 'offline_access'];
 const DEFAULT_BROWSER_TIMEOUT_S = 300;
@@ -48,6 +49,7 @@ Exit codes: 0 signed in, 1 sign-in failed or refused, 2 usage error.`,
     if (values.device && values.browser) throw new UsageError('Give --device or --browser, not both. See `credshare login --help`.');
     const timeoutS = parseSeconds(values.timeout, '--timeout') ?? DEFAULT_BROWSER_TIMEOUT_S;
     const ctx = context();
+    refuseInSecretStorageWindow(ctx.env, 'Sign In');
     const { parseIssuer } = await import('../../core/oauth/issuer');
     const name = values.profile || ctx.env.CREDSHARE_PROFILE || ctx.config.defaultProfile;
     const existing = ctx.config.profiles[name];

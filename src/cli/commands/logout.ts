@@ -3,6 +3,7 @@ import { parseCommandLine } from '../args';
 import type { Command } from '../command';
 import { profileFor, type CliContext } from '../context';
 import type { Profile } from '../../core/profile';
+import { refuseInSecretStorageWindow } from '../window-store';
 
 export const logoutCommand: Command = {
   name: 'logout',
@@ -23,6 +24,7 @@ Exit codes: 0 signed out (or was not signed in), 1 failure, 2 usage error.`,
   async run(argv, context) {
     const { values } = parseCommandLine('logout', argv, { profile: { type: 'string' }, 'no-revoke': { type: 'boolean' } });
     const ctx = context();
+    refuseInSecretStorageWindow(ctx.env, 'Sign Out');
     const profile = profileFor(ctx, values.profile);
     const { fileStoreParts } = await import('../../core/file-coordinator');
     const { removeSession } = await import('../../core/session-writes');

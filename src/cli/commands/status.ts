@@ -2,6 +2,7 @@ import { parseCommandLine } from '../args';
 import type { Command } from '../command';
 import { profileFor } from '../context';
 import { formatDuration } from '../format';
+import { inSecretStorageWindow, windowSession } from '../window-store';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -9,12 +10,16 @@ export const statusCommand: Command = {
   usage: `Usage: credshare status [--profile P] [--json]
 
 Shows the profile, its issuer, the signed-in account and how long the access token
-stays valid. Never prints a token. Exits 3 when not signed in.`,
+stays valid. Never prints a token. Exits 3 when not signed in.
+
+In a terminal of a VS Code window that keeps its tokens in SecretStorage, it asks that
+window (which refreshes the token first if it has expired).`,
   async run(argv, context) {
     const { values } = parseCommandLine('status', argv, { profile: { type: 'string' }, json: { type: 'boolean' } });
     const ctx = context();
     const profile = profileFor(ctx, values.profile);
-    const session = await ctx.store.read(profile.name);
+    const fromWindow = inSecretStorageWindow(ctx.env);
+    const session = fromWindow ? await windowSession(ctx.env, profile.name) : await ctx.store.read(profile.name);
     const expiresIn = session ? Math.floor((session.expiresAt - Date.now()) / 1000) : undefined;
     if (values.json) {
       ctx.stdout(JSON.stringify({
@@ -24,7 +29,8 @@ stays valid. Never prints a token. Exits 3 when not signed in.`,
         account: session?.account,
         expiresAt: session?.expiresAt,
         expiresIn,
-        canRefresh: !!session?.refreshToken,
+        // The window never hands its refresh token to a terminal, so only the file store can tell.
+        ...(fromWindow ? { store: 'vscode-window' } : { store: ctx.paths.credentials, canRefresh: !!session?.refreshToken }),
         scope: session?.scope,
         hosts: profile.hosts,
       }, null, 2) + '\n');
@@ -32,7 +38,7 @@ stays valid. Never prints a token. Exits 3 when not signed in.`,
     }
     const lines = [`Profile:  ${profile.name}`, `Issuer:   ${profile.issuer}`];
     if (!session) {
-      lines.push(`Signed out. Run \`credshare login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}\`.`);
+      lines.push(fromWindow ? 'Signed out. Run "credshare: Sign In" in the VS Code window.' : `Signed out. Run \`credshare login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}\`.`);
     } else {
       lines.push(`Account:  ${session.account.label || session.account.id || '(unknown)'}${session.account.id && session.account.label ? ` (${session.account.id})` : ''}`);
       lines.push(expiresIn! > 0
@@ -40,6 +46,7 @@ stays valid. Never prints a token. Exits 3 when not signed in.`,
         : `Token:    expired ${formatDuration(-expiresIn!)} ago; ${session.refreshToken ? 'the next use refreshes it' : 'no refresh token: sign in again'}`);
       lines.push(`Hosts:    ${profile.hosts.length ? profile.hosts.join(', ') : '(none: credential helpers answer for no host)'}`);
     }
+    if (fromWindow) lines.push('Store:    the SecretStorage of the VS Code window that started this terminal');
     ctx.stdout(lines.join('\n') + '\n');
     return session ? 0 : 3;
   },
