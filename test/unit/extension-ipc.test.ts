@@ -87,7 +87,7 @@ test('`credshare status` in a SecretStorage window\'s terminal asks the window; 
   const { runCli } = await import('../support/processes');
   const { makeHome, sessionFixture } = await import('../support/home');
   // The home holds a different session: status must show the window's, not this one.
-  const home = makeHome({ issuer: 'https://issuer.example.com' });
+  const home = makeHome({ issuer: 'http://127.0.0.1:9' }); // nothing listens: doctor's discovery fails at once
   t.after(() => home.remove());
   home.writeSession(sessionFixture({ account: { id: 'file', label: 'From The File' } }));
   const before = fs.readFileSync(home.paths.credentials, 'utf8');
@@ -120,5 +120,8 @@ test('`credshare status` in a SecretStorage window\'s terminal asks the window; 
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, new RegExp(`SecretStorage.*"credshare: ${action}" command.*unset ${IPC_HANDLE_ENV}`));
   }
+  const doctor = await runCli(['doctor'], childEnv);
+  assert.match(doctor.stdout, new RegExp(`^Window +this terminal's tokens come from the VS Code window at ${env[IPC_HANDLE_ENV]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `, 'm'));
+  assert.ok(!doctor.stdout.includes(env[IPC_NONCE_ENV]!), 'doctor never shows the nonce');
   assert.equal(fs.readFileSync(home.paths.credentials, 'utf8'), before, 'the home\'s session was left alone');
 });

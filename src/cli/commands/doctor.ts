@@ -62,6 +62,11 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     row('Profile', `${profile.name}${values.profile ? ' (--profile)' : env.CREDSHARE_PROFILE ? ' ($CREDSHARE_PROFILE)' : ' (default)'}: client ${profile.clientId}, scopes ${profile.scopes.join(' ')}, tolerance ${profile.refreshToleranceSeconds}s`);
     await checkIssuer(profile.issuer, paths.home, Math.min(timings.requestTimeoutMs, 10_000), row);
 
+    if (env.CREDSHARE_IPC_HANDLE) {
+      // The socket path is not secret (the nonce is, and stays out of this screen).
+      row('Window', `this terminal's tokens come from the VS Code window at ${env.CREDSHARE_IPC_HANDLE} (credshare.store = secretStorage); `
+        + 'the Session row below is the home\'s, which that window does not use');
+    }
     try {
       const { FileCredentialStore } = await import('../../core/file-store');
       const session = await new FileCredentialStore(paths.credentials).read(profile.name);
