@@ -55,11 +55,18 @@ describe('credshare extension with credshare.store = secretStorage (code-server:
     await w1.openTerminal();
     const t = rig.terminalDir;
     await w1.typeInTerminal(`env > ${t}/env.txt; credshare token > ${t}/token.txt 2>${t}/token.err; echo "exit $?" >> ${t}/token.err; `
-      + `CREDSHARE_IPC_NONCE=forged credshare token > ${t}/forged.txt 2>&1; echo "exit $?" >> ${t}/forged.txt`);
-    await waitFor('both terminal commands', () => /exit \d/.test(readText(`${t}/forged.txt`)) && /exit \d/.test(readText(`${t}/token.err`)), 30_000);
+      + `CREDSHARE_IPC_NONCE=forged credshare token > ${t}/forged.txt 2>&1; echo "exit $?" >> ${t}/forged.txt; `
+      + `credshare status > ${t}/status.txt 2>&1; echo "exit $?" >> ${t}/status.txt; credshare logout > ${t}/logout.txt 2>&1; echo "exit $?" >> ${t}/logout.txt`);
+    await waitFor('the terminal commands', () => ['forged.txt', 'token.err', 'status.txt', 'logout.txt'].every((f) => /exit \d/.test(readText(`${t}/${f}`))), 30_000);
     assert.equal(readText(`${t}/token.txt`).trim(), inSecrets, `credshare token in the terminal: ${readText(`${t}/token.err`)}`);
     assert.match(readText(`${t}/forged.txt`), /refused/);
     assert.match(readText(`${t}/forged.txt`), /exit 1/);
+    // status asks the window (the home holds no session in this mode); logout points to the window.
+    assert.match(readText(`${t}/status.txt`), new RegExp(`^Account: +${ACCOUNT_LABEL}`, 'm'));
+    assert.match(readText(`${t}/status.txt`), /^Store: +the SecretStorage of the VS Code window/m);
+    assert.match(readText(`${t}/status.txt`), /^exit 0$/m);
+    assert.match(readText(`${t}/logout.txt`), /"credshare: Sign Out" command/);
+    assert.match(readText(`${t}/logout.txt`), /^exit 1$/m);
     const env = readText(`${t}/env.txt`);
     const handle = /^CREDSHARE_IPC_HANDLE=(.+)$/m.exec(env)?.[1];
     const nonce = /^CREDSHARE_IPC_NONCE=(.+)$/m.exec(env)?.[1];
