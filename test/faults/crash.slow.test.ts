@@ -57,8 +57,7 @@ test('the crash window, measured: from the issuer\'s answer to the durable renam
     for (let i = 0; i < 30; i++) {
       env.expire();
       const result = await runCli(['token'], { ...env.home.env, CREDSHARE_DEBUG: '1' });
-      tally.tries++;
-      if (result.code !== 0) tally.callsFailed++;
+      tally.calls(result);
       assert.equal(result.code, 0, result.stderr);
       const flight = /token endpoint answered HTTP 200 in ([\d.]+) ms/.exec(result.stderr);
       const write = /stored ([\d.]+) ms later/.exec(result.stderr);

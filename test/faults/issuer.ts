@@ -21,8 +21,7 @@ const SHORT_TIMEOUT = { ...TIMINGS, requestTimeoutMs: 1500 };
 /** Runs `credshare token` and counts it. */
 async function call(env: SignedInHome, tally: Tally, extraEnv: NodeJS.ProcessEnv = {}): Promise<Finished> {
   const result = await runCli(['token'], { ...env.home.env, ...extraEnv });
-  tally.tries++;
-  if (result.code !== 0) tally.callsFailed++;
+  tally.calls(result);
   return result;
 }
 

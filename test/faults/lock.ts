@@ -27,8 +27,7 @@ export function registerLockFaults(suite: Suite, file: string): void {
       fs.writeFileSync(path.join(env.home.paths.home, 'refresh.lock.owner.json'), JSON.stringify({ pid: 999_999, host: 'x', since: old.getTime(), command: 'credshare token' }));
       env.expire();
       const result = await runCli(['token'], env.home.env);
-      tally.tries++;
-      if (result.code !== 0) tally.callsFailed++;
+      tally.calls(result);
       assert.equal(result.code, 0, result.stderr);
       assert.ok(result.ms < STALE_MS + 3000, `took ${Math.round(result.ms)} ms`);
       tally.note(`answered in ${Math.round(result.ms)} ms`);
@@ -48,9 +47,8 @@ export function registerLockFaults(suite: Suite, file: string): void {
       env.expire();
       const before = fs.readFileSync(env.home.paths.credentials, 'utf8');
       const results = await Promise.all([runCli(['token'], env.home.env), runCli(['helper', '--protocol', 'bazel', 'get'], env.home.env, '{"uri":"https://artifacts.example.com/x"}')]);
+      tally.calls(...results);
       for (const result of results) {
-        tally.tries++;
-        if (result.code !== 0) tally.callsFailed++;
         assert.equal(result.code, 1, result.stderr);
         assert.match(result.stderr, /Gave up after \d+s waiting for another credshare process/);
         assert.ok(result.stderr.includes(path.join(env.home.paths.home, 'refresh.lock')), 'names the lock');
@@ -98,10 +96,7 @@ export function registerLockFaults(suite: Suite, file: string): void {
         await Promise.race([other.done, new Promise((r) => setTimeout(r, 3000))]);
         holder.child.kill('SIGCONT');
         const [h, o] = await Promise.all([holder.done, other.done]);
-        for (const r of [h, o]) {
-          tally.tries++;
-          if (r.code !== 0) tally.callsFailed++;
-        }
+        tally.calls(h, o);
         assertStoreIntact(env.home.paths.credentials);
         const alive = await sessionAlive(env);
         if (!alive) tally.sessionsLost++;
@@ -129,10 +124,7 @@ export function registerLockFaults(suite: Suite, file: string): void {
       await Promise.race([other.done, new Promise((r) => setTimeout(r, 1500))]);
       holder.child.kill('SIGUSR2');
       const [h, o] = await Promise.all([holder.done, other.done]);
-      for (const r of [h, o]) {
-        tally.tries++;
-        if (r.code !== 0) tally.callsFailed++;
-      }
+      tally.calls(h, o);
       const alive = await sessionAlive(env);
       if (!alive) tally.sessionsLost++;
       const stats = env.issuer.stats();

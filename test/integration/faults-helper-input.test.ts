@@ -13,8 +13,7 @@ const file = __filename;
 
 async function helper(env: SignedInHome, protocol: string, input: string, tally: Tally, operation = 'get'): Promise<Finished> {
   const result = await runCli(['helper', '--protocol', protocol, operation], env.home.env, input);
-  tally.tries++;
-  if (result.code !== 0) tally.callsFailed++;
+  tally.calls(result);
   return result;
 }
 

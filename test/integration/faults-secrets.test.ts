@@ -80,8 +80,7 @@ test('secrets: an issuer that echoes the refresh token in its error does not get
     env.expire();
     env.issuer.setTokenEndpointFault({ kind: 'status', status: 400, body: JSON.stringify({ error: 'invalid_request', error_description: `malformed refresh_token ${session.refreshToken}` }) });
     const result = await runCli(['token'], { ...env.home.env, CREDSHARE_DEBUG: '1' });
-    tally.tries++;
-    if (result.code !== 0) tally.callsFailed++;
+    tally.calls(result);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /invalid_request/);
     const record = fs.readFileSync(path.join(env.home.paths.home, 'refresh-state.json'), 'utf8');

@@ -28,10 +28,7 @@ async function tryCommands(env: NodeJS.ProcessEnv, tally: Tally): Promise<Finish
     await runCli(['status'], env),
     await runCli(['logout'], env),
   ];
-  for (const r of results) {
-    tally.tries++;
-    if (r.code !== 0) tally.callsFailed++;
-  }
+  tally.calls(...results);
   return results;
 }
 
@@ -152,8 +149,7 @@ test('store fault: a read-only home: a fresh token is still served; a refresh fa
     fsys.remountReadOnly();
     for (const args of [['token'], ['logout']]) {
       const r = await runCli(args, childEnv);
-      tally.tries++;
-      if (r.code !== 0) tally.callsFailed++;
+      tally.calls(r);
       assert.equal(r.code, 1, r.stderr);
       assert.ok(r.stderr.includes(childEnv.CREDSHARE_HOME!), `names the home: ${r.stderr}`);
       assert.match(r.stderr, /read-only|EROFS/);
@@ -180,8 +176,7 @@ test('store fault: a full disk at every fill level: a refresh either completes o
       fillUntil(fsys, pages * 4096);
       const before = JSON.parse(fs.readFileSync(credentials, 'utf8')).sessions.default;
       const r = await runCli(['token'], childEnv);
-      tally.tries++;
-      if (r.code !== 0) tally.callsFailed++;
+      tally.calls(r);
       assertStoreIntact(credentials);
       const after = JSON.parse(fs.readFileSync(credentials, 'utf8')).sessions.default;
       const alive = await env.issuer.isRefreshTokenUsable(after.refreshToken);

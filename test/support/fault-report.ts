@@ -38,6 +38,8 @@ export interface Tally {
   sessionsLost: number;
   callsFailed: number;
   dataLost: number;
+  /** Counts finished CLI calls: each one a try, each non-zero exit a failed call. */
+  calls(...results: { code: number | null }[]): void;
   note(text: string): void;
 }
 
@@ -54,7 +56,14 @@ export async function fault(
   body: (tally: Tally) => Promise<void>,
 ): Promise<void> {
   const notes: string[] = [];
-  const tally: Tally = { tries: 0, sessionsLost: 0, callsFailed: 0, dataLost: 0, note: (text) => { notes.push(text); } };
+  const tally: Tally = {
+    tries: 0, sessionsLost: 0, callsFailed: 0, dataLost: 0,
+    calls(...results) {
+      this.tries += results.length;
+      this.callsFailed += results.filter((r) => r.code !== 0).length;
+    },
+    note: (text) => { notes.push(text); },
+  };
   try {
     await body(tally);
     record({ ...meta, ...counts(tally), result: 'as expected', notes: notes.join('; ') });
