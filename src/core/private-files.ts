@@ -95,9 +95,45 @@ function tempPathFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Creates a new 0600 file for writing; never opens an existing one or follows a link. */
-function openNewPrivateFile(file: string): number {
-  return fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+/**
+ * A new 0600 temp file beside its target (never an existing file, never through a link),
+ * that ends either renamed over the target or removed. Both write paths below use it.
+ */
+class TempFile {
+  private readonly path: string;
+  private fd: number | undefined;
+  private renamed = false;
+
+  constructor(private readonly target: string) {
+    this.path = tempPathFor(target);
+    this.fd = fs.openSync(this.path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+  }
+
+  /** The open descriptor, to write through. */
+  get descriptor(): number {
+    if (this.fd === undefined) throw new Error('reserved write already committed or discarded');
+    return this.fd;
+  }
+
+  /** fsync, close, rename over the target, and make the rename durable. */
+  replaceTarget(hooks: WriteHooks): void {
+    const fd = this.descriptor;
+    fs.fsyncSync(fd);
+    this.fd = undefined;
+    fs.closeSync(fd);
+    hooks.beforeRename?.();
+    fs.renameSync(this.path, this.target);
+    this.renamed = true;
+    syncDirectory(path.dirname(this.target));
+  }
+
+  /** Closes and removes the temp file; a no-op once it replaced the target. */
+  discard(): void {
+    if (this.renamed) return;
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+    fs.rmSync(this.path, { force: true });
+  }
 }
 
 /**
@@ -106,24 +142,16 @@ function openNewPrivateFile(file: string): number {
  * content, never a torn one; a crash leaves at most a stray temp file.
  */
 export function writePrivateFileAtomic(file: string, content: string, hooks: WriteHooks = {}): void {
-  const dir = path.dirname(file);
-  const temp = tempPathFor(file);
-  let fd: number | undefined;
+  let temp: TempFile | undefined;
   try {
-    fd = openNewPrivateFile(temp);
-    fs.writeFileSync(fd, content);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    hooks.beforeRename?.();
-    fs.renameSync(temp, file);
+    temp = new TempFile(file);
+    fs.writeFileSync(temp.descriptor, content);
+    temp.replaceTarget(hooks);
   } catch (error) {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(temp, { force: true });
+    temp?.discard();
     throw new StoreError(file, `cannot be written (${describeWriteError(error)})`,
       'Nothing was changed. Free some space or fix the permissions of its directory, then try again.', { cause: error });
   }
-  syncDirectory(dir);
 }
 
 /** A temp file set aside before its content is known (see {@link reservePrivateWrite}). */
@@ -142,46 +170,36 @@ export interface ReservedWrite {
  * Throws a StoreError (nothing changed) when the space is not there.
  */
 export function reservePrivateWrite(file: string, bytes: number, hooks: WriteHooks = {}): ReservedWrite {
-  const dir = path.dirname(file);
-  const temp = tempPathFor(file);
-  let fd: number | undefined;
-  const fail = (error: unknown, problem: string): StoreError => {
-    if (fd !== undefined) fs.closeSync(fd);
-    fd = undefined;
-    fs.rmSync(temp, { force: true });
+  const fail = (temp: TempFile | undefined, error: unknown, problem: string): StoreError => {
+    temp?.discard();
     return new StoreError(file, `${problem} (${describeWriteError(error)})`,
       'Free some space or fix the permissions of its directory, then try again.', { cause: error });
   };
+  let created: TempFile | undefined;
   try {
-    fd = openNewPrivateFile(temp);
+    created = new TempFile(file);
+    const fd = created.descriptor;
     const padding = Buffer.alloc(Math.min(bytes, 64 * 1024), 0x20);
     for (let written = 0; written < bytes; written += padding.length) fs.writeSync(fd, padding, 0, Math.min(padding.length, bytes - written));
     fs.fsyncSync(fd);
   } catch (error) {
-    throw fail(error, 'cannot be refreshed: there is no room to write the new tokens, so the refresh token was not used');
+    throw fail(created, error, 'cannot be refreshed: there is no room to write the new tokens, so the refresh token was not used');
   }
+  const temp = created;
   return {
     commit(content) {
-      if (fd === undefined) throw new Error('reserved write already committed or discarded');
+      const fd = temp.descriptor;
       try {
         const data = Buffer.from(content, 'utf8');
         fs.writeSync(fd, data, 0, data.length, 0);
         fs.ftruncateSync(fd, data.length);
-        fs.fsyncSync(fd);
-        fs.closeSync(fd);
-        fd = undefined;
-        hooks.beforeRename?.();
-        fs.renameSync(temp, file);
+        temp.replaceTarget(hooks);
       } catch (error) {
-        throw fail(error, 'cannot be written');
+        throw fail(temp, error, 'cannot be written');
       }
-      syncDirectory(dir);
     },
     discard() {
-      if (fd === undefined) return;
-      fs.closeSync(fd);
-      fd = undefined;
-      fs.rmSync(temp, { force: true });
+      temp.discard();
     },
   };
 }
