@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StoreError } from './errors';
-import { isProcessRunning } from './lock-owner';
-import { ensurePrivateDir, readPrivateFile, reservePrivateWrite, writePrivateFileAtomic, type ReservedWrite, type WriteHooks } from './private-files';
+import { ReservedWrite, ensurePrivateDir, readPrivateFile, removeDeadWritersTemps, reservePrivateWrite, writePrivateFileAtomic, type WriteHooks } from './private-files';
 import type { Session } from './session';
 import { KEEP, type CredentialStore, type SessionChange, type WriteReservation } from './store';
 
@@ -43,7 +42,7 @@ export class FileCredentialStore implements CredentialStore {
     if (next === undefined) delete sessions[profile];
     else sessions[profile] = validateSession(this.file, profile, next);
     const content = JSON.stringify({ ...document, sessions }, null, 2) + '\n';
-    if (reservation instanceof FileWriteReservation && reservation.file === this.file) reservation.commit(content);
+    if (reservation instanceof ReservedWrite && reservation.file === this.file) reservation.commit(content);
     else writePrivateFileAtomic(this.file, content, this.hooks);
     return next;
   }
@@ -61,7 +60,7 @@ export class FileCredentialStore implements CredentialStore {
       // No file yet: the minimum will do.
     }
     removeDeadWritersTemps(this.file);
-    return new FileWriteReservation(this.file, reservePrivateWrite(this.file, Math.max(2 * size, 16 * 1024), this.hooks));
+    return reservePrivateWrite(this.file, Math.max(2 * size, 16 * 1024), this.hooks);
   }
 
   async changeStamp(): Promise<string> {
@@ -123,31 +122,4 @@ function validateSession(file: string, profile: string, value: unknown): Session
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-class FileWriteReservation implements WriteReservation {
-  constructor(readonly file: string, private readonly write: ReservedWrite) {}
-
-  commit(content: string): void {
-    this.write.commit(content);
-  }
-
-  release(): void {
-    this.write.discard();
-  }
-}
-
-/**
- * A writer killed between writing its temp file and renaming it leaves the temp behind
- * (0600, but holding tokens, and taking space). Removed by the next refresh, which runs
- * under the lock; only those whose process is gone.
- */
-function removeDeadWritersTemps(file: string): void {
-  const dir = path.dirname(file);
-  const prefix = `.${path.basename(file)}.`;
-  for (const name of fs.readdirSync(dir)) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-    const pid = Number(name.slice(prefix.length).split('.')[0]);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isProcessRunning(pid)) fs.rmSync(path.join(dir, name), { force: true });
-  }
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { StoreError, errnoCode } from './errors';
+import { isProcessRunning } from './lock-owner';
 
 /**
  * Files that hold secrets: 0600 files in a 0700 directory, never followed through a
@@ -154,14 +155,6 @@ export function writePrivateFileAtomic(file: string, content: string, hooks: Wri
   }
 }
 
-/** A temp file set aside before its content is known (see {@link reservePrivateWrite}). */
-export interface ReservedWrite {
-  /** Replaces the target atomically with `content`, written into the reserved file. */
-  commit(content: string): void;
-  /** Gives the space back; a no-op after commit. */
-  discard(): void;
-}
-
 /**
  * Creates the temp file of a later {@link writePrivateFileAtomic} now, filled with `bytes`
  * of padding and fsynced, so the file system has allocated its blocks. Committing then
@@ -170,38 +163,61 @@ export interface ReservedWrite {
  * Throws a StoreError (nothing changed) when the space is not there.
  */
 export function reservePrivateWrite(file: string, bytes: number, hooks: WriteHooks = {}): ReservedWrite {
-  const fail = (temp: TempFile | undefined, error: unknown, problem: string): StoreError => {
-    temp?.discard();
-    return new StoreError(file, `${problem} (${describeWriteError(error)})`,
-      'Free some space or fix the permissions of its directory, then try again.', { cause: error });
-  };
-  let created: TempFile | undefined;
+  let temp: TempFile | undefined;
   try {
-    created = new TempFile(file);
-    const fd = created.descriptor;
+    temp = new TempFile(file);
+    const fd = temp.descriptor;
     const padding = Buffer.alloc(Math.min(bytes, 64 * 1024), 0x20);
     for (let written = 0; written < bytes; written += padding.length) fs.writeSync(fd, padding, 0, Math.min(padding.length, bytes - written));
     fs.fsyncSync(fd);
   } catch (error) {
-    throw fail(created, error, 'cannot be refreshed: there is no room to write the new tokens, so the refresh token was not used');
+    throw reservedWriteFailed(file, temp, error, 'cannot be refreshed: there is no room to write the new tokens, so the refresh token was not used');
   }
-  const temp = created;
-  return {
-    commit(content) {
-      const fd = temp.descriptor;
-      try {
-        const data = Buffer.from(content, 'utf8');
-        fs.writeSync(fd, data, 0, data.length, 0);
-        fs.ftruncateSync(fd, data.length);
-        temp.replaceTarget(hooks);
-      } catch (error) {
-        throw fail(temp, error, 'cannot be written');
-      }
-    },
-    discard() {
-      temp.discard();
-    },
-  };
+  return new ReservedWrite(file, temp, hooks);
+}
+
+/** A temp file set aside before its content is known (see {@link reservePrivateWrite}). */
+export class ReservedWrite {
+  constructor(readonly file: string, private readonly temp: TempFile, private readonly hooks: WriteHooks) {}
+
+  /** Replaces the target atomically with `content`, written into the reserved file. */
+  commit(content: string): void {
+    const fd = this.temp.descriptor;
+    try {
+      const data = Buffer.from(content, 'utf8');
+      fs.writeSync(fd, data, 0, data.length, 0);
+      fs.ftruncateSync(fd, data.length);
+      this.temp.replaceTarget(this.hooks);
+    } catch (error) {
+      throw reservedWriteFailed(this.file, this.temp, error, 'cannot be written');
+    }
+  }
+
+  /** Gives the space back; a no-op after commit. */
+  release(): void {
+    this.temp.discard();
+  }
+}
+
+function reservedWriteFailed(file: string, temp: TempFile | undefined, error: unknown, problem: string): StoreError {
+  temp?.discard();
+  return new StoreError(file, `${problem} (${describeWriteError(error)})`,
+    'Free some space or fix the permissions of its directory, then try again.', { cause: error });
+}
+
+/**
+ * A writer killed between writing its temp file and renaming it leaves the temp behind
+ * (0600, but holding tokens, and taking space). Removes those beside `file` whose process
+ * is gone (the name says which: {@link tempPathFor}); callers hold the lock.
+ */
+export function removeDeadWritersTemps(file: string): void {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isProcessRunning(pid)) fs.rmSync(path.join(dir, name), { force: true });
+  }
 }
 
 /** "the disk is full", "permission denied", ...: the errno of a failed write, for people. */
