@@ -18,7 +18,7 @@ export interface LockOwner {
  * without fsync, so the holder pays a fraction of a millisecond; a missing or torn
  * record only makes `doctor` say "unknown".
  */
-export function lockOwnerFile(dir: string): string {
+function lockOwnerFile(dir: string): string {
   return path.join(dir, 'refresh.lock.owner.json');
 }
 

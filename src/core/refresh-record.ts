@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StoreError, errnoCode } from './errors';
 import { describeWriteError, ensurePrivateDir, writePrivateFileAtomic } from './private-files';
+import { isProcessRunning } from './lock-owner';
 
 /** What the last refresh of a profile came to, as the lock holder wrote it. No secrets. */
 export interface RefreshOutcome {
@@ -163,12 +164,7 @@ function readClaim(file: string): ProcessIdentity | undefined {
 
 /** Alive, stopped included; a pid now used by another process (other start time) is not. */
 function isAlive(holder: ProcessIdentity): boolean {
-  try {
-    process.kill(holder.pid, 0);
-  } catch (error) {
-    if (errnoCode(error) !== 'EPERM') return false;
-  }
-  return holder.start === undefined || processIdentity(holder.pid).start === holder.start;
+  return isProcessRunning(holder.pid) && (holder.start === undefined || processIdentity(holder.pid).start === holder.start);
 }
 
 function claimError(file: string, error: unknown): StoreError {

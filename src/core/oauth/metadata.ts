@@ -6,7 +6,7 @@ import { httpOptions, isInsecureAllowed, type OAuthIo } from './http';
 import { describeIssuerFailure, UntrustedIssuerError } from './errors';
 
 /** How long discovered metadata is reused by sign-in, sign-out and doctor. */
-export const METADATA_MAX_AGE_MS = 60 * 60 * 1000;
+const METADATA_MAX_AGE_MS = 60 * 60 * 1000;
 
 /** Validated issuer metadata, and whether it came from `discovery-cache.json`. */
 export interface IssuerMetadata {
