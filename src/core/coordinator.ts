@@ -3,7 +3,7 @@ import type { CrossProcessLock, HeldLock } from './lock';
 import type { Refresher } from './oauth/refresh-grant';
 import type { Profile, Timings } from './profile';
 import { ClaimedElsewhere, type RefreshRecord } from './refresh-record';
-import { fingerprint, isFresh, type Session } from './session';
+import { fingerprint, isFresh, sessionAfterRefresh, type Session } from './session';
 import { describeWriteError } from './private-files';
 import { KEEP, type CredentialStore, type WriteReservation } from './store';
 import { abortable, sleep } from './timing';
@@ -263,20 +263,13 @@ export class TokenCoordinator {
       tokens = await refresher(profile, presented, timings.requestTimeoutMs, { log: this.log });
     } catch (error) {
       if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth);
-      const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
-      const coolDown = Math.min(Math.max(typeof retryAfterMs === 'number' ? retryAfterMs : 0, FAILURE_COOL_DOWN_MS), MAX_COOL_DOWN_MS);
+      const retryAfterMs = error instanceof RefreshFailedError ? error.retryAfterMs ?? 0 : 0;
+      const coolDown = Math.min(Math.max(retryAfterMs, FAILURE_COOL_DOWN_MS), MAX_COOL_DOWN_MS);
       record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid, message: (error as Error).message });
       throw error;
     }
     // Persist before anything else: the presented token is spent from this moment on.
-    const next: Session = {
-      ...current,
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken ?? presented,
-      expiresAt: Date.now() + (tokens.expiresIn ?? 3600) * 1000,
-      scope: tokens.scope ?? current.scope,
-      idToken: tokens.idToken ?? current.idToken,
-    };
+    const next = sessionAfterRefresh(current, tokens);
     // Compare-and-set: a sign-in or sign-out that landed meanwhile wins over this refresh.
     const answered = performance.now();
     await this.step('answered');

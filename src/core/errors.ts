@@ -47,6 +47,12 @@ export class LockTimeoutError extends CredshareError {
  */
 export class RefreshFailedError extends CredshareError {
   override readonly code = 'REFRESH_FAILED';
+  /** When the issuer asked not to be asked again before (Retry-After), in ms from now. */
+  readonly retryAfterMs?: number;
+  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super(message, options);
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
 }
 
 /** The issuer said the refresh token is no longer valid (`invalid_grant`). */

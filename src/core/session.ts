@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { TokenResponse } from './oauth/refresh-grant';
 
 /** The account a session belongs to, as shown to the user. */
 export interface Account {
@@ -33,4 +34,16 @@ export function isFresh(session: Session, toleranceSeconds: number, now = Date.n
  */
 export function fingerprint(token: string): string {
   return createHash('sha256').update(token).digest('hex').slice(0, 16);
+}
+
+/** The session after a refresh answered `tokens`: what the issuer did not resend is kept. */
+export function sessionAfterRefresh(current: Session, tokens: TokenResponse): Session {
+  return {
+    ...current,
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken ?? current.refreshToken,
+    expiresAt: Date.now() + (tokens.expiresIn ?? 3600) * 1000,
+    scope: tokens.scope ?? current.scope,
+    idToken: tokens.idToken ?? current.idToken,
+  };
 }

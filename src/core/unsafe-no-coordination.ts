@@ -1,6 +1,6 @@
 import { InvalidGrantError, SignInRequiredError } from './errors';
 import type { CoordinatorParts, SessionRequest } from './coordinator';
-import { isFresh, type Session } from './session';
+import { isFresh, sessionAfterRefresh, type Session } from './session';
 
 /**
  * UNSAFE, FOR DEMONSTRATIONS ONLY (`npm start`, `npm run bench`): the refresh as a tool
@@ -30,14 +30,7 @@ export class UnsafeUncoordinatedRefresh {
       }
       throw error;
     }
-    const next: Session = {
-      ...session,
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken ?? session.refreshToken,
-      expiresAt: Date.now() + (tokens.expiresIn ?? 3600) * 1000,
-      scope: tokens.scope ?? session.scope,
-      idToken: tokens.idToken ?? session.idToken,
-    };
+    const next = sessionAfterRefresh(session, tokens);
     await store.update(profile.name, () => next); // no compare-and-set: the last writer wins
     return next;
   }

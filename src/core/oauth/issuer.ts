@@ -1,7 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { ConfigError, RefreshFailedError } from '../errors';
-
-import { isLoopback } from './loopback';
+import { httpOptions, isInsecureAllowed } from './http';
 
 /** Parses an issuer URL, refusing plain HTTP anywhere but loopback. */
 export function parseIssuer(issuer: string): URL {
@@ -11,21 +10,17 @@ export function parseIssuer(issuer: string): URL {
   } catch {
     throw new ConfigError(`"${issuer}" is not a URL: give the issuer as https://login.example.com/...`);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+  if (url.protocol !== 'https:' && !isInsecureAllowed(url)) {
     throw new ConfigError(`Refusing issuer ${url.href}: tokens may only travel over HTTPS (plain HTTP is allowed on 127.0.0.1/localhost only).`);
   }
   return url;
 }
 
-/** Options every oauth4webapi request gets: a timeout, and HTTP allowed only on loopback. */
-export function requestOptions(url: URL, timeoutMs: number): { signal: AbortSignal; [oauth.allowInsecureRequests]: boolean } {
-  return { signal: AbortSignal.timeout(timeoutMs), [oauth.allowInsecureRequests]: url.protocol === 'http:' && isLoopback(url) };
-}
-
 const discovered = new Map<string, Promise<oauth.AuthorizationServer>>();
 
 /**
- * OpenID discovery (falling back to RFC 8414), once per process per issuer. Only the
+ * OpenID discovery, once per process per issuer. (Unlike sign-in's metadata.ts, no
+ * RFC 8414 fallback and no cache on disk: a refresh uses what sign-in found.) Only the
  * process that holds the refresh lock gets here, so there is no point caching on disk
  * for the refresh path. A discovery document for another issuer is refused by oauth4webapi.
  */
@@ -42,7 +37,7 @@ export function discover(issuer: URL, timeoutMs: number): Promise<oauth.Authoriz
 
 async function discoverUncached(issuer: URL, timeoutMs: number): Promise<oauth.AuthorizationServer> {
   try {
-    const response = await oauth.discoveryRequest(issuer, { ...requestOptions(issuer, timeoutMs), algorithm: 'oidc' });
+    const response = await oauth.discoveryRequest(issuer, { ...httpOptions(issuer, { timeoutMs }), algorithm: 'oidc' });
     return await oauth.processDiscoveryResponse(issuer, response);
   } catch (error) {
     throw describeOAuthFailure(error, `${issuer.href} (discovery)`, timeoutMs);

@@ -2,7 +2,8 @@ import * as oauth from 'oauth4webapi';
 import { InvalidGrantError, RefreshFailedError } from '../errors';
 import type { Profile } from '../profile';
 import { sleep } from '../timing';
-import { describeOAuthFailure, discover, parseIssuer, requestOptions } from './issuer';
+import { httpOptions } from './http';
+import { describeOAuthFailure, discover, parseIssuer } from './issuer';
 
 /** The tokens an issuer answered a refresh with. */
 export interface TokenResponse {
@@ -25,7 +26,7 @@ export interface RefreshOptions {
 export type Refresher = (profile: Profile, refreshToken: string, timeoutMs: number, options?: RefreshOptions) => Promise<TokenResponse>;
 
 /** Retries of one refresh: attempts in all, the first backoff, and the longest wait credshare will honour. */
-export const RETRY_POLICY = { attempts: 3, firstDelayMs: 250, maxDelayMs: 5_000 };
+const RETRY_POLICY = { attempts: 3, firstDelayMs: 250, maxDelayMs: 5_000 };
 
 /**
  * The real refresher: one RFC 6749 refresh_token grant through oauth4webapi, with
@@ -80,7 +81,7 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
     let response: Response;
     const sent = performance.now();
     try {
-      response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, requestOptions(issuer, timeoutMs));
+      response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, httpOptions(issuer, { timeoutMs }));
     } catch (error) {
       if (attempt < RETRY_POLICY.attempts && nothingWasSent(error)) {
         await pause(log, where, attempt, backoff(attempt), describeCode(error));
@@ -189,10 +190,9 @@ export function retryAfterMs(header: string | null): number | undefined {
 
 function busy(where: string, status: number, askedMs: number | undefined, attempts: number): RefreshFailedError {
   const seconds = askedMs === undefined ? undefined : Math.ceil(askedMs / 1000);
-  const error = new RefreshFailedError(`${where} is not taking requests now (HTTP ${status}${seconds !== undefined ? `, asks to retry after ${seconds}s` : ''}; `
-    + `${attempts} attempt${attempts === 1 ? '' : 's'}). Your credentials are kept; try again ${seconds !== undefined ? `in ${seconds}s` : 'later'}.`);
-  // Read by the coordinator: other processes report this failure until then instead of asking again.
-  return Object.assign(error, { retryAfterMs: askedMs });
+  // retryAfterMs is read by the coordinator: other processes report this failure until then instead of asking again.
+  return new RefreshFailedError(`${where} is not taking requests now (HTTP ${status}${seconds !== undefined ? `, asks to retry after ${seconds}s` : ''}; `
+    + `${attempts} attempt${attempts === 1 ? '' : 's'}). Your credentials are kept; try again ${seconds !== undefined ? `in ${seconds}s` : 'later'}.`, { retryAfterMs: askedMs });
 }
 
 const NOTHING_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN']);
