@@ -34,6 +34,9 @@ export interface Config {
 }
 
 export const DEFAULT_TOLERANCE_SECONDS = 300;
+
+/** What a profile asks for when it names no scopes: an ID token and a refresh token. */
+export const DEFAULT_SCOPES: readonly string[] = ['openid', 'offline_access'];
 export const DEFAULT_TIMINGS: Timings = { lockStaleMs: 10_000, lockTimeoutMs: 60_000, requestTimeoutMs: 20_000 };
 
 /** Reads config.json; a missing file is an empty configuration, a bad one an error naming it. */
@@ -61,7 +64,7 @@ export function loadConfig(paths: HomePaths): Config {
       name,
       issuer: p.issuer as string,
       clientId: p.clientId as string,
-      scopes: (p.scopes as string[] | undefined) ?? ['openid', 'offline_access'],
+      scopes: (p.scopes as string[] | undefined) ?? [...DEFAULT_SCOPES],
       hosts: ((p.hosts as string[] | undefined) ?? []).map((h) => h.toLowerCase()),
       refreshToleranceSeconds: (p.refreshToleranceSeconds as number | undefined) ?? DEFAULT_TOLERANCE_SECONDS,
     };

@@ -3,7 +3,7 @@ import { ConfigError } from '../core/errors';
 import type { DeviceCodePrompt } from '../core/oauth/device-code';
 import type { SignInFlow as OAuthFlow } from '../core/oauth/flow-choice';
 import { signIn } from '../core/oauth/sign-in';
-import { DEFAULT_TOLERANCE_SECONDS, saveProfile, type Profile } from '../core/profile';
+import { DEFAULT_SCOPES, DEFAULT_TOLERANCE_SECONDS, saveProfile, type Profile } from '../core/profile';
 import type { Session } from '../core/session';
 import type { CredentialBackend } from './backend';
 import type { Settings } from './settings';
@@ -67,7 +67,7 @@ export class SignInFlow {
       throw new ConfigError(vscode.l10n.t('No profile "{0}" to sign in to yet. Set "credshare.issuer" and "credshare.clientId" in the settings, or run `credshare login --issuer URL --client-id ID` in a terminal.', this.backend.profileName()));
     }
     return {
-      profile: { name: this.backend.profileName(), issuer, clientId, scopes: ['openid', 'offline_access'], hosts: [], refreshToleranceSeconds: DEFAULT_TOLERANCE_SECONDS },
+      profile: { name: this.backend.profileName(), issuer, clientId, scopes: [...DEFAULT_SCOPES], hosts: [], refreshToleranceSeconds: DEFAULT_TOLERANCE_SECONDS },
       isNew: true,
     };
   }

@@ -1,14 +1,9 @@
 import * as vscode from 'vscode';
+import { formatDuration } from '../core/format';
 import type { CredentialBackend } from './backend';
 
 const SCHEME = 'credshare-status';
 export const STATUS_URI = vscode.Uri.from({ scheme: SCHEME, path: '/credshare status.md' });
-
-function duration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s >= 3600) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-  return s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
-}
 
 /**
  * "credshare: Show Status": a read-only document saying who is signed in, how long the
@@ -52,7 +47,7 @@ export class StatusView implements vscode.TextDocumentContentProvider, vscode.Di
       } else {
         const left = session.expiresAt - Date.now();
         lines.push(`- ${t('Account')}: ${session.account.label || session.account.id} (${session.account.id})`);
-        lines.push(`- ${t('Access token')}: ${left > 0 ? t('valid for {0} (until {1})', duration(left), new Date(session.expiresAt).toISOString()) : t('expired {0} ago; the next request refreshes it', duration(-left))}`);
+        lines.push(`- ${t('Access token')}: ${left > 0 ? t('valid for {0} (until {1})', formatDuration(left / 1000), new Date(session.expiresAt).toISOString()) : t('expired {0} ago; the next request refreshes it', formatDuration(-left / 1000))}`);
         lines.push(`- ${t('Refresh tolerance')}: ${profile.refreshToleranceSeconds}s`);
       }
       const last = b.storeMode.parts.record.read(name);

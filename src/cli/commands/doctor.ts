@@ -2,7 +2,7 @@ import type { Config } from '../../core/profile';
 import type { HomePaths } from '../../core/paths';
 import { parseCommandLine } from '../args';
 import type { Command } from '../command';
-import { formatDuration } from '../format';
+import { formatDuration } from '../../core/format';
 import { VERSION } from '../version';
 
 export const doctorCommand: Command = {

@@ -1,13 +1,12 @@
 import { ConfigError, UsageError } from '../../core/errors';
 import type { SignInFlow } from '../../core/oauth/flow-choice';
-import { DEFAULT_TOLERANCE_SECONDS, type Profile } from '../../core/profile';
+import { DEFAULT_SCOPES, DEFAULT_TOLERANCE_SECONDS, type Profile } from '../../core/profile';
 import { parseCommandLine, parseSeconds } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
-import { formatDuration } from '../format';
+import { formatDuration } from '../../core/format';
 import { refuseInSecretStorageWindow } from '../window-store';
 
-const DEFAULT_SCOPES = ['openid', 'offline_access'];
 const DEFAULT_BROWSER_TIMEOUT_S = 300;
 
 export const loginCommand: Command = {
@@ -69,7 +68,7 @@ Exit codes: 0 signed in, 1 sign-in failed or refused, 2 usage error.`,
       name,
       issuer: issuerText,
       clientId,
-      scopes: values.scope ? splitWords(values.scope) : existing?.scopes ?? DEFAULT_SCOPES,
+      scopes: values.scope ? splitWords(values.scope) : existing?.scopes ?? [...DEFAULT_SCOPES],
       hosts: values.host ? values.host.map(checkHost) : existing?.hosts ?? [],
       refreshToleranceSeconds: existing?.refreshToleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
     };

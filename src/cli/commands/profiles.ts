@@ -1,7 +1,7 @@
 import type { Session } from '../../core/session';
 import { parseCommandLine } from '../args';
 import type { Command } from '../command';
-import { formatDuration } from '../format';
+import { formatDuration } from '../../core/format';
 
 export const profilesCommand: Command = {
   name: 'profiles',

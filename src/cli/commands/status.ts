@@ -1,7 +1,7 @@
 import { parseCommandLine } from '../args';
 import type { Command } from '../command';
 import { profileFor } from '../context';
-import { formatDuration } from '../format';
+import { formatDuration } from '../../core/format';
 import { inSecretStorageWindow, windowSession } from '../window-store';
 
 export const statusCommand: Command = {
