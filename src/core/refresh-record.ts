@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { StoreError, errnoCode } from './errors';
 import { describeWriteError, ensurePrivateDir, writePrivateFileAtomic } from './private-files';
 import { isProcessRunning } from './lock-owner';
+import { fingerprint } from './session';
 
 /** What the last refresh of a profile came to, as the lock holder wrote it. No secrets. */
 export interface RefreshOutcome {
@@ -56,6 +57,11 @@ export class RefreshRecord {
 
   read(profile: string): RefreshOutcome | undefined {
     return this.readAll()[profile];
+  }
+
+  /** Whether `refreshToken` was already redeemed: presenting it would get the grant revoked. */
+  isSpent(profile: string, refreshToken: string): boolean {
+    return this.read(profile)?.spent.includes(fingerprint(refreshToken)) ?? false;
   }
 
   /** Records an outcome; callers hold the lock. */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { StoreError } from '../core/errors';
 import type { RefreshRecord } from '../core/refresh-record';
-import { fingerprint, type Session } from '../core/session';
+import type { Session } from '../core/session';
 import { KEEP, type CredentialStore, type SessionChange } from '../core/store';
 
 /** The part of `vscode.SecretStorage` this store uses; tests pass an in-memory fake. */
@@ -51,7 +51,7 @@ export class SecretStorageCredentialStore implements CredentialStore {
     for (;;) {
       const seen = this.changes;
       const session = await this.readNow(profile);
-      if (!session?.refreshToken || !this.isSpent(profile, session.refreshToken) || Date.now() >= deadline) return session;
+      if (!session?.refreshToken || !this.record.isSpent(profile, session.refreshToken) || Date.now() >= deadline) return session;
       if (this.changes === seen) await this.nextChange(deadline - Date.now());
     }
   }
@@ -95,10 +95,6 @@ export class SecretStorageCredentialStore implements CredentialStore {
       // Reported below.
     }
     throw new StoreError(`${this.location} (${sessionKey(profile)})`, 'holds a session credshare cannot read', 'Run "credshare: Sign Out", then sign in again.');
-  }
-
-  private isSpent(profile: string, refreshToken: string): boolean {
-    return this.record.read(profile)?.spent.includes(fingerprint(refreshToken)) ?? false;
   }
 
   private nextChange(ms: number): Promise<void> {

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { CrossProcessLock } from '../core/lock';
 import type { CredentialBackend } from './backend';
 import { SecretSharingProbe } from './secret-sharing';
 import type { StoreMode } from './store-modes';
@@ -29,7 +28,7 @@ export class SharingGuard implements vscode.Disposable {
       return;
     }
     if (this.probe) return;
-    const probe = new SecretSharingProbe(this.context.secrets, new CrossProcessLock(mode.lockDir, mode.parts.timings.lockStaleMs),
+    const probe = new SecretSharingProbe(this.context.secrets, mode.parts.lock,
       ({ how, foundHere }) => void this.fallBack(how, foundHere), (message) => this.log.warn(message));
     this.probe = probe;
     probe.start(mode.parts.timings.lockTimeoutMs).catch((error: Error) => this.log.warn(`SecretStorage sharing probe: ${error.message}`));

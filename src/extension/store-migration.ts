@@ -1,4 +1,3 @@
-import { fingerprint } from '../core/session';
 import type { StoreMode } from './store-modes';
 
 export type MoveOutcome = 'moved' | 'target-had-one' | 'spent-copy-dropped' | 'nothing-to-move';
@@ -13,7 +12,7 @@ export async function moveSession(from: StoreMode, to: StoreMode, profile: strin
   return from.parts.lock.withLock(from.parts.timings.lockTimeoutMs, async () => {
     const session = await from.parts.store.read(profile);
     let outcome: MoveOutcome = 'nothing-to-move';
-    if (session && from.parts.record.read(profile)?.spent.includes(fingerprint(session.refreshToken))) {
+    if (session && from.parts.record.isSpent(profile, session.refreshToken)) {
       outcome = 'spent-copy-dropped';
     } else if (session) {
       await to.parts.lock.withLock(to.parts.timings.lockTimeoutMs, () => to.parts.store.update(profile, (now) => {

@@ -17,8 +17,6 @@ export interface StoreMode extends vscode.Disposable {
   readonly kind: StoreSetting;
   readonly parts: CoordinatorParts & SessionWriteParts;
   readonly coordinator: TokenCoordinator;
-  /** Where the lock and the refresh record live. */
-  readonly lockDir: string;
   /** Fires (undebounced, possibly for nothing) when the store may have changed. */
   readonly onDidTouch: vscode.Event<void>;
 }
@@ -34,7 +32,7 @@ abstract class BaseMode implements StoreMode {
   protected readonly disposables: vscode.Disposable[] = [this.touched];
   private lastStamp = '';
 
-  constructor(readonly parts: CoordinatorParts & SessionWriteParts, readonly lockDir: string) {
+  constructor(readonly parts: CoordinatorParts & SessionWriteParts) {
     this.coordinator = new TokenCoordinator(parts);
     const timer = setInterval(() => void this.poll(), POLL_MS);
     timer.unref?.();
@@ -59,7 +57,7 @@ export class SharedMode extends BaseMode {
   readonly kind = 'shared';
 
   constructor(paths: HomePaths, timings: Timings, log: (message: string) => void) {
-    super({ ...fileStoreParts(paths, timings), log }, paths.home);
+    super({ ...fileStoreParts(paths, timings), log });
     try {
       ensurePrivateDir(paths.home);
       // Writes are renames, so watch the directory, not the file (whose inode changes each time).
@@ -82,7 +80,7 @@ export class SecretStorageMode extends BaseMode {
     ensurePrivateDir(lockDir);
     const record = new RefreshRecord(lockDir);
     const store = new SecretStorageCredentialStore(secrets, record);
-    super({ store, lock: new CrossProcessLock(lockDir, timings.lockStaleMs), record, refresher: refreshWithIssuer, timings, log }, lockDir);
+    super({ store, lock: new CrossProcessLock(lockDir, timings.lockStaleMs), record, refresher: refreshWithIssuer, timings, log });
     this.disposables.push(store, secrets.onDidChange(() => this.touched.fire()));
   }
 }
