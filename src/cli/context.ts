@@ -1,10 +1,10 @@
-import { loadConfig, selectProfile, type Config, type Profile } from '../core/profile';
+import { loadConfig, loginCommand, selectProfile, type Config, type Profile } from '../core/profile';
 import { resolveHome, type HomePaths } from '../core/paths';
 import { FileCredentialStore } from '../core/file-store';
 import { isFresh, type Session } from '../core/session';
 import { SignInRequiredError } from '../core/errors';
 import { writeStdout } from './stdout';
-import { testOverrides } from './test-hooks';
+import { inSecretStorageWindow } from './window-store';
 
 /** Everything a command needs about where it runs; built once per invocation. */
 export interface CliContext {
@@ -39,15 +39,16 @@ export function profileFor(context: CliContext, explicit?: string): Profile {
  */
 export async function freshSession(context: CliContext, profile: Profile, minValiditySeconds?: number): Promise<Session> {
   // A terminal of a VS Code window that keeps its tokens in SecretStorage: ask that window.
-  if (context.env.CREDSHARE_IPC_HANDLE) return (await import('./ipc-client')).sessionOverIpc(context.env, profile.name, minValiditySeconds);
+  if (inSecretStorageWindow(context.env)) return (await import('./ipc-client')).sessionOverIpc(context.env, profile.name, minValiditySeconds);
   const tolerance = minValiditySeconds ?? profile.refreshToleranceSeconds;
   const stored = await context.store.read(profile.name);
   if (!stored) {
-    throw new SignInRequiredError(`Not signed in to profile "${profile.name}" (no session in ${context.paths.credentials}). Run \`credshare login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}\`.`);
+    throw new SignInRequiredError(`Not signed in to profile "${profile.name}" (no session in ${context.paths.credentials}). Run \`${loginCommand(profile.name)}\`.`);
   }
   if (isFresh(stored, tolerance)) return stored;
   if (context.env.CREDSHARE_UNSAFE_NO_COORDINATION === '1') return refreshWithoutCoordination(context, profile, minValiditySeconds);
   const { createFileCoordinator } = await import('../core/file-coordinator');
+  const { testOverrides } = await import('./test-hooks');
   const overrides = { log: debugLog(context), ...testOverrides(context.env, context.paths.credentials) };
   return createFileCoordinator(context.paths, context.config.timings, overrides).getSession({ profile, minValiditySeconds });
 }
@@ -65,7 +66,7 @@ async function refreshWithoutCoordination(context: CliContext, profile: Profile,
 }
 
 /** `CREDSHARE_DEBUG=1` traces the refresh path on stderr. The coordinator logs fingerprints, never tokens. */
-export function debugLog(context: CliContext): ((message: string) => void) | undefined {
+function debugLog(context: CliContext): ((message: string) => void) | undefined {
   if (!context.env.CREDSHARE_DEBUG) return undefined;
   return (message) => context.stderr(`credshare[${process.pid}]: ${message}\n`);
 }

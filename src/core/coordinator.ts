@@ -1,7 +1,7 @@
 import { InvalidGrantError, LockTimeoutError, RefreshFailedError, SignInRequiredError, errnoCode } from './errors';
 import type { CrossProcessLock, HeldLock } from './lock';
 import type { Refresher } from './oauth/refresh-grant';
-import type { Profile, Timings } from './profile';
+import { loginCommand, type Profile, type Timings } from './profile';
 import { ClaimedElsewhere, type RefreshRecord } from './refresh-record';
 import { fingerprint, isFresh, sessionAfterRefresh, type Session } from './session';
 import { describeWriteError } from './private-files';
@@ -284,7 +284,7 @@ export class TokenCoordinator {
       const cause = (error as { cause?: unknown }).cause;
       const why = errnoCode(cause) ? describeWriteError(cause) : (error as Error).message;
       throw new SignInRequiredError(`Refreshed, but the new tokens could not be saved in ${store.location} (${why}), `
-        + `and the issuer has already retired the old ones: this session is lost. Fix that, then run \`credshare login${profileFlag(profile)}\`.`, { cause: error });
+        + `and the issuer has already retired the old ones: this session is lost. Fix that, then run \`${loginCommand(profile.name)}\`.`, { cause: error });
     }
     // The window in which a crash loses the session: the issuer has rotated, the store not yet.
     this.log(`issuer answered in ${(answered - asked).toFixed(1)} ms; stored ${(performance.now() - answered).toFixed(2)} ms later`);
@@ -318,7 +318,7 @@ export class TokenCoordinator {
     const after = await store.update(profile.name, (now) => (now && !siblingWon(now) ? undefined : KEEP));
     if (siblingWon(after)) return this.adoptSibling(want, held, after, depth);
     record.write(profile.name, { outcome: 'signed-out', presented: fingerprint(failed), at: Date.now() }, fingerprint(failed));
-    throw new SignInRequiredError(`Signed out: ${profile.issuer} no longer accepts this session (invalid_grant). Run \`credshare login${profileFlag(profile)}\`.`,
+    throw new SignInRequiredError(`Signed out: ${profile.issuer} no longer accepts this session (invalid_grant). Run \`${loginCommand(profile.name)}\`.`,
       { cause: new InvalidGrantError('invalid_grant') });
   }
 
@@ -337,7 +337,7 @@ export class TokenCoordinator {
   }
 
   private notSignedIn(profile: Profile, why?: string): SignInRequiredError {
-    return new SignInRequiredError(`Not signed in to profile "${profile.name}"${why ? ` (${why})` : ` (no session in ${this.parts.store.location})`}. Run \`credshare login${profileFlag(profile)}\`.`);
+    return new SignInRequiredError(`Not signed in to profile "${profile.name}"${why ? ` (${why})` : ` (no session in ${this.parts.store.location})`}. Run \`${loginCommand(profile.name)}\`.`);
   }
 }
 
@@ -366,7 +366,3 @@ const MAX_POLL_MS = 1000;
  * the store, which the cheap stamp check sees at the next look.
  */
 const LOCK_CHECK_MS = 1000;
-
-function profileFlag(profile: Profile): string {
-  return profile.name === 'default' ? '' : ` --profile ${profile.name}`;
-}

@@ -102,12 +102,22 @@ function profileProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** The name of the profile commands use: `--profile`, else `CREDSHARE_PROFILE`, else the default. */
+export function selectedProfileName(config: Config, explicit: string | undefined, env: NodeJS.ProcessEnv): string {
+  return explicit || env.CREDSHARE_PROFILE || config.defaultProfile;
+}
+
+/** `credshare login` with the flag that names this profile, as an instruction for the user. */
+export function loginCommand(profileName: string): string {
+  return `credshare login${profileName === 'default' ? '' : ` --profile ${profileName}`}`;
+}
+
 /**
  * Picks the profile: the explicit name (`--profile`), else `CREDSHARE_PROFILE`, else
  * the configured default. An unknown name is an error that says how to create it.
  */
 export function selectProfile(config: Config, paths: HomePaths, explicit?: string, env: NodeJS.ProcessEnv = process.env): Profile {
-  const name = explicit || env.CREDSHARE_PROFILE || config.defaultProfile;
+  const name = selectedProfileName(config, explicit, env);
   const profile = config.profiles[name];
   if (profile) return profile;
   const known = Object.keys(config.profiles);

@@ -1,7 +1,9 @@
-import type { Config } from '../../core/profile';
-import type { HomePaths } from '../../core/paths';
+import { loginCommand, selectedProfileName, type Config } from '../../core/profile';
+import { resolveHome, type HomePaths } from '../../core/paths';
 import { parseCommandLine } from '../args';
 import type { Command } from '../command';
+import type { CliContext } from '../context';
+import { inSecretStorageWindow } from '../window-store';
 import { formatDuration } from '../../core/format';
 import { VERSION } from '../version';
 
@@ -18,7 +20,6 @@ for. It prints no token, code or secret, so it can be pasted into a bug report.
 Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
   async run(argv, context) {
     const { values } = parseCommandLine('doctor', argv, { profile: { type: 'string' } });
-    const { resolveHome } = await import('../../core/paths');
     const { inspectPath, inspectLock, helperSettings } = await import('../../core/diagnostics');
     const lines: string[] = [];
     const problems: string[] = [];
@@ -29,12 +30,14 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     const out = (text: string): void => { process.stdout.write(text); };
     lines.push(`credshare ${VERSION} doctor: Node ${process.version} on ${process.platform} ${process.arch}. No secrets below.`, '');
 
+    let ctx: CliContext | undefined;
     let paths: HomePaths;
     let config: Config | undefined;
     let env: NodeJS.ProcessEnv = process.env;
     let configProblem: string | undefined;
     try {
-      ({ paths, config, env } = context());
+      ctx = context();
+      ({ paths, config, env } = ctx);
     } catch (error) {
       // A config.json credshare cannot use is what doctor is for: report it, go on.
       paths = resolveHome(process.env);
@@ -52,7 +55,7 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     row('Timings', `lock stale ${timings.lockStaleMs} ms, lock timeout ${timings.lockTimeoutMs} ms, request timeout ${timings.requestTimeoutMs} ms`);
 
     const names = Object.keys(config.profiles);
-    const selected = values.profile || env.CREDSHARE_PROFILE || config.defaultProfile;
+    const selected = selectedProfileName(config, values.profile, env);
     const profile = config.profiles[selected];
     row('Profiles', names.length ? names.map((n) => (n === config!.defaultProfile ? `${n} (default)` : n)).join(', ') : '(none)');
     if (!profile) {
@@ -62,15 +65,14 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     row('Profile', `${profile.name}${values.profile ? ' (--profile)' : env.CREDSHARE_PROFILE ? ' ($CREDSHARE_PROFILE)' : ' (default)'}: client ${profile.clientId}, scopes ${profile.scopes.join(' ')}, tolerance ${profile.refreshToleranceSeconds}s`);
     await checkIssuer(profile.issuer, paths.home, Math.min(timings.requestTimeoutMs, 10_000), row);
 
-    if (env.CREDSHARE_IPC_HANDLE) {
+    if (inSecretStorageWindow(env)) {
       // The socket path is not secret (the nonce is, and stays out of this screen).
       row('Window', `this terminal's tokens come from the VS Code window at ${env.CREDSHARE_IPC_HANDLE} (credshare.store = secretStorage); `
         + 'the Session row below is the home\'s, which that window does not use');
     }
     try {
-      const { FileCredentialStore } = await import('../../core/file-store');
-      const session = await new FileCredentialStore(paths.credentials).read(profile.name);
-      if (!session) row('Session', `signed out: run \`credshare login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}\``);
+      const session = await ctx!.store.read(profile.name);
+      if (!session) row('Session', `signed out: run \`${loginCommand(profile.name)}\``);
       else {
         const left = (session.expiresAt - Date.now()) / 1000;
         row('Session', `${session.account.label || '?'} (${session.account.id || '?'}); access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `

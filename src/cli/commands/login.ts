@@ -1,6 +1,7 @@
 import { ConfigError, UsageError } from '../../core/errors';
 import type { SignInFlow } from '../../core/oauth/flow-choice';
-import { DEFAULT_SCOPES, DEFAULT_TOLERANCE_SECONDS, type Profile } from '../../core/profile';
+import { DEFAULT_SCOPES, DEFAULT_TOLERANCE_SECONDS, saveProfile, selectedProfileName, type Profile } from '../../core/profile';
+import { ensurePrivateDir } from '../../core/private-files';
 import { parseCommandLine, parseSeconds } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
@@ -50,7 +51,7 @@ Exit codes: 0 signed in, 1 sign-in failed or refused, 2 usage error.`,
     const ctx = context();
     refuseInSecretStorageWindow(ctx.env, 'Sign In');
     const { parseIssuer } = await import('../../core/oauth/issuer');
-    const name = values.profile || ctx.env.CREDSHARE_PROFILE || ctx.config.defaultProfile;
+    const name = selectedProfileName(ctx.config, values.profile, ctx.env);
     const existing = ctx.config.profiles[name];
     const issuerText = values.issuer ?? existing?.issuer;
     const clientId = values['client-id'] ?? existing?.clientId;
@@ -92,10 +93,8 @@ async function signInAndStore(ctx: CliContext, profile: Profile, existing: Profi
   const { signIn } = await import('../../core/oauth/sign-in');
   const { preferredFlow } = await import('../../core/oauth/flow-choice');
   const { openInBrowser } = await import('../../core/open-browser');
-  const { saveProfile } = await import('../../core/profile');
   const { fileStoreParts } = await import('../../core/file-coordinator');
   const { removeSession, storeSession } = await import('../../core/session-writes');
-  const { ensurePrivateDir } = await import('../../core/private-files');
   const io = { timeoutMs: ctx.config.timings.requestTimeoutMs, signal };
   ensurePrivateDir(ctx.paths.home);
   // Checked before anything is saved: a typo or an impostor never becomes a profile.

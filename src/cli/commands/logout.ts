@@ -28,30 +28,36 @@ Exit codes: 0 signed out (or was not signed in), 1 failure, 2 usage error.`,
     const profile = profileFor(ctx, values.profile);
     const { fileStoreParts } = await import('../../core/file-coordinator');
     const { removeSession } = await import('../../core/session-writes');
-    let revocation = '';
+    let revocation: Revocation = { text: '' };
     const removed = await removeSession(fileStoreParts(ctx.paths, ctx.config.timings), profile.name, async (session) => {
-      revocation = values['no-revoke'] ? 'The refresh token was not revoked (--no-revoke).' : await revoke(ctx, profile, session);
+      revocation = values['no-revoke'] ? { text: 'The refresh token was not revoked (--no-revoke).' } : await revoke(ctx, profile, session);
     });
     if (!removed) {
       ctx.stdout(`Profile "${profile.name}" was not signed in.\n`);
       return 0;
     }
     ctx.stdout(`Signed out of profile "${profile.name}" (${removed.account.label || removed.account.id}).\n`);
-    if (revocation.startsWith('Warning')) ctx.stderr(`credshare: ${revocation}\n`);
-    else ctx.stdout(`${revocation}\n`);
+    if (revocation.warning) ctx.stderr(`credshare: ${revocation.text}\n`);
+    else ctx.stdout(`${revocation.text}\n`);
     return 0;
   },
 };
 
+/** What to tell the user about the revocation; a warning goes to stderr. */
+interface Revocation { text: string; warning?: boolean }
+
 /** Revokes at the issuer; resolves to what to tell the user. Never throws: sign-out goes on. */
-async function revoke(ctx: CliContext, profile: Profile, session: Session): Promise<string> {
+async function revoke(ctx: CliContext, profile: Profile, session: Session): Promise<Revocation> {
   const { revokeAtIssuer } = await import('../../core/oauth/sign-out');
   const outcome = await revokeAtIssuer(profile, session, ctx.paths.home, ctx.config.timings.requestTimeoutMs);
   switch (outcome.kind) {
-    case 'no-refresh-token': return 'There was no refresh token to revoke.';
-    case 'revoked': return `Revoked the refresh token at ${outcome.endpoint}.`;
-    case 'no-endpoint': return `${profile.issuer} offers no revocation endpoint: the refresh token stays valid there until it expires, but no credshare process has it any more.`;
-    case 'failed': return `Warning: could not revoke the refresh token at the issuer: ${outcome.message} `
-      + 'It was removed here all the same; it stays valid at the issuer until it expires or you revoke the sign-in there.';
+    case 'no-refresh-token': return { text: 'There was no refresh token to revoke.' };
+    case 'revoked': return { text: `Revoked the refresh token at ${outcome.endpoint}.` };
+    case 'no-endpoint': return { text: `${profile.issuer} offers no revocation endpoint: the refresh token stays valid there until it expires, but no credshare process has it any more.` };
+    case 'failed': return {
+      warning: true,
+      text: `Warning: could not revoke the refresh token at the issuer: ${outcome.message} `
+        + 'It was removed here all the same; it stays valid at the issuer until it expires or you revoke the sign-in there.',
+    };
   }
 }

@@ -2,6 +2,7 @@ import type { Session } from '../../core/session';
 import { parseCommandLine } from '../args';
 import type { Command } from '../command';
 import { formatDuration } from '../../core/format';
+import { selectedProfileName } from '../../core/profile';
 
 export const profilesCommand: Command = {
   name: 'profiles',
@@ -16,7 +17,7 @@ Create or update one with \`credshare login --profile NAME --issuer URL --client
   async run(argv, context) {
     const { values } = parseCommandLine('profiles', argv, { json: { type: 'boolean' } });
     const ctx = context();
-    const selected = ctx.env.CREDSHARE_PROFILE || ctx.config.defaultProfile;
+    const selected = selectedProfileName(ctx.config, undefined, ctx.env);
     let sessions: Record<string, Session> = {};
     let storeProblem: string | undefined;
     try {

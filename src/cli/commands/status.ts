@@ -2,6 +2,7 @@ import { parseCommandLine } from '../args';
 import type { Command } from '../command';
 import { profileFor } from '../context';
 import { formatDuration } from '../../core/format';
+import { loginCommand } from '../../core/profile';
 import { inSecretStorageWindow, windowSession } from '../window-store';
 
 export const statusCommand: Command = {
@@ -38,7 +39,7 @@ window (which refreshes the token first if it has expired).`,
     }
     const lines = [`Profile:  ${profile.name}`, `Issuer:   ${profile.issuer}`];
     if (!session) {
-      lines.push(fromWindow ? 'Signed out. Run "credshare: Sign In" in the VS Code window.' : `Signed out. Run \`credshare login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}\`.`);
+      lines.push(fromWindow ? 'Signed out. Run "credshare: Sign In" in the VS Code window.' : `Signed out. Run \`${loginCommand(profile.name)}\`.`);
     } else {
       lines.push(`Account:  ${session.account.label || session.account.id || '(unknown)'}${session.account.id && session.account.label ? ` (${session.account.id})` : ''}`);
       lines.push(expiresIn! > 0
