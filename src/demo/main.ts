@@ -7,7 +7,7 @@
 //   npm start [-- --processes N]
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadSignedInHome } from './load-issuer';
+import { signedInHome } from './signed-in-home';
 import { HELPER_GET, TOKEN, cliPath } from './race';
 import { Progress } from './progress';
 import { runScenario, type Mode, type ScenarioResult } from './scenario';
@@ -30,7 +30,6 @@ async function main(): Promise<number> {
   const progress = new Progress();
   out.write('credshare demo: one refresh, however many processes race\n\n');
   // Access tokens live a minute: longer than a race, so each race needs exactly one refresh.
-  const { signedInHome } = await loadSignedInHome();
   const env = await signedInHome({ accessTokenTtlSeconds: 60, toleranceSeconds: 10, prefix: 'credshare-demo-' });
   let closed = false;
   const close = async (): Promise<void> => {

@@ -1,6 +1,6 @@
 import type { Timings } from '../core/profile';
 import type { Session } from '../core/session';
-import { EmbeddedIssuer, type IssuerStats, type MintedSession } from '../issuer/embedded-issuer';
+import type { EmbeddedIssuer, IssuerStats, MintedSession } from '../issuer/embedded-issuer';
 import { startIssuerProcess } from '../issuer/issuer-process';
 import { makeHome, type ScratchHome } from './home';
 
@@ -39,6 +39,8 @@ export interface SignedInHomeOptions {
 
 /** The issuer in this process: tests reach into it (faults, stats) directly. */
 export async function signedInHome(options: SignedInHomeOptions = {}): Promise<SignedInHome> {
+  // Loaded here, not above: a bench with the issuer in its own process never loads oidc-provider.
+  const { EmbeddedIssuer } = await import('../issuer/embedded-issuer');
   const issuer = await EmbeddedIssuer.start({ accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 300 });
   return homeSignedInTo(issuer, () => issuer.mintSession({ accountId: 'alice' }), options);
 }

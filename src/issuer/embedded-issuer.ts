@@ -1,3 +1,4 @@
+import './quiet-runtime-notice'; // first: before oidc-provider loads
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Provider, TokenModel } from 'oidc-provider';
@@ -6,7 +7,6 @@ import { createProvider } from './provider-config';
 import { TokenGate, emptyStats, type IssuerStats, type TokenEndpointFault } from './token-gate';
 
 export type { IssuerStats, TokenEndpointFault } from './token-gate';
-export { accountClaims } from './provider-config';
 export { approveDeviceCode, authorizeInBrowser } from './browserless';
 
 /** Options of {@link EmbeddedIssuer.start}. */

@@ -12,10 +12,6 @@ import { parseArgs } from 'node:util';
 // notices with console.info, so route console.info/log to stderr before it loads.
 console.info = console.error;
 console.log = console.error;
-// oidc-provider warns on every Node release older than 22 LTS as it loads; it runs fine on
-// Node 20 as the tests', the demo's and the bench's stand-in issuer (src/demo/load-issuer.ts).
-const warn = console.warn;
-console.warn = (...args: unknown[]) => { if (!String(args[0]).includes('Unsupported runtime')) warn(...args); };
 
 function seconds(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;

@@ -7,8 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fault } from '../support/fault-report';
 import { runCli, type Finished } from '../support/processes';
-import { makeHome } from '../support/home';
-import { startIssuerProcess } from '../../src/issuer/issuer-process';
+import { signedInHomeWithIssuerProcess } from '../support/issuer-home';
 
 const SOAK_MS = Number(process.env.CREDSHARE_SOAK_SECONDS ?? 120) * 1000;
 const PROCESSES = 150;
@@ -30,15 +29,14 @@ function parse(kind: number, result: Finished): Seen {
 }
 
 test(`soak: storms of ${PROCESSES} processes on ${TTL_SECONDS} s access tokens for ${SOAK_MS / 1000} s: no call fails, no session is lost, one refresh per expiry`, { timeout: SOAK_MS + 300_000 }, async (t) => {
-  const issuer = await startIssuerProcess({ accessTokenTtlSeconds: TTL_SECONDS });
-  const home = makeHome({ issuer: issuer.url, clientId: issuer.clientId, hosts: ['artifacts.example.com'], toleranceSeconds: TOLERANCE_SECONDS,
+  const env = await signedInHomeWithIssuerProcess({ accessTokenTtlSeconds: TTL_SECONDS, hosts: ['artifacts.example.com'], toleranceSeconds: TOLERANCE_SECONDS,
     timings: { lockStaleMs: 10_000, lockTimeoutMs: 60_000, requestTimeoutMs: 20_000 } });
-  t.after(async () => { await issuer.stop(); home.remove(); });
+  t.after(() => env.close());
+  const { issuer, home } = env;
   await fault({ id: 'load/soak', area: 'load', fault: `soak: rounds of ${PROCESSES} processes (token --json, bazel, git, docker helpers) on ${TTL_SECONDS} s access tokens, tolerance ${TOLERANCE_SECONDS} s, reuse-detecting issuer, ${SOAK_MS / 1000} s`,
     expected: '0 calls failed, 0 sessions lost, refresh requests = expiries (distinct tokens issued), no refresh while the previous token was fresh, 0 reuse detections', file: __filename }, async (tally) => {
-    const minted = await issuer.mint();
-    home.writeSession({ accessToken: minted.accessToken, refreshToken: minted.refreshToken, expiresAt: Date.now() - 1000, scope: minted.scope,
-      ...(minted.idToken ? { idToken: minted.idToken } : {}), account: { id: minted.accountId, label: 'Alice Example' } });
+    const signedIn = await env.signIn();
+    env.expire();
     await issuer.resetStats();
     const seen = new Map<string, number | undefined>();
     const failures: string[] = [];
@@ -70,7 +68,7 @@ test(`soak: storms of ${PROCESSES} processes on ${TTL_SECONDS} s access tokens f
     const stats = await issuer.stats();
     const alive = await issuer.isRefreshTokenUsable(home.readSession()!.refreshToken);
     if (!alive) tally.sessionsLost++;
-    seen.delete(minted.accessToken);
+    seen.delete(signedIn.accessToken);
     // Every refresh needed: the token it replaced had reached the tolerance window. (A
     // refresh answer's expiresAt is its receipt time + TTL; it came after the holder's
     // re-read under the lock, which found the previous token stale.)

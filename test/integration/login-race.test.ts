@@ -8,17 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { approveDeviceCode } from '../../src/issuer/embedded-issuer';
 import { runCli, startCli, type Finished } from '../support/processes';
 import { signedInHome, type SignedInHome } from '../support/issuer-home';
+import { until } from '../support/fault-env';
 import { deviceCodeOf } from './login-helpers';
 
 const RACERS = 100;
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** What every round must show: nothing lost, nobody failed, at most one refresh, no reuse. */
 async function checkRound(env: SignedInHome, round: string, account: string, signedIn: Finished, racers: Finished[]): Promise<string[]> {

@@ -1,27 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli, type Finished } from '../support/processes';
-import { signedInHome } from '../support/issuer-home';
-import { makeHome } from '../support/home';
-import { startIssuerProcess } from '../../src/issuer/issuer-process';
+import { signedInHome, signedInHomeWithIssuerProcess } from '../support/issuer-home';
 
 const PROCESSES = 200;
 const ROUNDS = 3;
 
 test(`${PROCESSES} CLI processes racing on an expired token cause exactly one refresh, ${ROUNDS} rounds`, { timeout: 180_000 }, async (t) => {
-  // The issuer runs in a process of its own: spawning 200 children stalls this process's
-  // event loop for seconds on a loaded machine, and an issuer living here would stall too.
-  const issuer = await startIssuerProcess({ accessTokenTtlSeconds: 300 });
-  const home = makeHome({ issuer: issuer.url, clientId: issuer.clientId, hosts: ['artifacts.example.com'] });
-  t.after(async () => { await issuer.stop(); home.remove(); });
-  const minted = await issuer.mint('alice');
-  home.writeSession({
-    accessToken: minted.accessToken, refreshToken: minted.refreshToken, expiresAt: Date.now() - 1000,
-    scope: minted.scope, account: { id: minted.accountId, label: 'Alice Example' },
-  });
-  const env = { home };
+  const env = await signedInHomeWithIssuerProcess({ hosts: ['artifacts.example.com'] });
+  t.after(() => env.close());
+  const { issuer, home } = env;
   for (let round = 1; round <= ROUNDS; round++) {
-    home.writeSession({ ...home.readSession()!, expiresAt: Date.now() - 1000 });
+    env.expire();
     await issuer.resetStats();
     const started = performance.now();
     const results: Finished[] = await Promise.all(Array.from({ length: PROCESSES }, (_, i) => i % 2 === 0

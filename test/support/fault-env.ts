@@ -11,7 +11,6 @@ import type { SignedInHome } from './issuer-home';
  * secret land in a file others can read).
  */
 
-/** A running `credshare` child with its output so far. */
 /** Environment that stops a credshare child at `step` of a refresh (src/cli/test-hooks.ts). */
 export function pauseAt(env: NodeJS.ProcessEnv, step: string): NodeJS.ProcessEnv {
   return { ...env, CREDSHARE_TEST_PAUSE_AT: step };

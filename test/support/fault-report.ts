@@ -210,7 +210,7 @@ type TestFn = (name: string, options: { timeout?: number }, fn: (t: import('node
 /**
  * The fault cases of an area live in one module (test/faults/<area>.ts) that both runs
  * register from: test/integration/faults-<area>.test.ts the fast cases, and
- * test/faults/<area>.slow.test.ts the rest. `caseIn(suite)` returns `test` for the cases
+ * test/faults/<area>.slow.test.ts the rest. `casesFor(suite, test)` returns `test` for the cases
  * of this run and a no-op for the others.
  */
 export function casesFor(suite: Suite, test: TestFn): { fast: TestFn; slow: TestFn } {

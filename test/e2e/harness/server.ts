@@ -8,7 +8,7 @@
 // that the plain server has, when wanted (off by default: it hides notification toasts).
 // See test/e2e/README.md.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync, cpSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync, existsSync, cpSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -268,11 +268,3 @@ export async function startVsCodeServer(opts: ServerOptions = {}): Promise<VsCod
   return server;
 }
 
-/** Read a JSON file (undefined while it does not exist or is half-written). */
-export function readJsonIfAny<T>(file: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
