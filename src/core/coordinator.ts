@@ -30,6 +30,12 @@ export interface CoordinatorParts {
   /** Diagnostics; never passed a secret. */
   log?: (message: string) => void;
   /**
+   * Called when this process starts a refresh of a profile (its own, or waiting for
+   * another process's), with the promise that settles when it is over: the extension
+   * shows "refreshing" meanwhile.
+   */
+  onRefresh?: (refresh: Promise<Session>) => void;
+  /**
    * TEST-ONLY: awaited at each step of a refresh, so that the fault suite can stop or kill
    * the process at an exact point (test/faults, docs/faults.md). Only the CLI sets it, and
    * only from `CREDSHARE_TEST_PAUSE_AT` (src/cli/test-hooks.ts); production callers leave it unset.
@@ -125,6 +131,7 @@ export class TokenCoordinator {
       this.inflight.set(key, pending);
       const drop = (): void => { if (this.inflight.get(key) === pending) this.inflight.delete(key); };
       pending.then(drop, drop);
+      this.parts.onRefresh?.(pending);
     }
     return pending;
   }

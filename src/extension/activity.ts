@@ -15,12 +15,19 @@ export class ActivityTracker implements vscode.Disposable {
     return this.now;
   }
 
-  /** Runs a session request; `refreshes` says whether it will refresh. A failure other than "sign in" is shown until the next success. */
-  async track<T>(refreshes: boolean, work: () => Promise<T>): Promise<T> {
-    if (refreshes) {
-      this.refreshing++;
-      this.set({ kind: 'refreshing' });
-    }
+  /**
+   * A refresh (the coordinator's onRefresh) is under way until `refresh` settles. The
+   * session request that waits for it (see {@link track}) then shows how it ended.
+   */
+  follow(refresh: Promise<unknown>): void {
+    this.refreshing++;
+    this.set({ kind: 'refreshing' });
+    const done = (): void => { this.refreshing--; };
+    refresh.then(done, done);
+  }
+
+  /** Runs a session request. A failure other than "sign in" is shown until the next success. */
+  async track<T>(work: () => Promise<T>): Promise<T> {
     let outcome: Activity = { kind: 'idle' };
     try {
       return await work();
@@ -28,7 +35,6 @@ export class ActivityTracker implements vscode.Disposable {
       if (!(error instanceof SignInRequiredError)) outcome = { kind: 'error', message: (error as Error).message };
       throw error;
     } finally {
-      if (refreshes) this.refreshing--;
       this.set(outcome);
     }
   }

@@ -41,9 +41,9 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
       this.log.error(`getSessions: ${(error as Error).message}`);
       throw error;
     }
-    const granted = this.scopesOf(session);
-    if (scopes && !scopes.every((s) => granted.includes(s))) return [];
-    return [this.toAuthSession(session)];
+    const auth = this.toAuthSession(session);
+    if (scopes && !scopes.every((s) => auth.scopes.includes(s))) return [];
+    return [auth];
   }
 
   async createSession(scopes: readonly string[]): Promise<vscode.AuthenticationSession> {
@@ -78,18 +78,15 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
     if (event.added.length + event.removed.length + event.changed.length > 0) this.emitter.fire(event);
   }
 
-  private toAuthSession(session: Session, profile = this.backend.profileName()): vscode.AuthenticationSession {
+  /** The session as VS Code sees it, under `profileName` (default: the active profile), with the active profile's scopes. */
+  private toAuthSession(session: Session, profileName?: string): vscode.AuthenticationSession {
+    const active = this.backend.profile(); // one read of config.json for both
     return {
-      id: sessionId(profile, session),
+      id: sessionId(profileName ?? active?.name ?? this.backend.profileName(), session),
       accessToken: session.accessToken,
       account: { id: session.account.id, label: session.account.label || session.account.id },
-      scopes: this.scopesOf(session),
+      scopes: [...new Set([...session.scope.split(' ').filter(Boolean), ...(active?.scopes ?? [])])],
     };
-  }
-
-  private scopesOf(session: Session): string[] {
-    const fromProfile = this.backend.profile()?.scopes ?? [];
-    return [...new Set([...session.scope.split(' ').filter(Boolean), ...fromProfile])];
   }
 
   dispose(): void {

@@ -2,14 +2,14 @@ import * as vscode from 'vscode';
 import { SignInRequiredError } from '../core/errors';
 import { resolveHome, type HomePaths } from '../core/paths';
 import { loadConfig, type Config, type Profile } from '../core/profile';
-import { isFresh, type Session } from '../core/session';
+import type { Session } from '../core/session';
 import { removeSession, storeSession } from '../core/session-writes';
 import { ActivityTracker, type Activity } from './activity';
 import { revokeForLog } from './revoke';
 import { SessionWatcher } from './session-watcher';
 import type { Settings, StoreSetting } from './settings';
 import { moveSession } from './store-migration';
-import { SecretStorageMode, SharedMode, type StoreMode } from './store-modes';
+import { SecretStorageMode, SharedMode, type ModeObservers, type StoreMode } from './store-modes';
 
 export interface SessionOptions {
   /** Another profile than the active one (IPC requests from terminals name theirs). */
@@ -91,17 +91,12 @@ export class CredentialBackend implements vscode.Disposable {
     const name = options.profile ?? this.profileName(config);
     const profile = config.profiles[name];
     if (!profile) throw new SignInRequiredError(vscode.l10n.t('Not signed in: profile "{0}" does not exist yet. Run "credshare: Sign In".', name));
-    const { store } = this.mode.parts;
-    const stored = await store.read(name);
-    const tolerance = options.minValiditySeconds ?? profile.refreshToleranceSeconds;
-    const stale = !!stored && (options.force || !isFresh(stored, tolerance));
-    try {
-      return await this.activityTracker.track(stale, () => this.mode.coordinator.getSession({
-        profile, minValiditySeconds: options.minValiditySeconds, rejectedAccessToken: options.force ? stored?.accessToken : undefined,
-      }));
-    } finally {
-      if (stale) this.watcher.touch();
-    }
+    // Whether it refreshes is the coordinator's call (onRefresh, wired in createMode).
+    return this.activityTracker.track(async () => this.mode.coordinator.getSession({
+      profile,
+      minValiditySeconds: options.minValiditySeconds,
+      rejectedAccessToken: options.force ? (await this.mode.parts.store.read(name))?.accessToken : undefined,
+    }));
   }
 
   /** Stores a new sign-in for the profile (under the lock: no refresh in flight can overwrite it). */
@@ -140,10 +135,18 @@ export class CredentialBackend implements vscode.Disposable {
 
   private createMode(): StoreMode {
     const timings = this.config().timings;
-    const log = (message: string): void => this.log.debug(message);
+    const observers: ModeObservers = {
+      log: (message) => this.log.debug(message),
+      onRefresh: (refresh) => {
+        this.activityTracker.follow(refresh);
+        // Once it is over, look at the store now rather than at the next poll.
+        const touch = (): void => this.watcher.touch();
+        refresh.then(touch, touch);
+      },
+    };
     const wanted: StoreSetting = this.fallbackReason ? 'shared' : this.settings.store;
-    if (wanted === 'secretStorage') return new SecretStorageMode(this.context.secrets, this.context.globalStorageUri.fsPath, timings, log);
-    return new SharedMode(this.paths, timings, log);
+    if (wanted === 'secretStorage') return new SecretStorageMode(this.context.secrets, this.context.globalStorageUri.fsPath, timings, observers);
+    return new SharedMode(this.paths, timings, observers);
   }
 
   private rebuild(): void {

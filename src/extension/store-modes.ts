@@ -21,13 +21,16 @@ export interface StoreMode extends vscode.Disposable {
   readonly onDidTouch: vscode.Event<void>;
 }
 
+/** What a mode's coordinator reports to the window: its log, and each refresh it starts. */
+export type ModeObservers = Pick<CoordinatorParts, 'log' | 'onRefresh'>;
+
 /** Waiters elsewhere poll too; this is only the backstop for missed file-system events. */
 const POLL_MS = 2000;
 
 abstract class BaseMode implements StoreMode {
   abstract readonly kind: StoreSetting;
   readonly coordinator: TokenCoordinator;
-  protected readonly touched = new vscode.EventEmitter<void>();
+  private readonly touched = new vscode.EventEmitter<void>();
   readonly onDidTouch = this.touched.event;
   protected readonly disposables: vscode.Disposable[] = [this.touched];
   private lastStamp = '';
@@ -37,6 +40,15 @@ abstract class BaseMode implements StoreMode {
     const timer = setInterval(() => void this.poll(), POLL_MS);
     timer.unref?.();
     this.disposables.push({ dispose: () => clearInterval(timer) });
+  }
+
+  /**
+   * A file-system or SecretStorage event says the store may have changed: look at its
+   * stamp now. Going through the stamp, the next timed poll does not fire again for the
+   * same change.
+   */
+  protected changed(): void {
+    void this.poll();
   }
 
   private async poll(): Promise<void> {
@@ -56,18 +68,18 @@ abstract class BaseMode implements StoreMode {
 export class SharedMode extends BaseMode {
   readonly kind = 'shared';
 
-  constructor(paths: HomePaths, timings: Timings, log: (message: string) => void) {
-    super({ ...fileStoreParts(paths, timings), log });
+  constructor(paths: HomePaths, timings: Timings, observers: ModeObservers) {
+    super({ ...fileStoreParts(paths, timings), ...observers });
     try {
       ensurePrivateDir(paths.home);
       // Writes are renames, so watch the directory, not the file (whose inode changes each time).
       const watcher = fs.watch(paths.home, (_event, file) => {
-        if (!file || file === 'credentials.json') this.touched.fire();
+        if (!file || file === 'credentials.json') this.changed();
       });
       watcher.on('error', () => watcher.close());
       this.disposables.push({ dispose: () => watcher.close() });
     } catch (error) {
-      log(`cannot watch ${paths.home} (${(error as Error).message}); polling every ${POLL_MS / 1000}s instead`);
+      observers.log?.(`cannot watch ${paths.home} (${(error as Error).message}); polling every ${POLL_MS / 1000}s instead`);
     }
   }
 }
@@ -76,11 +88,12 @@ export class SharedMode extends BaseMode {
 export class SecretStorageMode extends BaseMode {
   readonly kind = 'secretStorage';
 
-  constructor(secrets: SecretStorageLike, lockDir: string, timings: Timings, log: (message: string) => void) {
+  constructor(secrets: SecretStorageLike, lockDir: string, timings: Timings, observers: ModeObservers) {
     ensurePrivateDir(lockDir);
     const record = new RefreshRecord(lockDir);
     const store = new SecretStorageCredentialStore(secrets, record);
-    super({ store, lock: new CrossProcessLock(lockDir, timings.lockStaleMs), record, refresher: refreshWithIssuer, timings, log });
-    this.disposables.push(store, secrets.onDidChange(() => this.touched.fire()));
+    super({ store, lock: new CrossProcessLock(lockDir, timings.lockStaleMs), record, refresher: refreshWithIssuer, timings, ...observers });
+    // After the store's own listener (registered first), which counts the change into its stamp.
+    this.disposables.push(store, secrets.onDidChange(() => this.changed()));
   }
 }
