@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { CredshareError } from '../core/errors';
+import { SignInCancelledError } from '../core/oauth/errors';
 
 /**
  * A message fit for a user. credshare's own errors already say what to do next; anything
@@ -14,7 +15,7 @@ export function userMessage(error: unknown): string {
 /** True when the user (or VS Code) cancelled: nothing to report. */
 export function isCancellation(error: unknown): boolean {
   const name = (error as Error | undefined)?.name;
-  return name === 'AbortError' || error instanceof vscode.CancellationError || (error as Error)?.message === 'Cancelled';
+  return name === 'AbortError' || error instanceof vscode.CancellationError || error instanceof SignInCancelledError || (error as Error)?.message === 'Cancelled';
 }
 
 /** Logs the error and shows it with a "Show Log" button. */
