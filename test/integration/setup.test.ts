@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeBinDir } from '../support/bins';
@@ -167,7 +168,7 @@ test('setup cargo: credential-provider for the registries on profile hosts only;
 });
 
 test('setup kubectl: an exec user credshare-<profile> written by kubectl, other entries kept, --undo removes it', { timeout: 60_000 }, async (t) => {
-  const { home, bin, toolEnv, setup } = await rig(t);
+  const { env, home, bin, toolEnv, setup } = await rig(t);
   const file = path.join(home, 'kubeconfig');
   const original = [
     'apiVersion: v1', 'kind: Config', 'clusters:', '- name: prod', '  cluster:', '    server: https://k8s.example.com:6443',
@@ -192,6 +193,34 @@ test('setup kubectl: an exec user credshare-<profile> written by kubectl, other 
   assert.equal(fs.readFileSync(file, 'utf8'), written);
   assert.match(await setup('kubectl', '--kubeconfig', file, '--undo'), /removed user credshare-default/);
   assert.deepEqual(await view(), before);
+
+  // The real kubectl runs the user setup wrote: client-go accepts credshare's ExecCredential
+  // and sends its token. kubectl sends credentials only over TLS, so the stand-in for the
+  // API server has a throwaway self-signed certificate (the cluster entry skips
+  // verification; the tool end-to-end tests check a real CA chain).
+  const certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-kube-tls-'));
+  t.after(() => fs.rmSync(certDir, { recursive: true, force: true }));
+  const openssl = await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1',
+    '-keyout', path.join(certDir, 'key.pem'), '-out', path.join(certDir, 'cert.pem')]);
+  assert.equal(openssl.code, 0, openssl.stderr);
+  const seen: string[] = [];
+  const server = https.createServer({ key: fs.readFileSync(path.join(certDir, 'key.pem')), cert: fs.readFileSync(path.join(certDir, 'cert.pem')) }, (req, res) => {
+    // This machine's kubectl is Google Cloud SDK's dispatcher, which first probes /version
+    // itself (with the current context's user); only kubectl's own requests count here.
+    if (String(req.headers['user-agent']).startsWith('kubectl/')) seen.push(String(req.headers.authorization));
+    res.setHeader('content-type', 'application/json');
+    res.end('{"major":"1","minor":"32","gitVersion":"v1.32.0"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  await setup('kubectl', '--kubeconfig', file);
+  const kube = (...args: string[]) => run('kubectl', ['--kubeconfig', file, ...args], { env: toolEnv });
+  assert.equal((await kube('config', 'set-cluster', 'local', `--server=https://127.0.0.1:${(server.address() as { port: number }).port}`, '--insecure-skip-tls-verify=true')).code, 0);
+  assert.equal((await kube('config', 'set-context', 'local', '--cluster=local', '--user=credshare-default')).code, 0);
+  const version = await kube('--context', 'local', 'get', '--raw', '/version');
+  assert.equal(version.code, 0, version.stderr);
+  assert.deepEqual(seen, [`Bearer ${env.home.readSession()!.accessToken}`]);
+  await setup('kubectl', '--kubeconfig', file, '--undo');
 
   // $KUBECONFIG's first file is the default.
   const first = path.join(home, 'kube-a');
