@@ -24,8 +24,9 @@ Writes the tool's own configuration so it asks credshare for tokens for the prof
 hosts, keeping every other setting, and prints exactly what it changed. Running it again
 changes nothing; --undo removes only what it added.
 
-  git      credential.https://HOST.helper in the global git config ($GIT_CONFIG_GLOBAL
-           or ~/.gitconfig): an empty value (forget other helpers for HOST), then credshare
+  git      credential.https://HOST.helper (http:// for loopback hosts) in the global git
+           config ($GIT_CONFIG_GLOBAL or ~/.gitconfig): an empty value (forget other
+           helpers for HOST), then credshare
   docker   "credHelpers": {"HOST": "credshare"} in $DOCKER_CONFIG/config.json
            (default ~/.docker/config.json); never "credsStore"
   bazel    common --credential_helper=HOST=<credshare-bazel> lines in ~/.bazelrc
