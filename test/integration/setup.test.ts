@@ -60,6 +60,13 @@ test('setup git: credential.<url>.helper per host in the global config, idempote
   assert.match(await setup('git', '--undo'), /removed credential\.https:\/\/artifacts\.example\.com\.helper/);
   assert.equal(fs.readFileSync(file, 'utf8'), original);
 
+  // credshare installed elsewhere since: the old value is replaced where it stands, and undo still finds it.
+  fs.writeFileSync(file, original + '[credential "https://artifacts.example.com"]\n\thelper = \n\thelper = !/old/prefix/bin/credshare helper --protocol git\n');
+  assert.match(await setup('git'), /replaced credential\.https:\/\/artifacts\.example\.com\.helper = !\/old\/prefix\/bin\/credshare helper --protocol git with !/);
+  assert.equal((await get('credential.https://artifacts.example.com.helper')).stdout, `\n${helper}\n`);
+  await setup('git', '--undo');
+  assert.equal(fs.readFileSync(file, 'utf8'), original);
+
   // GIT_CONFIG_GLOBAL is where `git config --global` writes; ~/.gitconfig is left alone.
   const other = path.join(home, 'other-gitconfig');
   const viaVar = await runCli(['setup', 'git'], { ...toolEnv, GIT_CONFIG_GLOBAL: other });

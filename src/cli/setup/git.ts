@@ -7,13 +7,17 @@ import { shellWord, type SetupRequest } from './request';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/** A helper value credshare setup wrote, wherever credshare was then: `!<path> helper --protocol git[ --profile P]`. */
+const CREDSHARE_HELPER = /^!.* helper --protocol git( --profile .*)?$/;
+
 /**
  * git: `credential.<url>.helper` in the global config (`git config --global`, which honours
  * GIT_CONFIG_GLOBAL), one key per host, as `gh auth setup-git` does: an empty value first,
  * which tells git to forget the helpers configured more generally (a system keychain would
  * otherwise be asked first and answer with a stale password), then credshare. A key that
- * already has helpers of the user's keeps them; credshare is added after them. --undo
- * removes credshare's value, and the empty one when nothing else is left beside it.
+ * already has helpers of the user's keeps them; credshare is added after them. A value
+ * an earlier setup wrote for a credshare elsewhere is replaced in place. --undo removes
+ * credshare's value, and the empty one when nothing else is left beside it.
  */
 export function setupGit(request: SetupRequest): void {
   const { profile, bins, profileArgs, undo, say, ctx } = request;
@@ -24,8 +28,16 @@ export function setupGit(request: SetupRequest): void {
   for (const host of profile.hosts) {
     const key = `credential.${LOOPBACK.has(splitHostEntry(host).host) ? 'http' : 'https'}://${host}.helper`;
     const values = getAll(git, key);
+    const stale = values.filter((v) => v !== helper && CREDSHARE_HELPER.test(v));
     if (!undo) {
-      if (values.includes(helper)) { say(`git: ${key} already runs credshare; unchanged`); continue; }
+      if (values.includes(helper) && stale.length === 0) { say(`git: ${key} already runs credshare; unchanged`); continue; }
+      if (stale.length > 0) {
+        // credshare moved (another install prefix, another profile): replace it where it stands.
+        git('config', '--global', '--replace-all', key, helper, CREDSHARE_HELPER.source);
+        changed++;
+        say(`git: ${file}: replaced ${key} = ${stale.join(', ')} with ${helper}`);
+        continue;
+      }
       if (values.length === 0) git('config', '--global', '--add', key, '');
       git('config', '--global', '--add', key, helper);
       changed++;
@@ -33,13 +45,13 @@ export function setupGit(request: SetupRequest): void {
         ? `git: ${file}: added ${key} = "" (forget other helpers for this URL) and ${key} = ${helper}`
         : `git: ${file}: added ${key} = ${helper}, after the helpers already there (${values.map((v) => JSON.stringify(v)).join(', ')}), which git asks first`);
     } else {
-      if (!values.includes(helper)) { say(`git: ${key} does not run credshare; unchanged`); continue; }
-      git('config', '--global', '--unset-all', key, `^${escapeRegex(helper)}$`);
+      if (!values.includes(helper) && stale.length === 0) { say(`git: ${key} does not run credshare; unchanged`); continue; }
+      git('config', '--global', '--unset-all', key, CREDSHARE_HELPER.source);
       const left = getAll(git, key);
       const alsoEmpty = left.length === 1 && left[0] === '';
       if (alsoEmpty) git('config', '--global', '--unset-all', key, '^$');
       changed++;
-      say(`git: ${file}: removed ${key} = ${helper}${alsoEmpty ? ' and the empty value before it' : ''}`);
+      say(`git: ${file}: removed ${key} = ${[...new Set([helper, ...stale].filter((v) => values.includes(v)))].join(', ')}${alsoEmpty ? ' and the empty value before it' : ''}`);
     }
   }
   if (profile.hosts.length === 0) say(`git: profile "${profile.name}" has no hosts; nothing to set up`);
@@ -61,9 +73,4 @@ function runGit(env: NodeJS.ProcessEnv, args: string[]): { status: number | null
 function getAll(git: Git, key: string): string[] {
   const result = git('config', '--global', '--get-all', key);
   return result.status === 0 ? result.stdout.replace(/\n$/, '').split('\n') : [];
-}
-
-/** git's value patterns are extended regular expressions. */
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
