@@ -1,8 +1,9 @@
 // Builds the two programs that share src/core: the CLI (dist/cli.js, runs with plain
 // `node`) and the VS Code extension (dist/extension.js). One options object per entry
-// point; `node esbuild.mjs --watch` rebuilds on change.
+// point; `node esbuild.mjs --watch` rebuilds on change. Beside the CLI it writes the two
+// helper bins that tools start by name with arguments of their own (HELPER_BINS).
 import * as esbuild from 'esbuild';
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const watch = process.argv.includes('--watch');
@@ -80,10 +81,35 @@ if (existsSync('src/extension/extension.ts')) {
   });
 }
 
+// Bazel runs its credential helper with only `get` (it cannot pass arguments), and docker
+// finds `docker-credential-<name>` on PATH and passes only the operation: each gets a bin
+// that is `credshare helper --protocol P` with the tool's arguments appended. A few lines
+// that load dist/cli.js rather than a second bundle: the package stays small and the
+// helper starts exactly as fast as `credshare` does. Node resolves the bin symlink npm
+// installs, so `./cli.js` is found beside the real file.
+const HELPER_BINS = { 'credshare-bazel': 'bazel', 'docker-credential-credshare': 'docker' };
+
+function writeHelperBins() {
+  mkdirSync('dist', { recursive: true });
+  for (const [name, protocol] of Object.entries(HELPER_BINS)) {
+    const file = `dist/${name}.js`;
+    writeFileSync(file, [
+      '#!/usr/bin/env node',
+      `// ${name}: \`credshare helper --protocol ${protocol}\` under the name ${protocol === 'bazel' ? 'Bazel runs' : 'docker looks for'}.`,
+      `process.argv.splice(2, 0, 'helper', '--protocol', '${protocol}');`,
+      "require('./cli.js');",
+      '',
+    ].join('\n'));
+    chmodSync(file, 0o755);
+  }
+}
+
 if (watch) {
+  writeHelperBins();
   for (const options of builds) await (await esbuild.context(options)).watch();
   console.log('esbuild: watching for changes');
 } else {
   await Promise.all(builds.map((options) => esbuild.build(options)));
   chmodSync('dist/cli.js', 0o755);
+  writeHelperBins();
 }

@@ -14,7 +14,9 @@ test('credential helpers answer for the profile\'s hosts only', { timeout: 60_00
   assert.equal(ok.code, 0, ok.stderr);
   const answer = JSON.parse(ok.stdout);
   assert.deepEqual(answer.headers, { Authorization: [`Bearer ${token}`] });
-  assert.equal(new Date(answer.expires).getTime(), env.home.readSession()!.expiresAt);
+  // Whole seconds, rounded down: Bazel's parser rejects a fraction (test/integration/bazel.test.ts runs it).
+  assert.match(answer.expires, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.equal(new Date(answer.expires).getTime(), Math.floor(env.home.readSession()!.expiresAt / 1000) * 1000);
   assert.equal(JSON.parse((await runCli(['helper', '--protocol', 'bazel', 'get'], env.home.env, bazel('https://x.internal.example.com/f'))).stdout).headers.Authorization[0], `Bearer ${token}`);
 
   for (const uri of ['https://evil.example.com/x', 'http://artifacts.example.com/x', 'file:///etc/passwd', 'https://artifacts.example.com.evil.test/', 'https://internal.example.com/']) {

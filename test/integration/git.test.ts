@@ -8,10 +8,12 @@ import { signedInHome } from '../support/issuer-home';
 import { startGitServer } from '../support/git-server';
 
 test('real git uses credshare as its credential helper against a server that checks the token with the issuer', { timeout: 90_000 }, async (t) => {
-  const env = await signedInHome({ hosts: ['127.0.0.1'] });
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-git-'));
-  const server = await startGitServer(root, (password) => env.issuer.isAccessTokenValid(password));
-  t.after(async () => { await server.close(); await env.close(); fs.rmSync(root, { recursive: true, force: true }); });
+  let env: Awaited<ReturnType<typeof signedInHome>> | undefined;
+  const server = await startGitServer(root, (password) => env!.issuer.isAccessTokenValid(password));
+  // Loopback plain HTTP gets a token only on a port the profile names.
+  env = await signedInHome({ hosts: [new URL(server.url).host] });
+  t.after(async () => { await server.close(); await env!.close(); fs.rmSync(root, { recursive: true, force: true }); });
   const gitEnv = {
     ...env.home.env,
     HOME: root, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '/bin/false',

@@ -2,18 +2,44 @@ import { isLoopback } from '../../core/oauth/loopback';
 import type { Profile } from '../../core/profile';
 
 /**
- * Whether a helper may hand this profile's token to this URL: the host must be one of
- * the profile's `hosts` (exact, `host:port`, or a `*.suffix` wildcard), over HTTPS, or
- * plain HTTP on loopback. Anything else (another host, `file:`, `ssh:`) gets nothing.
+ * The port a URL without one means. `grpc:`/`grpcs:` are not special schemes to the URL
+ * parser, so it keeps their port as written; Bazel dials 443 for `grpcs://host` and 80
+ * for `grpc://host`, so those are their defaults here too.
+ */
+const DEFAULT_PORTS: Record<string, string> = { 'https:': '443', 'grpcs:': '443', 'http:': '80', 'grpc:': '80' };
+
+/** Schemes whose connection is encrypted and checks the server's certificate. */
+const TLS_SCHEMES = new Set(['https:', 'grpcs:']);
+
+/**
+ * Whether a helper may hand this profile's token to this URL. Two rules, both required:
+ * - the connection: HTTPS or `grpcs:` (Bazel's remote cache, execution and BES), or
+ *   plain `http:`/`grpc:` only to loopback;
+ * - the host: one of the profile's `hosts`, where an entry with a port (`host:8443`)
+ *   matches that port only, an entry without one matches the scheme's default port
+ *   only (443 for https/grpcs, 80 for http/grpc), and `*.suffix` matches subdomains on
+ *   the default port. So `localhost` never matches `http://localhost:8080`, where any
+ *   local user can listen; a service on another port is named with its port, as git's
+ *   `credential.<url>` and docker's `credHelpers` keys name it too.
+ * Anything else (another host, `file:`, `ssh:`) gets nothing.
  */
 export function mayReceiveToken(url: URL, profile: Profile): boolean {
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) return false;
+  if (!TLS_SCHEMES.has(url.protocol) && !((url.protocol === 'http:' || url.protocol === 'grpc:') && isLoopback(url))) return false;
   const hostname = url.hostname.toLowerCase();
-  const hostWithPort = url.port ? `${hostname}:${url.port}` : hostname;
+  const port = url.port || DEFAULT_PORTS[url.protocol]!;
   return profile.hosts.some((entry) => {
-    if (entry.startsWith('*.')) return hostname.endsWith(entry.slice(1)) && hostname.length > entry.length - 1;
-    return entry.includes(':') && !entry.startsWith('[') ? entry === hostWithPort : entry === hostname || entry === hostWithPort;
+    const { host, port: entryPort } = splitHostEntry(entry);
+    if ((entryPort ?? DEFAULT_PORTS[url.protocol]) !== port) return false;
+    if (host.startsWith('*.')) return hostname.endsWith(host.slice(1)) && hostname.length > host.length - 1;
+    return host === hostname;
   });
+}
+
+/** `host`, `host:port`, `[v6]`, `[v6]:port` → host (brackets kept, as URL.hostname has them) and port. */
+export function splitHostEntry(entry: string): { host: string; port?: string } {
+  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(entry.toLowerCase());
+  if (!match) return { host: entry.toLowerCase() };
+  return { host: match[1]!, port: match[2] };
 }
 
 /** Parses a URL a tool handed us; a bare host (docker's habit) means https. Undefined if hopeless. */
