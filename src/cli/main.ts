@@ -37,6 +37,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       return name === undefined ? ExitCode.usage : ExitCode.ok;
     }
     if (name === '--version' || name === '-v') { process.stdout.write(`${VERSION}\n`); return ExitCode.ok; }
+    // cargo starts every credential provider as `<command> --cargo-plugin` and sends the
+    // configured arguments (`helper --protocol cargo`) inside each JSON request.
+    if (name === '--cargo-plugin') return await (await import('./cargo-provider')).runCargoProvider(env);
     const command = commands.find((c) => c.name === name);
     if (!command) throw new UsageError(`Unknown command "${name}". Run \`credshare --help\` for the list.`);
     if (rest.includes('--help') || rest.includes('-h')) { process.stdout.write(command.usage + '\n'); return ExitCode.ok; }

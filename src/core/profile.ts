@@ -13,6 +13,8 @@ export interface Profile {
   hosts: string[];
   /** Refresh when the access token has less than this left. */
   refreshToleranceSeconds: number;
+  /** The cargo provider sends the bare token, not `Bearer <token>`, for registries that want that. */
+  cargoBareToken?: boolean;
 }
 
 /** Tuning that applies to the whole home; every field is optional in config.json. */
@@ -67,6 +69,9 @@ export function loadConfig(paths: HomePaths): Config {
       scopes: (p.scopes as string[] | undefined) ?? [...DEFAULT_SCOPES],
       hosts: ((p.hosts as string[] | undefined) ?? []).map((h) => h.toLowerCase()),
       refreshToleranceSeconds: (p.refreshToleranceSeconds as number | undefined) ?? DEFAULT_TOLERANCE_SECONDS,
+      // Only when set: saveProfile spreads the fields over the stored ones, and an
+      // undefined here would drop what the user wrote.
+      ...(p.cargoBareToken === true ? { cargoBareToken: true } : {}),
     };
   }
   const timings = { ...DEFAULT_TIMINGS };
@@ -99,6 +104,7 @@ function profileProblem(value: unknown): string | undefined {
   if (value.hosts !== undefined && !isStringArray(value.hosts)) return '"hosts" must be a list of host names';
   const tolerance = value.refreshToleranceSeconds;
   if (tolerance !== undefined && (typeof tolerance !== 'number' || tolerance < 0)) return '"refreshToleranceSeconds" must be a number of seconds';
+  if (value.cargoBareToken !== undefined && typeof value.cargoBareToken !== 'boolean') return '"cargoBareToken" must be true or false';
   return undefined;
 }
 
