@@ -6,12 +6,13 @@ import { helperCommand } from './commands/helper';
 import { loginCommand } from './commands/login';
 import { logoutCommand } from './commands/logout';
 import { profilesCommand } from './commands/profiles';
+import { setupCommand } from './commands/setup';
 import { statusCommand } from './commands/status';
 import { tokenCommand } from './commands/token';
 import { VERSION } from './version';
 
 /** Every subcommand, in the order `credshare --help` lists them. */
-export const commands: Command[] = [loginCommand, tokenCommand, statusCommand, profilesCommand, helperCommand, logoutCommand, doctorCommand];
+export const commands: Command[] = [loginCommand, tokenCommand, statusCommand, profilesCommand, helperCommand, setupCommand, logoutCommand, doctorCommand];
 
 function generalHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -8,24 +8,40 @@ function shellQuote(value: string): string {
 }
 
 /**
- * Writes the `credshare` launcher that terminals find first on PATH: it runs the CLI
- * bundled with the extension on VS Code's own runtime (`ELECTRON_RUN_AS_NODE=1` +
- * `process.execPath`, as VS Code's git extension runs its askpass helper), so terminals
- * work with no Node installed. Returns the directory to put on PATH.
+ * The programs terminals find first on PATH, each `[name, arguments put before the
+ * caller's]`: `credshare` itself, and the two helpers tools run by name with arguments
+ * of their own, `credshare-bazel` (Bazel passes only `get`) and
+ * `docker-credential-credshare` (docker finds it from `"credHelpers": {"HOST": "credshare"}`).
+ */
+export const LAUNCHERS: readonly (readonly [string, readonly string[]])[] = [
+  ['credshare', []],
+  ['credshare-bazel', ['helper', '--protocol', 'bazel']],
+  ['docker-credential-credshare', ['helper', '--protocol', 'docker']],
+];
+
+/**
+ * Writes the launchers that terminals find first on PATH: each runs the CLI bundled with
+ * the extension on VS Code's own runtime (`ELECTRON_RUN_AS_NODE=1` + `process.execPath`,
+ * as VS Code's git extension runs its askpass helper), so terminals work with no Node
+ * installed. Returns the directory to put on PATH. They keep working outside VS Code only
+ * while VS Code and this extension stay installed; `credshare setup` says so when these
+ * are the only credshare it finds.
  */
 export function writeLauncher(binDir: string, runtime: string, cliScript: string): string {
   ensurePrivateDir(binDir);
-  if (process.platform === 'win32') {
-    writeIfChanged(path.join(binDir, 'credshare.cmd'),
-      `@echo off\r\nrem Written by the credshare VS Code extension: the bundled CLI on VS Code's own runtime.\r\nsetlocal\r\nset ELECTRON_RUN_AS_NODE=1\r\n"${runtime}" "${cliScript}" %*\r\n`);
-  } else {
-    writeIfChanged(path.join(binDir, 'credshare'), [
-      '#!/bin/sh',
-      "# Written by the credshare VS Code extension: runs the CLI bundled with the extension on",
-      "# VS Code's own runtime, so terminals need no Node of their own. Rewritten on activation.",
-      `ELECTRON_RUN_AS_NODE=1 exec ${shellQuote(runtime)} ${shellQuote(cliScript)} "$@"`,
-      '',
-    ].join('\n'));
+  for (const [name, fixed] of LAUNCHERS) {
+    if (process.platform === 'win32') {
+      writeIfChanged(path.join(binDir, `${name}.cmd`),
+        `@echo off\r\nrem Written by the credshare VS Code extension: the bundled CLI on VS Code's own runtime.\r\nsetlocal\r\nset ELECTRON_RUN_AS_NODE=1\r\n"${runtime}" "${cliScript}"${fixed.map((a) => ` ${a}`).join('')} %*\r\n`);
+    } else {
+      writeIfChanged(path.join(binDir, name), [
+        '#!/bin/sh',
+        "# Written by the credshare VS Code extension: runs the CLI bundled with the extension on",
+        "# VS Code's own runtime, so terminals need no Node of their own. Rewritten on activation.",
+        `ELECTRON_RUN_AS_NODE=1 exec ${shellQuote(runtime)} ${shellQuote(cliScript)}${fixed.map((a) => ` ${a}`).join('')} "$@"`,
+        '',
+      ].join('\n'));
+    }
   }
   return binDir;
 }

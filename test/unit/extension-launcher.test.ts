@@ -30,3 +30,15 @@ test('rewrites the launcher only when it changed (windows activate concurrently)
   writeLauncher(bin, process.execPath, '/y/cli.js');
   assert.match(fs.readFileSync(path.join(bin, 'credshare'), 'utf8'), /\/y\/cli\.js/);
 });
+
+test('offers credshare-bazel and docker-credential-credshare beside credshare, each the CLI with its helper arguments', { skip: process.platform === 'win32' }, (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-launcher-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const cli = path.join(dir, 'cli.js');
+  fs.writeFileSync(cli, 'process.stdout.write(JSON.stringify(process.argv.slice(2)));');
+  const bin = writeLauncher(path.join(dir, 'bin'), process.execPath, cli);
+  const runIt = (name: string, args: string[]) => JSON.parse(execFileSync(path.join(bin, name), args, { cwd: os.tmpdir(), encoding: 'utf8' }));
+  assert.deepEqual(runIt('credshare-bazel', ['get']), ['helper', '--protocol', 'bazel', 'get']);
+  assert.deepEqual(runIt('docker-credential-credshare', ['get']), ['helper', '--protocol', 'docker', 'get']);
+  assert.deepEqual(runIt('credshare', ['status']), ['status']);
+});
