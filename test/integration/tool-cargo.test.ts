@@ -26,7 +26,8 @@ test('real cargo fetches from a Bearer-only sparse registry through the provider
   const setup = await rig.setup('cargo', [], env);
   assert.equal(setup.code, 0, setup.stderr);
   const written = fs.readFileSync(configFile, 'utf8');
-  assert.match(written, /\[registries\.internal\][^[]*credential-provider\s*=\s*\[\s*"credshare",\s*"helper",\s*"--protocol",\s*"cargo"/);
+  // The provider is the installed credshare (setup writes its absolute path, as cargo runs it outside any shell PATH).
+  assert.match(written, /\[registries\.internal\][^[]*credential-provider\s*=\s*\["[^"]*\/credshare",\s*"helper",\s*"--protocol",\s*"cargo"\]/);
   assert.match(written, /\[net\]\s*retry = 0/, 'other settings are kept');
   t.diagnostic(`credshare setup cargo: ${setup.stdout.trim()} -> ${JSON.stringify(written)}`);
 
