@@ -10,7 +10,7 @@ import { describeSeen, startToolRig } from '../support/tool-rig';
 // The docker CLI is not a Debian package here (CI's image ships it in /usr/local/bin);
 // docker-registry and openssl come from Debian (.ci/run installs them).
 const missing = ['docker', 'docker-registry', 'openssl'].filter((name) => !findExecutable(name));
-const skip = missing.length ? `needs ${missing.join(', ')} on PATH (docker-registry and openssl: apt-get install docker-registry openssl)` : false;
+const skip = missing.length ? `needs ${missing.join(', ')} on PATH (the docker CLI; docker-registry and openssl from \`apt-get install docker-registry openssl\`)` : false;
 
 test('the real docker CLI gets the token through credHelpers written by `credshare setup docker`, and one refresh after expiry', { skip, timeout: 120_000 }, async (t) => {
   const rig = await startToolRig();
@@ -54,6 +54,7 @@ function assertSentOnly(seen: SeenRequest[], token: string): void {
   assert.ok(credentialed.length > 0, `docker sent credentials: ${describeSeen(seen)}`);
   for (const request of credentialed) {
     assert.equal(request.scheme, 'Basic', `docker answers a Basic challenge with Basic: ${describeSeen(seen)}`);
+    assert.equal(request.username, 'oauth2', 'the helper\'s Username');
     assert.equal(request.token, token, 'the password docker sent is the current access token');
     assert.ok(request.accepted, describeSeen(seen));
   }

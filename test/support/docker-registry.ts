@@ -52,9 +52,9 @@ export async function startDockerRegistry(root: string, isValid: (token: string)
     // HTTPS, as registries are: `docker manifest inspect --insecure` accepts the
     // self-signed certificate (it skips verification for an insecure registry).
     const proxy = https.createServer(selfSignedCertificate(root), async (req, res) => {
-      const { scheme, token } = parseAuthorization(req.headers.authorization);
+      const { scheme, token, username } = parseAuthorization(req.headers.authorization);
       const accepted = scheme === 'Basic' && token !== undefined && (await isValid(token));
-      seen.push({ method: req.method ?? '', path: req.url ?? '', scheme, token, accepted });
+      seen.push({ method: req.method ?? '', path: req.url ?? '', scheme, token, username, accepted });
       if (!accepted) {
         res.writeHead(401, {
           'WWW-Authenticate': 'Basic realm="credshare-test-registry"',

@@ -12,18 +12,20 @@ export interface SeenRequest {
   scheme?: string;
   /** The token the request carried (Basic: the password; Bearer: the credentials). */
   token?: string;
+  /** Basic only: the user name. */
+  username?: string;
   accepted: boolean;
 }
 
 /** Splits an Authorization header into its scheme and token (Basic: the password). */
-export function parseAuthorization(header: string | undefined): { scheme?: string; token?: string } {
+export function parseAuthorization(header: string | undefined): { scheme?: string; token?: string; username?: string } {
   const match = /^(\S+)\s+(.+)$/.exec(header ?? '');
   if (!match) return header ? { token: header } : {};
   const [, scheme, rest] = match;
   if (scheme!.toLowerCase() !== 'basic') return { scheme, token: rest };
   const decoded = Buffer.from(rest!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  return { scheme, token: colon < 0 ? undefined : decoded.slice(colon + 1) };
+  return colon < 0 ? { scheme } : { scheme, username: decoded.slice(0, colon), token: decoded.slice(colon + 1) };
 }
 
 /** A free port on 127.0.0.1 for a server that cannot be told to pick one itself. */

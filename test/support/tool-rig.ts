@@ -74,5 +74,5 @@ export async function startToolRig(): Promise<ToolRig> {
 
 /** "GET /v2/ Basic accepted" lines, for diagnostics and failure messages. */
 export function describeSeen(seen: SeenRequest[]): string {
-  return seen.map((s) => `${s.method} ${s.path.split('?')[0]} ${s.scheme ?? '(no credentials)'} ${s.accepted ? 'accepted' : 'refused'}`).join('; ');
+  return seen.map((s) => `${s.method} ${s.path.split('?')[0]} ${s.scheme ? `${s.scheme}${s.username ? ` ${s.username}:` : ' '}<token>` : '(no credentials)'} ${s.accepted ? 'accepted' : 'refused'}`).join('; ');
 }
