@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Provider, TokenModel } from 'oidc-provider';
 import { ADMIN_PREFIX, handleAdmin } from './admin';
-import type { IssuerBehaviours } from './behaviours';
+import type { ClientSecretMethod, IssuerBehaviours } from './behaviours';
 import { DISCOVERY_PATHS, adjustMetadata, isClientEndpoint, refuseClientAuth } from './endpoint-policy';
 import type { MemoryAdapterFactory } from './memory-adapter';
 import { createProvider } from './provider-config';
@@ -34,6 +34,17 @@ export interface IssuerOptions {
   deviceCodeIntervalSeconds?: number;
   /** Behaviours of real issuers to imitate; none by default (see behaviours.ts). */
   behaviours?: IssuerBehaviours;
+  /**
+   * Lower-level knobs, passed to the provider as they are (no extra enforcement, unlike
+   * `behaviours.clientSecretMethods`): make the client confidential with this secret...
+   */
+  clientSecret?: string;
+  /** ...registered with this method (default client_secret_basic)... */
+  clientAuthMethod?: ClientSecretMethod;
+  /** ...published as token_endpoint_auth_methods_supported (default: the provider's list)... */
+  clientAuthMethods?: string[];
+  /** ...and this `revocation_endpoint_auth_methods_supported` (oidc-provider publishes none). */
+  revocationAuthMethods?: string[];
 }
 
 /**
@@ -62,6 +73,7 @@ export class EmbeddedIssuer {
     client: MintingClient,
     behaviours: IssuerBehaviours,
     deviceIntervalSeconds: number,
+    revocationAuthMethods: string[] | undefined,
   ) {
     this.url = provider.issuer;
     this.client = client;
@@ -85,7 +97,7 @@ export class EmbeddedIssuer {
         (ctx.body as Record<string, unknown>).interval = deviceIntervalSeconds;
       }
       if (ctx.method === 'GET' && DISCOVERY_PATHS.includes(ctx.path) && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
-        adjustMetadata(behaviours, ctx.body as Record<string, unknown>);
+        adjustMetadata(behaviours, ctx.body as Record<string, unknown>, revocationAuthMethods);
       }
       if (calls.get(ctx.req)?.bareErrors && ctx.status >= 400) {
         ctx.body = ''; // the status stays: the error handler set it explicitly
@@ -126,19 +138,24 @@ export class EmbeddedIssuer {
       const behaviours = options.behaviours ?? {};
       const methods = behaviours.clientSecretMethods;
       if (methods && methods.length === 0) throw new Error('clientSecretMethods must name at least one method');
+      const secret = options.clientSecret ?? (methods ? randomBytes(24).toString('base64url') : undefined);
+      const clientAuthMethod = options.clientAuthMethod ?? methods?.[0];
       const client: MintingClient = {
         clientId: options.clientId ?? 'credshare-cli',
-        ...(methods ? { secret: { value: randomBytes(24).toString('base64url'), methods } } : {}),
+        ...(secret ? { secret: { value: secret, methods: methods ?? [clientAuthMethod ?? 'client_secret_basic'] } } : {}),
       };
+      const clientAuthMethods = options.clientAuthMethods ?? methods;
       const { provider, adapters } = await createProvider(`http://127.0.0.1:${port}`, {
         clientId: client.clientId,
         redirectUris: options.redirectUris ?? ['http://127.0.0.1/callback'],
         accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 5,
         refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 14 * 24 * 60 * 60,
         exactRedirectUris: behaviours.exactRedirectUris === true,
-        ...(client.secret ? { clientSecret: client.secret } : {}),
+        ...(secret ? { clientSecret: secret } : {}),
+        ...(clientAuthMethod ? { clientAuthMethod } : {}),
+        ...(clientAuthMethods ? { clientAuthMethods } : {}),
       });
-      return new EmbeddedIssuer(server, provider, adapters, client, behaviours, options.deviceCodeIntervalSeconds ?? 1);
+      return new EmbeddedIssuer(server, provider, adapters, client, behaviours, options.deviceCodeIntervalSeconds ?? 1, options.revocationAuthMethods);
     } catch (error) {
       server.close();
       throw error;
@@ -152,6 +169,11 @@ export class EmbeddedIssuer {
 
   resetStats(): void {
     this.gate.stats = emptyStats();
+  }
+
+  /** Requests for a discovery document (OpenID or RFC 8414) since start or resetStats. */
+  discoveryRequests(): number {
+    return this.gate.stats.discoveryRequests;
   }
 
   /**

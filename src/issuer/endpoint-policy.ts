@@ -48,13 +48,15 @@ export function refuseClientAuth(behaviours: IssuerBehaviours, issuer: string, p
 }
 
 /**
- * The metadata the behaviours imply, written over the provider's discovery document:
- * it names no revocation auth methods of its own (RFC 8414 §2 would then default to
- * client_secret_basic), so they are always listed, truthfully.
+ * The metadata the behaviours imply, written over the provider's discovery document. The
+ * provider publishes no `revocation_endpoint_auth_methods_supported`; it is added only where
+ * a behaviour or the `revocationAuthMethods` knob asks, so today's issuer stays as it was.
  */
-export function adjustMetadata(behaviours: IssuerBehaviours, document: Record<string, unknown>): void {
-  const tokenMethods = document.token_endpoint_auth_methods_supported;
-  document.revocation_endpoint_auth_methods_supported = behaviours.revocationRequiresClientAuth && !behaviours.clientSecretMethods
-    ? ['client_secret_basic', 'client_secret_post']
-    : tokenMethods;
+export function adjustMetadata(behaviours: IssuerBehaviours, document: Record<string, unknown>, revocationAuthMethods?: string[]): void {
+  if (revocationAuthMethods) document.revocation_endpoint_auth_methods_supported = revocationAuthMethods;
+  else if (behaviours.revocationRequiresClientAuth && !behaviours.clientSecretMethods) {
+    document.revocation_endpoint_auth_methods_supported = ['client_secret_basic', 'client_secret_post'];
+  } else if (behaviours.clientSecretMethods) {
+    document.revocation_endpoint_auth_methods_supported = behaviours.clientSecretMethods;
+  }
 }

@@ -13,8 +13,12 @@ export interface ProviderSettings {
   refreshTokenTtlSeconds: number;
   /** Redirect URIs match exactly, port included (a 'web' client; see behaviours.ts). */
   exactRedirectUris?: boolean;
-  /** A confidential client with this secret, accepted by these methods; else a public client. */
-  clientSecret?: { value: string; methods: ClientSecretMethod[] };
+  /** A confidential client with this secret; else a public client. */
+  clientSecret?: string;
+  /** With a secret: the method the client is registered with (default client_secret_basic). */
+  clientAuthMethod?: ClientSecretMethod;
+  /** What the issuer offers at all (published as token_endpoint_auth_methods_supported); default the provider's. */
+  clientAuthMethods?: string[];
 }
 
 /** The claims of a test account, derived from its id: 'alice' -> Alice Example, alice@example.test. */
@@ -46,7 +50,7 @@ const DAY = 24 * 60 * 60;
  */
 export async function buildConfiguration(settings: ProviderSettings, adapter = createMemoryAdapterFactory()): Promise<Configuration> {
   const ownToken = async (_ctx: unknown, client: ClientModel, token: TokenModel) => token.clientId === client.clientId;
-  const secret = settings.clientSecret;
+  const { clientSecret, clientAuthMethods } = settings;
   return {
     clients: [
       {
@@ -57,7 +61,9 @@ export async function buildConfiguration(settings: ProviderSettings, adapter = c
         application_type: settings.exactRedirectUris ? 'web' : 'native',
         // The provider accepts either secret method from a client registered with one
         // (lib/shared/client_auth.js); the endpoint policy narrows that to `methods`.
-        ...(secret ? { token_endpoint_auth_method: secret.methods[0], client_secret: secret.value } : { token_endpoint_auth_method: 'none' }),
+        ...(clientSecret
+          ? { token_endpoint_auth_method: settings.clientAuthMethod ?? 'client_secret_basic', client_secret: clientSecret }
+          : { token_endpoint_auth_method: 'none' }),
         grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
         response_types: ['code'],
         redirect_uris: settings.redirectUris,
@@ -65,7 +71,7 @@ export async function buildConfiguration(settings: ProviderSettings, adapter = c
     ],
     adapter,
     // What the metadata lists as token_endpoint_auth_methods_supported.
-    ...(secret ? { clientAuthMethods: secret.methods } : {}),
+    ...(clientAuthMethods ? { clientAuthMethods } : {}),
     jwks: { keys: [await getSigningKey()] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     async findAccount(_ctx: unknown, accountId: string) {

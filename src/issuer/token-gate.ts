@@ -125,7 +125,7 @@ export class TokenGate {
     await this.oneAtATime(refreshToken, async () => {
       const spentAt = this.spent.get(refreshToken);
       if (spentAt !== undefined) {
-        if (Date.now() - spentAt <= this.policy.reuseLeewayMs) {
+        if (Date.now() - spentAt < this.policy.reuseLeewayMs) { // strict: a leeway of 0 tolerates nothing, even within the same ms
           this.stats.reusesTolerated++;
           await this.policy.revive(refreshToken);
         } else {
