@@ -6,5 +6,4 @@ behaviourMatrix({
   name: 'bare 400 refusal',
   behaviours: { bareRefreshRefusals: true },
   logout: 'revoked',
-  todo: { 'refused refresh': 'needs issuer-core: a bare 400 is a refusal' },
 });

@@ -6,5 +6,4 @@ behaviourMatrix({
   name: 'client secret (post only)',
   behaviours: { clientSecretMethods: ['client_secret_post'] },
   logout: 'revoked',
-  todo: Object.fromEntries((['sign-in', 'refresh race', 'refused refresh', 'logout'] as const).map((cell) => [cell, 'needs issuer-core: clientSecret'])),
 });

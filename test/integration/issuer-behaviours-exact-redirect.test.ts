@@ -7,5 +7,4 @@ behaviourMatrix({
   behaviours: { exactRedirectUris: true },
   browserOnFixedPort: true,
   logout: 'revoked',
-  todo: { 'sign-in': 'needs issuer-core: login --redirect-port' },
 });

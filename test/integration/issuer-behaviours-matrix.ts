@@ -139,22 +139,29 @@ export function behaviourMatrix(c: BehaviourCase): void {
       assert.equal(issuer.stats().refreshRequests, 1, 'the refused refresh token was not presented again');
       const status = await runCli(['status'], home.env);
       assert.equal(status.code, 3, status.stdout);
+      assert.match(status.stdout, /^Signed out \d+s ago: .*(refused|no longer accepts).*Sign in again/m, 'status says the session was refused');
+      const doctor = await runCli(['doctor'], home.env);
+      assert.equal(doctor.code, 1, 'doctor does not say all is well');
+      assert.match(doctor.stdout, /^Session +signed out .*!! the issuer refused the session; sign in again/m);
     });
 
     it(`${c.name}: logout ${c.logout === 'revoked' ? 'revokes at the issuer' : 'says the token stays valid at the issuer'} and removes the session`, options('logout'), async () => {
       const home = await signedInHome();
       const session = home.readSession()!;
+      issuer.resetStats();
       const result = await runCli(['logout'], home.env);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(home.readSession(), undefined);
       const output = result.stdout + result.stderr;
       if (c.logout === 'revoked') {
         assert.match(result.stdout, /Revoked the refresh token at /);
+        assert.equal(issuer.stats().revocations, 1);
         assert.equal(await issuer.isRefreshTokenUsable(session.refreshToken), false);
       } else {
         // Said plainly, not as a failed attempt: the metadata told credshare it cannot revoke.
         assert.match(output, /until it expires/);
         assert.doesNotMatch(output, /Warning|could not revoke/);
+        assert.equal(issuer.stats().revocations, 0, 'no request the issuer would refuse');
         assert.equal(await issuer.isRefreshTokenUsable(session.refreshToken), true, 'honestly: it is still valid there');
       }
       secretFree(output, session);

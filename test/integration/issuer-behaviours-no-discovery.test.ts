@@ -7,5 +7,4 @@ behaviourMatrix({
   behaviours: { noDiscovery: true },
   endpointFlags: true,
   logout: 'revoked',
-  todo: Object.fromEntries((['sign-in', 'refresh race', 'refused refresh', 'logout', 'doctor'] as const).map((cell) => [cell, 'needs issuer-core: endpoints'])),
 });

@@ -6,5 +6,4 @@ behaviourMatrix({
   name: 'revocation needs client auth',
   behaviours: { revocationRequiresClientAuth: true },
   logout: 'not-revocable',
-  todo: { logout: 'needs issuer-core: revocation_endpoint_auth_methods_supported', doctor: 'needs issuer-core: revocation_endpoint_auth_methods_supported' },
 });
