@@ -15,6 +15,8 @@ export interface IssuerBehaviours {
   exactRedirectUris?: boolean;
   /** A refused refresh is answered HTTP 400 with an empty body: no `error` field at all. */
   bareRefreshRefusals?: boolean;
+  /** A refused refresh is answered HTTP 200 with the OAuth error in the body (GitHub's token endpoint). */
+  refusalsWithStatus200?: boolean;
   /**
    * The revocation endpoint demands client authentication: the metadata's
    * `revocation_endpoint_auth_methods_supported` lacks `none`, a public client gets 401.
@@ -41,6 +43,7 @@ export const BEHAVIOUR_PRESETS = {
   'rotating': {},
   'exact-redirect': { exactRedirectUris: true },
   'bare-400': { bareRefreshRefusals: true },
+  'errors-200': { refusalsWithStatus200: true },
   'revocation-auth': { revocationRequiresClientAuth: true },
   'no-discovery': { noDiscovery: true },
   'client-secret': { clientSecretMethods: ['client_secret_basic', 'client_secret_post'] },

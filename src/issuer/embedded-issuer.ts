@@ -10,7 +10,7 @@ import type { MemoryAdapterFactory } from './memory-adapter';
 import { createProvider } from './provider-config';
 import { readRequest } from './replay';
 import { mintSession, type MintedSession, type MintingClient } from './session-mint';
-import { TokenGate, emptyStats, type IssuerStats, type ProviderCall, type TokenEndpointFault } from './token-gate';
+import { TokenGate, emptyStats, type IssuerStats, type ErrorShape, type ProviderCall, type TokenEndpointFault } from './token-gate';
 
 export type { IssuerStats, TokenEndpointFault } from './token-gate';
 export type { MintedSession } from './session-mint';
@@ -86,7 +86,7 @@ export class EmbeddedIssuer {
     // handler has finished and ctx.status and ctx.body are final, but nothing is written
     // yet, so stats change before the client can see the answer (and also when it hung
     // up), and the answer can still be reshaped.
-    const calls = new WeakMap<IncomingMessage, { settle: (status: number) => void; bareErrors?: boolean }>();
+    const calls = new WeakMap<IncomingMessage, { settle: (status: number) => void; errorShape?: ErrorShape }>();
     provider.use(async (ctx, next) => {
       try {
         await next();
@@ -99,9 +99,12 @@ export class EmbeddedIssuer {
       if (ctx.method === 'GET' && DISCOVERY_PATHS.includes(ctx.path) && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
         adjustMetadata(behaviours, ctx.body as Record<string, unknown>, revocationAuthMethods);
       }
-      if (calls.get(ctx.req)?.bareErrors && ctx.status >= 400) {
+      const shape = calls.get(ctx.req)?.errorShape;
+      if (shape === 'bare' && ctx.status >= 400) {
         ctx.body = ''; // the status stays: the error handler set it explicitly
         ctx.remove('Content-Type');
+      } else if (shape === 'status-200' && ctx.status >= 400) {
+        ctx.status = 200; // the OAuth error body stays
       }
     });
     const callback = provider.callback();
@@ -111,7 +114,7 @@ export class EmbeddedIssuer {
         callback(req, res);
       });
     this.gate = new TokenGate(callProvider, {
-      bareRefusals: behaviours.bareRefreshRefusals === true,
+      refusalShape: behaviours.bareRefreshRefusals ? 'bare' : behaviours.refusalsWithStatus200 ? 'status-200' : 'as-is',
       reuseLeewayMs: behaviours.keepRotatedRefreshTokens ? Infinity : (behaviours.reuseLeewaySeconds ?? 0) * 1000,
       revive: (refreshToken) => this.revive(refreshToken),
     });

@@ -37,15 +37,18 @@ export type TokenEndpointFault =
   | { kind: 'reset' };
 
 /**
- * Hands a request to the provider; resolves with the status the provider decided on.
- * With `bareErrors`, an error answer goes out with its status and an empty body.
+ * How an error answer of the provider goes out: as it is; `bare`, with its status and an
+ * empty body; `status-200`, with its OAuth error body but HTTP 200.
  */
-export type ProviderCall = (req: IncomingMessage, res: ServerResponse, options?: { bareErrors?: boolean }) => Promise<number>;
+export type ErrorShape = 'as-is' | 'bare' | 'status-200';
+
+/** Hands a request to the provider; resolves with the status the provider decided on (before any reshaping). */
+export type ProviderCall = (req: IncomingMessage, res: ServerResponse, options?: { errorShape?: ErrorShape }) => Promise<number>;
 
 /** How the gate treats refresh requests (see IssuerBehaviours). */
 export interface RefreshPolicy {
-  /** A refused refresh is answered with its status and an empty body. */
-  bareRefusals: boolean;
+  /** How a refused refresh is answered. */
+  refusalShape: ErrorShape;
   /** A rotated refresh token works again within this many ms of its rotation. */
   reuseLeewayMs: number;
   /** Makes a consumed refresh token redeemable again (MemoryAdapter#unconsume). */
@@ -53,7 +56,7 @@ export interface RefreshPolicy {
 }
 
 /** Today's issuer: reuse detected at once, refusals with an OAuth error body. */
-export const STRICT_ROTATION: RefreshPolicy = { bareRefusals: false, reuseLeewayMs: 0, revive: async () => undefined };
+export const STRICT_ROTATION: RefreshPolicy = { refusalShape: 'as-is', reuseLeewayMs: 0, revive: async () => undefined };
 
 /** All counters at zero. */
 export function emptyStats(): IssuerStats {
@@ -132,7 +135,7 @@ export class TokenGate {
           this.stats.reuseDetections++;
         }
       }
-      const status = await this.callProvider(request.replay(), res, { bareErrors: this.policy.bareRefusals });
+      const status = await this.callProvider(request.replay(), res, { errorShape: this.policy.refusalShape });
       if (status === 200) {
         this.stats.refreshSuccesses++;
         if (spentAt === undefined) this.spent.set(refreshToken, Date.now()); // a leeway runs from the first rotation

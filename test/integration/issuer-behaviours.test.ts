@@ -44,6 +44,16 @@ test('bare-400: a refused refresh is HTTP 400 with an empty body, and reuse stil
   assert.equal(await issuer.isRefreshTokenUsable(rotated.refresh_token), false);
 });
 
+test('errors-200: a refused refresh is HTTP 200 with the OAuth error in the body, as GitHub answers', async (t) => {
+  const issuer = await issuerWith(t, { refusalsWithStatus200: true });
+  const { refreshToken } = await issuer.mintSession();
+  assert.equal((await refresh(issuer, refreshToken)).status, 200);
+  const reused = await refresh(issuer, refreshToken);
+  assert.equal(reused.status, 200);
+  assert.equal((await reused.json() as { error: string }).error, 'invalid_grant');
+  assert.deepEqual([issuer.stats().refreshSuccesses, issuer.stats().refreshFailures, issuer.stats().reuseDetections], [1, 1, 1], 'counted as the refusal it is');
+});
+
 test('revocation-auth: metadata without none; a public client gets 401 and the token stays valid', async (t) => {
   const issuer = await issuerWith(t, { revocationRequiresClientAuth: true });
   const metadata = await (await fetch(`${issuer.url}/.well-known/openid-configuration`)).json() as Record<string, string[]>;
