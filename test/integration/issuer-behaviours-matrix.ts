@@ -23,6 +23,8 @@ export interface BehaviourCase {
   browserOnFixedPort?: boolean;
   /** Give every endpoint on the command line, as for an issuer without discovery. */
   endpointFlags?: boolean;
+  /** `--token-endpoint-auth-method`: needed where no metadata says which method the issuer takes. */
+  authMethod?: NonNullable<IssueNineFields['tokenEndpointAuthMethod']>;
   /** What logout can do at the issuer: revoke, or not (the token stays valid there). */
   logout: 'revoked' | 'not-revocable';
   /** Cells still waiting for a client feature: `{ todo }` instead of a failure. */
@@ -53,6 +55,7 @@ export function behaviourMatrix(c: BehaviourCase): void {
   const options = (cell: Cell) => ({ timeout: TIMEOUT, ...(c.todo?.[cell] ? { todo: c.todo[cell] } : {}) });
   const fields = (): IssueNineFields => ({
     ...(issuer.clientSecret ? { clientSecret: issuer.clientSecret } : {}),
+    ...(c.authMethod ? { tokenEndpointAuthMethod: c.authMethod } : {}),
     ...(redirectPort ? { redirectPort } : {}),
     ...(c.endpointFlags ? { endpoints: endpointsOf(issuer) } : {}),
   });
@@ -86,6 +89,7 @@ export function behaviourMatrix(c: BehaviourCase): void {
       homes.push(home);
       const args = ['login', '--issuer', issuer.url, '--client-id', issuer.clientId, ...(redirectPort ? ['--browser', '--no-open', '--redirect-port', String(redirectPort)] : ['--device'])];
       if (issuer.clientSecret) args.push('--client-secret-stdin');
+      if (c.authMethod) args.push('--token-endpoint-auth-method', c.authMethod);
       if (c.endpointFlags) args.push(...endpointFlags(issuer));
       const cli = startCli(args, home.env, issuer.clientSecret ? `${issuer.clientSecret}\n` : undefined);
       if (redirectPort) {
