@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { UsageError } from '../core/errors';
 import { clientProblem, type Profile, type ProfileEndpoints } from '../core/profile';
 import { readStdin } from './stdin';
@@ -92,6 +91,8 @@ async function readSecretLine(): Promise<string> {
   let line: string;
   if (process.stdin.isTTY) {
     process.stderr.write('Client secret (one line, then Enter): ');
+    // Loaded here: every credshare process loads this file (the command table), few read a secret.
+    const { createInterface } = await import('node:readline');
     const lines = createInterface({ input: process.stdin, terminal: false });
     line = await new Promise<string>((resolve) => {
       lines.once('line', resolve);
