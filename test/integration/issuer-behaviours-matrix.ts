@@ -129,12 +129,13 @@ export function behaviourMatrix(c: BehaviourCase): void {
       assert.equal(await issuer.isAccessTokenValid(stored.accessToken), true);
     });
 
-    it(`${c.name}: a refresh the issuer refuses means sign in again, and the token is not presented twice`, options('refused refresh'), async () => {
+    it(`${c.name}: a refresh the issuer refuses means sign in again, and the token is not presented twice`, options('refused refresh'), async (t) => {
       const home = await signedInHome();
       await issuer.revokeGrant(home.readSession()!.refreshToken); // the user removed the app's access at the issuer
       home.expire();
       issuer.resetStats();
       const first = await runCli(['token'], home.env);
+      t.diagnostic(`${c.name}: refused -> exit ${first.code}: ${first.stderr.trim()}`);
       assert.equal(first.code, 3, first.stderr);
       assert.match(first.stderr, /credshare login/);
       assert.deepEqual([issuer.stats().refreshRequests, issuer.stats().refreshFailures], [1, 1]);
@@ -149,7 +150,7 @@ export function behaviourMatrix(c: BehaviourCase): void {
       assert.match(doctor.stdout, /^Session +signed out .*!! the issuer refused the session; sign in again/m);
     });
 
-    it(`${c.name}: logout ${c.logout === 'revoked' ? 'revokes at the issuer' : 'says the token stays valid at the issuer'} and removes the session`, options('logout'), async () => {
+    it(`${c.name}: logout ${c.logout === 'revoked' ? 'revokes at the issuer' : 'says the token stays valid at the issuer'} and removes the session`, options('logout'), async (t) => {
       const home = await signedInHome();
       const session = home.readSession()!;
       issuer.resetStats();
@@ -157,6 +158,7 @@ export function behaviourMatrix(c: BehaviourCase): void {
       assert.equal(result.code, 0, result.stderr);
       assert.equal(home.readSession(), undefined);
       const output = result.stdout + result.stderr;
+      t.diagnostic(`${c.name}: logout -> exit ${result.code}: ${output.trim().replace(/\n/g, ' | ')}`);
       if (c.logout === 'revoked') {
         assert.match(result.stdout, /Revoked the refresh token at /);
         assert.equal(issuer.stats().revocations, 1);
@@ -171,9 +173,10 @@ export function behaviourMatrix(c: BehaviourCase): void {
       secretFree(output, session);
     });
 
-    it(`${c.name}: doctor ${c.logout === 'revoked' ? 'finds no problem' : 'says revocation is not available to this client'}`, options('doctor'), async () => {
+    it(`${c.name}: doctor ${c.logout === 'revoked' ? 'finds no problem' : 'says revocation is not available to this client'}`, options('doctor'), async (t) => {
       const home = await signedInHome();
       const result = await runCli(['doctor'], home.env);
+      t.diagnostic(`${c.name}: doctor -> exit ${result.code}: ${result.stdout.split('\n').filter((l) => /^(Issuer|Session|No problems|\d+ problem)|revocation/.test(l)).join(' | ')}`);
       assert.equal(result.code, 0, result.stdout + result.stderr);
       assert.match(result.stdout, /^No problems found\.$/m);
       if (c.logout === 'revoked') assert.match(result.stdout, /revocation yes/);
