@@ -5,12 +5,13 @@ import type { AddressInfo } from 'node:net';
 import type { Provider, TokenModel } from 'oidc-provider';
 import { ADMIN_PREFIX, handleAdmin } from './admin';
 import type { ClientSecretMethod, IssuerBehaviours } from './behaviours';
-import { DISCOVERY_PATHS, adjustMetadata, isClientEndpoint, refuseClientAuth } from './endpoint-policy';
+import { DISCOVERY_PATHS, isClientEndpoint, refuseClientAuth } from './endpoint-policy';
 import type { MemoryAdapterFactory } from './memory-adapter';
+import { providerCaller } from './provider-caller';
 import { createProvider } from './provider-config';
 import { readRequest } from './replay';
 import { mintSession, type MintedSession, type MintingClient } from './session-mint';
-import { TokenGate, emptyStats, type IssuerStats, type ErrorShape, type ProviderCall, type TokenEndpointFault } from './token-gate';
+import { TokenGate, emptyStats, type IssuerStats, type ProviderCall, type TokenEndpointFault } from './token-gate';
 
 export type { IssuerStats, TokenEndpointFault } from './token-gate';
 export type { MintedSession } from './session-mint';
@@ -82,37 +83,7 @@ export class EmbeddedIssuer {
     this.behaviours = behaviours;
     this.adminUrl = `${this.url}${ADMIN_PREFIX}`;
 
-    // The provider's Koa stack runs this around its router: after next() the grant
-    // handler has finished and ctx.status and ctx.body are final, but nothing is written
-    // yet, so stats change before the client can see the answer (and also when it hung
-    // up), and the answer can still be reshaped.
-    const calls = new WeakMap<IncomingMessage, { settle: (status: number) => void; errorShape?: ErrorShape }>();
-    provider.use(async (ctx, next) => {
-      try {
-        await next();
-      } finally {
-        calls.get(ctx.req)?.settle(ctx.status);
-      }
-      if (ctx.method === 'POST' && ctx.path === '/device/auth' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
-        (ctx.body as Record<string, unknown>).interval = deviceIntervalSeconds;
-      }
-      if (ctx.method === 'GET' && DISCOVERY_PATHS.includes(ctx.path) && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
-        adjustMetadata(behaviours, ctx.body as Record<string, unknown>, revocationAuthMethods);
-      }
-      const shape = calls.get(ctx.req)?.errorShape;
-      if (shape === 'bare' && ctx.status >= 400) {
-        ctx.body = ''; // the status stays: the error handler set it explicitly
-        ctx.remove('Content-Type');
-      } else if (shape === 'status-200' && ctx.status >= 400) {
-        ctx.status = 200; // the OAuth error body stays
-      }
-    });
-    const callback = provider.callback();
-    const callProvider: ProviderCall = (req, res, options = {}) =>
-      new Promise<number>((resolve) => {
-        calls.set(req, { settle: resolve, ...options });
-        callback(req, res);
-      });
+    const callProvider = providerCaller(provider, { deviceIntervalSeconds, behaviours, ...(revocationAuthMethods ? { revocationAuthMethods } : {}) });
     this.gate = new TokenGate(callProvider, {
       refusalShape: behaviours.bareRefreshRefusals ? 'bare' : behaviours.refusalsWithStatus200 ? 'status-200' : 'as-is',
       reuseLeewayMs: behaviours.keepRotatedRefreshTokens ? Infinity : (behaviours.reuseLeewaySeconds ?? 0) * 1000,
