@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { approveDeviceCode, authorizeInBrowser } from './browserless';
+import type { IssuerBehaviours } from './behaviours';
 import type { IssuerStats, TokenEndpointFault } from './token-gate';
 
 /** Path prefix of the admin endpoints on the issuer's own port. */
@@ -8,11 +9,15 @@ export const ADMIN_PREFIX = '/__admin';
 /** What the admin endpoints need from the issuer. */
 export interface AdminTarget {
   readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret?: string;
+  readonly behaviours: Readonly<IssuerBehaviours>;
   stats(): IssuerStats;
   resetStats(): void;
   mintSession(options?: { accountId?: string; scope?: string }): Promise<unknown>;
   isAccessTokenValid(accessToken: string): Promise<boolean>;
   isRefreshTokenUsable(refreshToken: string): Promise<boolean>;
+  revokeGrant(refreshToken: string): Promise<boolean>;
   setTokenEndpointFault(fault: TokenEndpointFault | null, count?: number): void;
 }
 
@@ -44,6 +49,9 @@ const routes: Record<string, Route> = {
     return { valid: await t.isAccessTokenValid(token) };
   },
   'POST /refresh-token-usable': async (t, b) => ({ usable: await t.isRefreshTokenUsable(requiredString(b, 'refreshToken')) }),
+  'POST /revoke-grant': async (t, b) => ({ revoked: await t.revokeGrant(requiredString(b, 'refreshToken')) }),
+  // The test client's secret goes to the test over loopback, never into argv or a log.
+  'GET /client': (t) => ({ clientId: t.clientId, clientSecret: t.clientSecret ?? null, behaviours: t.behaviours }),
   'POST /approve-device': async (t, b) => {
     await approveDeviceCode(t.url, requiredString(b, 'userCode'), optionalString(b, 'accountId'));
     return { ok: true };

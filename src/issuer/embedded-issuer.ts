@@ -1,12 +1,22 @@
 import './quiet-runtime-notice'; // first: before oidc-provider loads
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Provider, TokenModel } from 'oidc-provider';
 import { ADMIN_PREFIX, handleAdmin } from './admin';
+import type { ClientSecretMethod, IssuerBehaviours } from './behaviours';
+import { DISCOVERY_PATHS, isClientEndpoint, refuseClientAuth } from './endpoint-policy';
+import type { MemoryAdapterFactory } from './memory-adapter';
+import { providerCaller } from './provider-caller';
 import { createProvider } from './provider-config';
-import { TokenGate, emptyStats, type IssuerStats, type TokenEndpointFault } from './token-gate';
+import { readRequest } from './replay';
+import { mintSession, type MintedSession, type MintingClient } from './session-mint';
+import { TokenGate, emptyStats, type IssuerStats, type ProviderCall, type TokenEndpointFault } from './token-gate';
 
 export type { IssuerStats, TokenEndpointFault } from './token-gate';
+export type { MintedSession } from './session-mint';
+export type { BehaviourName, ClientSecretMethod, IssuerBehaviours } from './behaviours';
+export { BEHAVIOUR_PRESETS, behavioursNamed } from './behaviours';
 export { approveDeviceCode, authorizeInBrowser } from './browserless';
 
 /** Options of {@link EmbeddedIssuer.start}. */
@@ -23,65 +33,62 @@ export interface IssuerOptions {
   redirectUris?: string[];
   /** `interval` added to device authorization responses; default 1 (the provider sends none, so RFC 8628's 5 s would apply). */
   deviceCodeIntervalSeconds?: number;
+  /** Behaviours of real issuers to imitate; none by default (see behaviours.ts). */
+  behaviours?: IssuerBehaviours;
+  /**
+   * Lower-level knobs, passed to the provider as they are (no extra enforcement, unlike
+   * `behaviours.clientSecretMethods`): make the client confidential with this secret...
+   */
+  clientSecret?: string;
+  /** ...registered with this method (default client_secret_basic)... */
+  clientAuthMethod?: ClientSecretMethod;
+  /** ...published as token_endpoint_auth_methods_supported (default: the provider's list)... */
+  clientAuthMethods?: string[];
+  /** ...and this `revocation_endpoint_auth_methods_supported` (oidc-provider publishes none). */
+  revocationAuthMethods?: string[];
 }
-
-/** A session minted by {@link EmbeddedIssuer.mintSession}: a real token response of the provider. */
-export interface MintedSession {
-  accessToken: string;
-  refreshToken: string;
-  idToken?: string;
-  expiresIn: number;
-  scope: string;
-  accountId: string;
-}
-
-const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /**
- * A real oidc-provider on 127.0.0.1 with one public native client, rotating and
- * reuse-detecting refresh tokens, stats and fault injection on the token endpoint,
- * and admin endpoints under `/__admin` for other processes.
+ * A real oidc-provider on 127.0.0.1 with one native client (public unless a behaviour
+ * says otherwise), rotating and reuse-detecting refresh tokens, switchable behaviours of
+ * real issuers, stats and fault injection on the token endpoint, and admin endpoints
+ * under `/__admin` for other processes.
  */
 export class EmbeddedIssuer {
   /** The issuer identifier, `http://127.0.0.1:PORT` (no trailing slash). */
   readonly url: string;
   readonly clientId: string;
+  /** The client's secret where a behaviour makes it confidential; generated per issuer. */
+  readonly clientSecret?: string;
   /** Base URL of the admin endpoints, `url + '/__admin'`. */
   readonly adminUrl: string;
+  readonly behaviours: Readonly<IssuerBehaviours>;
   private readonly gate: TokenGate;
+  private readonly client: MintingClient;
   private stopped?: Promise<void>;
 
   private constructor(
     private readonly server: Server,
     private readonly provider: Provider,
-    clientId: string,
+    private readonly adapters: MemoryAdapterFactory,
+    client: MintingClient,
+    behaviours: IssuerBehaviours,
     deviceIntervalSeconds: number,
+    revocationAuthMethods: string[] | undefined,
   ) {
     this.url = provider.issuer;
-    this.clientId = clientId;
+    this.client = client;
+    this.clientId = client.clientId;
+    if (client.secret) this.clientSecret = client.secret.value;
+    this.behaviours = behaviours;
     this.adminUrl = `${this.url}${ADMIN_PREFIX}`;
 
-    // The provider's Koa stack runs this around its router: after next() the grant
-    // handler has finished and ctx.status is final, but nothing is written yet, so
-    // stats change before the client can see the answer (and also when it hung up).
-    const settled = new WeakMap<IncomingMessage, (status: number) => void>();
-    provider.use(async (ctx, next) => {
-      try {
-        await next();
-      } finally {
-        settled.get(ctx.req)?.(ctx.status);
-      }
-      if (ctx.method === 'POST' && ctx.path === '/device/auth' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
-        (ctx.body as Record<string, unknown>).interval = deviceIntervalSeconds;
-      }
+    const callProvider = providerCaller(provider, { deviceIntervalSeconds, behaviours, ...(revocationAuthMethods ? { revocationAuthMethods } : {}) });
+    this.gate = new TokenGate(callProvider, {
+      refusalShape: behaviours.bareRefreshRefusals ? 'bare' : behaviours.refusalsWithStatus200 ? 'status-200' : 'as-is',
+      reuseLeewayMs: behaviours.keepRotatedRefreshTokens ? Infinity : (behaviours.reuseLeewaySeconds ?? 0) * 1000,
+      revive: (refreshToken) => this.revive(refreshToken),
     });
-    const callback = provider.callback();
-    const callProvider = (req: IncomingMessage, res: ServerResponse) =>
-      new Promise<number>((resolve) => {
-        settled.set(req, resolve);
-        callback(req, res);
-      });
-    this.gate = new TokenGate(callProvider);
     server.removeAllListeners('request'); // the "not ready yet" answer of start()
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.route(req, res, callProvider).catch(() => {
@@ -102,14 +109,27 @@ export class EmbeddedIssuer {
     });
     try {
       const { port } = server.address() as AddressInfo;
-      const clientId = options.clientId ?? 'credshare-cli';
-      const provider = await createProvider(`http://127.0.0.1:${port}`, {
-        clientId,
+      const behaviours = options.behaviours ?? {};
+      const methods = behaviours.clientSecretMethods;
+      if (methods && methods.length === 0) throw new Error('clientSecretMethods must name at least one method');
+      const secret = options.clientSecret ?? (methods ? randomBytes(24).toString('base64url') : undefined);
+      const clientAuthMethod = options.clientAuthMethod ?? methods?.[0];
+      const client: MintingClient = {
+        clientId: options.clientId ?? 'credshare-cli',
+        ...(secret ? { secret: { value: secret, methods: methods ?? [clientAuthMethod ?? 'client_secret_basic'] } } : {}),
+      };
+      const clientAuthMethods = options.clientAuthMethods ?? methods;
+      const { provider, adapters } = await createProvider(`http://127.0.0.1:${port}`, {
+        clientId: client.clientId,
         redirectUris: options.redirectUris ?? ['http://127.0.0.1/callback'],
         accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 5,
         refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 14 * 24 * 60 * 60,
+        exactRedirectUris: behaviours.exactRedirectUris === true,
+        ...(secret ? { clientSecret: secret } : {}),
+        ...(clientAuthMethod ? { clientAuthMethod } : {}),
+        ...(clientAuthMethods ? { clientAuthMethods } : {}),
       });
-      return new EmbeddedIssuer(server, provider, clientId, options.deviceCodeIntervalSeconds ?? 1);
+      return new EmbeddedIssuer(server, provider, adapters, client, behaviours, options.deviceCodeIntervalSeconds ?? 1, options.revocationAuthMethods);
     } catch (error) {
       server.close();
       throw error;
@@ -125,48 +145,17 @@ export class EmbeddedIssuer {
     this.gate.stats = emptyStats();
   }
 
+  /** Requests for a discovery document (OpenID or RFC 8414) since start or resetStats. */
+  discoveryRequests(): number {
+    return this.gate.stats.discoveryRequests;
+  }
+
   /**
-   * Mint a real session for a test account without a browser. The issuer stores an
-   * already-approved device code for a new grant and redeems it at its own token
-   * endpoint, so the answer (refresh token, access token, id_token) is issued by
-   * the provider itself. This redemption is not counted in stats.
+   * Mint a real session for a test account without a browser (see session-mint.ts).
+   * This redemption is not counted in stats.
    */
-  async mintSession(options: { accountId?: string; scope?: string } = {}): Promise<MintedSession> {
-    const accountId = options.accountId ?? 'alice';
-    const scope = options.scope ?? 'openid offline_access';
-    const { Client, Grant, DeviceCode } = this.provider;
-    const client = await Client.find(this.clientId);
-    const grant = new Grant({ accountId, clientId: this.clientId });
-    grant.addOIDCScope(scope);
-    const grantId = await grant.save();
-    const code = new DeviceCode({
-      client,
-      accountId,
-      grantId,
-      scope,
-      authTime: Math.floor(Date.now() / 1000),
-      expiresWithSession: false,
-      params: { client_id: this.clientId, scope },
-    });
-    const deviceCode = await code.save();
-    this.gate.internalDeviceCodes.add(deviceCode);
-    const response = await fetch(`${this.url}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: DEVICE_CODE_GRANT, device_code: deviceCode, client_id: this.clientId }),
-    });
-    const body = (await response.json()) as Record<string, unknown>;
-    if (!response.ok || typeof body.refresh_token !== 'string') {
-      throw new Error(`minting a session failed: HTTP ${response.status} ${JSON.stringify(body)}`);
-    }
-    return {
-      accessToken: body.access_token as string,
-      refreshToken: body.refresh_token,
-      ...(typeof body.id_token === 'string' ? { idToken: body.id_token } : {}),
-      expiresIn: body.expires_in as number,
-      scope: (body.scope as string | undefined) ?? scope,
-      accountId,
-    };
+  mintSession(options: { accountId?: string; scope?: string } = {}): Promise<MintedSession> {
+    return mintSession(this.provider, this.client, (code) => this.gate.internalDeviceCodes.add(code), options);
   }
 
   /** True while the provider accepts this access token (same checks as its userinfo endpoint). */
@@ -175,10 +164,26 @@ export class EmbeddedIssuer {
     return !!token && !token.isExpired && (await this.grantAlive(token));
   }
 
-  /** True while the refresh token's grant is alive and the token is neither consumed nor expired. */
+  /**
+   * True while the refresh token's grant is alive and the token is neither consumed nor
+   * expired; a rotated one counts as usable where rotation does not revoke it.
+   */
   async isRefreshTokenUsable(refreshToken: string): Promise<boolean> {
     const token = await this.provider.RefreshToken.find(refreshToken);
-    return !!token && !token.consumed && !token.isExpired && (await this.grantAlive(token));
+    const consumed = !!token?.consumed && !this.behaviours.keepRotatedRefreshTokens;
+    return !!token && !consumed && !token.isExpired && (await this.grantAlive(token));
+  }
+
+  /**
+   * End the grant of this refresh token at the issuer, as a user removing the app's access
+   * or an administrator would: its tokens stop working. Returns false for an unknown token.
+   */
+  async revokeGrant(refreshToken: string): Promise<boolean> {
+    const token = await this.provider.RefreshToken.find(refreshToken, { ignoreExpiration: true });
+    if (!token?.grantId) return false;
+    await this.adapters('RefreshToken').revokeByGrantId(token.grantId);
+    await this.adapters('Grant').destroy(token.grantId);
+    return true;
   }
 
   /**
@@ -202,6 +207,11 @@ export class EmbeddedIssuer {
     return this.stopped;
   }
 
+  private async revive(refreshToken: string): Promise<void> {
+    const token = await this.provider.RefreshToken.find(refreshToken, { ignoreExpiration: true });
+    if (token?.consumed) this.adapters.unconsume('RefreshToken', token.jti);
+  }
+
   private async grantAlive(token: TokenModel): Promise<boolean> {
     if (!token.grantId) return false;
     const grant = await this.provider.Grant.find(token.grantId, { ignoreExpiration: true });
@@ -211,12 +221,27 @@ export class EmbeddedIssuer {
   private async route(
     req: IncomingMessage,
     res: ServerResponse,
-    callProvider: (req: IncomingMessage, res: ServerResponse) => Promise<number>,
+    callProvider: ProviderCall,
   ): Promise<void> {
     const path = new URL(req.url ?? '/', this.url).pathname;
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return handleAdmin(this, req, res);
-    if (req.method === 'POST' && path === '/token') return this.gate.handle(req, res);
-    if (req.method === 'POST' && path === '/token/revocation') this.gate.stats.revocations++;
-    await callProvider(req, res);
+    if (DISCOVERY_PATHS.includes(path)) {
+      this.gate.stats.discoveryRequests++;
+      if (this.behaviours.noDiscovery) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
+        return;
+      }
+    }
+    if (!isClientEndpoint(req.method, path)) return void (await callProvider(req, res));
+
+    if (path === '/token/revocation') this.gate.stats.revocations++;
+    const request = await readRequest(req);
+    if (!request) {
+      res.writeHead(413, { 'content-type': 'application/json' }).end('{"error":"invalid_request"}');
+      return;
+    }
+    const refused = (answer: ServerResponse) => refuseClientAuth(this.behaviours, this.url, path, request, req.headers, answer);
+    if (path === '/token') return this.gate.handle(request, req, res, refused);
+    if (!refused(res)) await callProvider(request.replay(), res);
   }
 }

@@ -116,6 +116,15 @@ class MemoryAdapter implements Adapter {
     if (payload) payload.consumed = Math.floor(Date.now() / 1000);
   }
 
+  /**
+   * Undo `consume`: for the issuer behaviours whose rotated refresh token stays usable
+   * (a reuse leeway, rotation without revocation); the provider itself never un-consumes.
+   */
+  unconsume(id: string): void {
+    const payload = this.store.get(this.key(id));
+    if (payload) delete payload.consumed;
+  }
+
   async destroy(id: string): Promise<void> {
     this.store.delete(this.key(id));
   }
@@ -131,7 +140,11 @@ class MemoryAdapter implements Adapter {
  * in-memory store whose grant index lets `revokeByGrantId` kill every access
  * token, refresh token and code of a grant at once.
  */
-export function createMemoryAdapterFactory(): (model: string) => Adapter {
+export function createMemoryAdapterFactory(): MemoryAdapterFactory {
   const store = new Store();
-  return (model: string) => new MemoryAdapter(model, store);
+  const factory = (model: string): MemoryAdapter => new MemoryAdapter(model, store);
+  return Object.assign(factory, { unconsume: (model: string, id: string) => factory(model).unconsume(id) });
 }
+
+/** The `adapter` factory, plus a way to un-consume a record (see MemoryAdapter#unconsume). */
+export type MemoryAdapterFactory = ((model: string) => Adapter) & { unconsume(model: string, id: string): void };

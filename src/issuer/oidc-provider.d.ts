@@ -70,6 +70,7 @@ declare module 'oidc-provider' {
     path: string;
     status: number;
     body: unknown;
+    remove(field: string): void;
   }
 
   export type Configuration = Record<string, unknown>;

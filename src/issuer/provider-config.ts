@@ -1,7 +1,8 @@
 import { generateKeyPair, randomBytes, type JsonWebKey } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Provider, type ClientModel, type Configuration, type TokenModel } from 'oidc-provider';
-import { createMemoryAdapterFactory } from './memory-adapter';
+import type { ClientSecretMethod } from './behaviours';
+import { createMemoryAdapterFactory, type MemoryAdapterFactory } from './memory-adapter';
 import * as pages from './pages';
 
 /** The provider settings the embedded issuer derives from its options. */
@@ -10,6 +11,14 @@ export interface ProviderSettings {
   redirectUris: string[];
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Redirect URIs match exactly, port included (a 'web' client; see behaviours.ts). */
+  exactRedirectUris?: boolean;
+  /** A confidential client with this secret; else a public client. */
+  clientSecret?: string;
+  /** With a secret: the method the client is registered with (default client_secret_basic). */
+  clientAuthMethod?: ClientSecretMethod;
+  /** What the issuer offers at all (published as token_endpoint_auth_methods_supported); default the provider's. */
+  clientAuthMethods?: string[];
 }
 
 /** The claims of a test account, derived from its id: 'alice' -> Alice Example, alice@example.test. */
@@ -39,21 +48,30 @@ const DAY = 24 * 60 * 60;
  * notices go through console.info, i.e. to stdout, which `main.ts` reserves for its
  * one JSON line.
  */
-export async function buildConfiguration(settings: ProviderSettings): Promise<Configuration> {
+export async function buildConfiguration(settings: ProviderSettings, adapter = createMemoryAdapterFactory()): Promise<Configuration> {
   const ownToken = async (_ctx: unknown, client: ClientModel, token: TokenModel) => token.clientId === client.clientId;
+  const { clientSecret, clientAuthMethods } = settings;
   return {
     clients: [
       {
         client_id: settings.clientId,
         client_name: 'credshare',
-        application_type: 'native', // lets loopback redirect URIs use any port (lib/models/client.js #redirectAllowed)
-        token_endpoint_auth_method: 'none',
+        // 'native' lets loopback redirect URIs use any port (lib/models/client.js
+        // #redirectAllowed); any other type compares them exactly.
+        application_type: settings.exactRedirectUris ? 'web' : 'native',
+        // The provider accepts either secret method from a client registered with one
+        // (lib/shared/client_auth.js); the endpoint policy narrows that to `methods`.
+        ...(clientSecret
+          ? { token_endpoint_auth_method: settings.clientAuthMethod ?? 'client_secret_basic', client_secret: clientSecret }
+          : { token_endpoint_auth_method: 'none' }),
         grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
         response_types: ['code'],
         redirect_uris: settings.redirectUris,
       },
     ],
-    adapter: createMemoryAdapterFactory(),
+    adapter,
+    // What the metadata lists as token_endpoint_auth_methods_supported.
+    ...(clientAuthMethods ? { clientAuthMethods } : {}),
     jwks: { keys: [await getSigningKey()] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     async findAccount(_ctx: unknown, accountId: string) {
@@ -110,10 +128,14 @@ export async function buildConfiguration(settings: ProviderSettings): Promise<Co
   };
 }
 
-/** Configure and construct the provider for `issuer` (which must already be listening). */
-export async function createProvider(issuer: string, settings: ProviderSettings): Promise<Provider> {
-  const configuration = await buildConfiguration(settings);
-  return withoutDevInteractionsNotice(() => new Provider(issuer, configuration));
+/**
+ * Configure and construct the provider for `issuer` (which must already be listening);
+ * also returns its storage, whose records some behaviours touch directly.
+ */
+export async function createProvider(issuer: string, settings: ProviderSettings): Promise<{ provider: Provider; adapters: MemoryAdapterFactory }> {
+  const adapters = createMemoryAdapterFactory();
+  const configuration = await buildConfiguration(settings, adapters);
+  return { provider: withoutDevInteractionsNotice(() => new Provider(issuer, configuration)), adapters };
 }
 
 /**

@@ -1,6 +1,7 @@
-import { IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ReadRequest } from './replay';
 
 /** Counters of what reached the token and revocation endpoints. */
 export interface IssuerStats {
@@ -14,10 +15,17 @@ export interface IssuerStats {
    * the grant). Every such attempt counts, also once the provider has forgotten the token.
    */
   reuseDetections: number;
+  /**
+   * Refresh attempts with an already-rotated refresh token that a behaviour let through
+   * without revoking anything (reuse leeway, rotation without revocation).
+   */
+  reusesTolerated: number;
   /** authorization_code, device_code grants, etc. */
   otherTokenRequests: number;
   /** Requests to the revocation endpoint. */
   revocations: number;
+  /** Requests for a discovery document (OpenID's or RFC 8414's), answered or not. */
+  discoveryRequests: number;
 }
 
 /** A misbehaviour of the token endpoint, applied to refresh requests only. */
@@ -28,14 +36,33 @@ export type TokenEndpointFault =
   | { kind: 'hang' }
   | { kind: 'reset' };
 
-/** Hands a request to the provider; resolves with the status the provider decided on. */
-export type ProviderCall = (req: IncomingMessage, res: ServerResponse) => Promise<number>;
+/**
+ * How an error answer of the provider goes out: as it is; `bare`, with its status and an
+ * empty body; `status-200`, with its OAuth error body but HTTP 200.
+ */
+export type ErrorShape = 'as-is' | 'bare' | 'status-200';
 
-const BODY_LIMIT = 56 * 1024; // the provider's own limit (lib/shared/selective_body.js)
+/** Hands a request to the provider; resolves with the status the provider decided on (before any reshaping). */
+export type ProviderCall = (req: IncomingMessage, res: ServerResponse, options?: { errorShape?: ErrorShape }) => Promise<number>;
+
+/** How the gate treats refresh requests (see IssuerBehaviours). */
+export interface RefreshPolicy {
+  /** How a refused refresh is answered. */
+  refusalShape: ErrorShape;
+  /** A rotated refresh token works again within this many ms of its rotation. */
+  reuseLeewayMs: number;
+  /** Makes a consumed refresh token redeemable again (MemoryAdapter#unconsume). */
+  revive(refreshToken: string): Promise<void>;
+}
+
+/** Today's issuer: reuse detected at once, refusals with an OAuth error body. */
+export const STRICT_ROTATION: RefreshPolicy = { refusalShape: 'as-is', reuseLeewayMs: 0, revive: async () => undefined };
 
 /** All counters at zero. */
 export function emptyStats(): IssuerStats {
-  return { refreshRequests: 0, refreshSuccesses: 0, refreshFailures: 0, reuseDetections: 0, otherTokenRequests: 0, revocations: 0 };
+  return {
+    refreshRequests: 0, refreshSuccesses: 0, refreshFailures: 0, reuseDetections: 0, reusesTolerated: 0, otherTokenRequests: 0, revocations: 0, discoveryRequests: 0,
+  };
 }
 
 /**
@@ -56,11 +83,14 @@ export class TokenGate {
   readonly internalDeviceCodes = new Set<string>();
   private fault: TokenEndpointFault | null = null;
   private faultBudget = Infinity;
-  private readonly spent = new Set<string>(); // refresh tokens the provider has accepted once
+  private readonly spent = new Map<string, number>(); // refresh token -> when the provider first accepted it
   private readonly queues = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
 
-  constructor(private readonly callProvider: ProviderCall) {}
+  constructor(
+    private readonly callProvider: ProviderCall,
+    private readonly policy: RefreshPolicy = STRICT_ROTATION,
+  ) {}
 
   /** See EmbeddedIssuer.setTokenEndpointFault. A count of 0 or less clears the fault. */
   setFault(fault: TokenEndpointFault | null, count?: number): void {
@@ -74,34 +104,41 @@ export class TokenGate {
     this.stopping.abort();
   }
 
-  /** Handle POST /token. */
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    if (body === undefined) {
-      res.writeHead(413, { 'content-type': 'application/json' }).end('{"error":"invalid_request"}');
-      return;
-    }
-    const form = /^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '');
-    const params = new URLSearchParams(form ? body.toString('utf8') : '');
-    const replay = replayRequest(req, body);
-
+  /**
+   * Handle POST /token, whose body the caller has read. `refused` applies the client
+   * authentication rules of the issuer's behaviours: true when it answered the request.
+   */
+  async handle(request: ReadRequest, req: IncomingMessage, res: ServerResponse, refused: (res: ServerResponse) => boolean = () => false): Promise<void> {
+    const { form: params } = request;
     if (params.get('grant_type') !== 'refresh_token') {
       if (!this.internalDeviceCodes.delete(params.get('device_code') ?? '')) this.stats.otherTokenRequests++;
-      await this.callProvider(replay, res);
+      if (!refused(res)) await this.callProvider(request.replay(), res);
       return;
     }
 
     this.stats.refreshRequests++;
     const fault = this.takeFault();
     if (fault && (await this.applyFault(fault, req, res))) return;
+    if (refused(res)) {
+      this.stats.refreshFailures++;
+      return;
+    }
 
     const refreshToken = params.get('refresh_token') ?? '';
     await this.oneAtATime(refreshToken, async () => {
-      if (this.spent.has(refreshToken)) this.stats.reuseDetections++;
-      const status = await this.callProvider(replay, res);
+      const spentAt = this.spent.get(refreshToken);
+      if (spentAt !== undefined) {
+        if (Date.now() - spentAt < this.policy.reuseLeewayMs) { // strict: a leeway of 0 tolerates nothing, even within the same ms
+          this.stats.reusesTolerated++;
+          await this.policy.revive(refreshToken);
+        } else {
+          this.stats.reuseDetections++;
+        }
+      }
+      const status = await this.callProvider(request.replay(), res, { errorShape: this.policy.refusalShape });
       if (status === 200) {
         this.stats.refreshSuccesses++;
-        this.spent.add(refreshToken);
+        if (spentAt === undefined) this.spent.set(refreshToken, Date.now()); // a leeway runs from the first rotation
       } else {
         this.stats.refreshFailures++;
       }
@@ -158,42 +195,6 @@ export class TokenGate {
       if (this.queues.get(key) === tail) this.queues.delete(key);
     }
   }
-}
-
-/** Read the whole body, or undefined when it exceeds the provider's limit. */
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > BODY_LIMIT) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
-}
-
-/**
- * A fresh request carrying the body we already read. The provider reads bodies from
- * the stream itself and, given a pre-parsed `req.body` instead, prints a warning
- * (lib/shared/selective_body.js); so it gets an unread stream with the same head.
- */
-function replayRequest(original: IncomingMessage, body: Buffer): IncomingMessage {
-  const replay = new IncomingMessage(original.socket as Socket);
-  Object.assign(replay, {
-    method: original.method,
-    url: original.url,
-    headers: original.headers,
-    rawHeaders: original.rawHeaders,
-    httpVersion: original.httpVersion,
-    httpVersionMajor: original.httpVersionMajor,
-    httpVersionMinor: original.httpVersionMinor,
-    complete: true,
-    // IncomingMessage#_read would resume the real socket; our data is already here.
-    _read: () => undefined,
-  });
-  replay.push(body);
-  replay.push(null);
-  return replay;
 }
 
 /** Close with a TCP RST where the platform allows, so clients see ECONNRESET. */

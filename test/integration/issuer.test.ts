@@ -343,8 +343,10 @@ test('admin endpoints work from a separate issuer process', async () => {
       refreshSuccesses: 1,
       refreshFailures: 1,
       reuseDetections: 0,
+      reusesTolerated: 0,
       otherTokenRequests: 0,
       revocations: 0,
+      discoveryRequests: 0,
     });
     assert.deepEqual(await post('/refresh-token-usable', { refreshToken: minted.refreshToken }), { usable: false });
     await post('/reset-stats', {});
