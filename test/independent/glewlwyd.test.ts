@@ -1,0 +1,99 @@
+// credshare against an OpenID provider this project did not write: Debian's glewlwyd (C, 2.7.x),
+// started on 127.0.0.1 with a scratch sqlite database, configured through its own admin API,
+// signed in to with the device flow approved in its own login pages (Debian's chromium), then
+// an expired-token race of 50 real `credshare token` processes counted at a proxy in front of it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCli, startCli, type Finished } from '../support/processes';
+import { assertNoSecrets, deviceCodeOf, emptyHome } from '../integration/login-helpers';
+import { missingPieces } from './glewlwyd/install';
+import { startGlewlwyd, type Glewlwyd } from './glewlwyd/server';
+import { launchUserBrowser, type UserBrowser } from './glewlwyd/approve';
+import { PUBLIC_CLIENT_ID, USER } from './glewlwyd/admin';
+
+/** Access token lifetime at glewlwyd: short, so the test lets the signed-in token really expire. */
+const ACCESS_TOKEN_SECONDS = 30;
+/** What `credshare token` asks for: well under the lifetime, so one refresh serves the whole race. */
+const MIN_VALIDITY = '5';
+const RACERS = 50;
+
+// Skips on a developer machine without the packages; CI sets CREDSHARE_REQUIRE_GLEWLWYD=1 so a
+// missing package fails the run instead of passing it unseen.
+const missing = missingPieces();
+const required = process.env.CREDSHARE_REQUIRE_GLEWLWYD === '1';
+const skip = missing && !required ? missing : undefined;
+if (missing && required) throw new Error(`CREDSHARE_REQUIRE_GLEWLWYD=1 but ${missing}`);
+
+type Home = ReturnType<typeof emptyHome>;
+
+/** Signs in with `credshare login --device`, approving the code in glewlwyd's own pages. */
+async function signIn(server: Glewlwyd, home: Home, browser: UserBrowser, extra: string[] = []): Promise<Finished> {
+  const cli = startCli(['login', '--device', '--no-open', '--issuer', server.issuer, '--client-id', PUBLIC_CLIENT_ID, ...extra], home.env);
+  const code = await deviceCodeOf(cli);
+  const uri = (await cli.waitForStderr(/open (http\S+) on any device/))[1]!;
+  await browser.approveDeviceCode(uri, code, USER);
+  return cli.done;
+}
+
+/** glewlwyd's answer to an access token at its userinfo endpoint. */
+async function userinfo(server: Glewlwyd, accessToken: string): Promise<{ status: number; sub?: string }> {
+  const res = await fetch(`${server.issuer}/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
+  return { status: res.status, sub: res.ok ? ((await res.json()) as { sub: string }).sub : undefined };
+}
+
+test('glewlwyd (Debian): device sign-in in its own pages, then 50 processes on an expired token make one refresh', { skip, timeout: 170_000 }, async (t) => {
+  const serverStarted = performance.now();
+  const server = await startGlewlwyd({ accessTokenSeconds: ACCESS_TOKEN_SECONDS });
+  t.after(() => server.stop());
+  t.diagnostic(`glewlwyd answering after ${server.startMs.toFixed(0)} ms, configured through its admin API after ${server.configureMs.toFixed(0)} ms more `
+    + `(${(performance.now() - serverStarted).toFixed(0)} ms in all, database and web app copy included)`);
+  const home = emptyHome();
+  t.after(() => home.remove());
+  const browser = await launchUserBrowser();
+  t.after(() => browser.close());
+
+  const signInStarted = performance.now();
+  const login = await signIn(server, home, browser);
+  assert.equal(login.code, 0, login.stderr);
+  t.diagnostic(`sign-in (device code typed into glewlwyd's page, password, scope grant): ${(performance.now() - signInStarted).toFixed(0)} ms`);
+  assert.match(login.stderr + login.stdout, new RegExp(`Signed in to profile "default" as ${USER.name}`));
+  const first = home.session()!;
+  assertNoSecrets(login.stdout + login.stderr, first);
+  assert.equal(server.proxy.count('urn:ietf:params:oauth:grant-type:device_code') >= 1, true, 'credshare polled glewlwyd\'s token endpoint');
+  assert.equal((await userinfo(server, first.accessToken)).status, 200, 'glewlwyd accepts the signed-in token');
+
+  // Let the access token really run out, at glewlwyd as in the store.
+  await new Promise((r) => setTimeout(r, Math.max(0, first.expiresAt - Date.now()) + 1500));
+  assert.equal((await userinfo(server, first.accessToken)).status, 401, 'glewlwyd refuses the expired token');
+
+  const refreshesBefore = server.proxy.count('refresh_token');
+  const issuedBefore = server.logLines(/Refresh token generated/).length;
+  const raceStarted = performance.now();
+  const results = await Promise.all(Array.from({ length: RACERS }, () => runCli(['token', '--min-validity', MIN_VALIDITY], home.env)));
+  const wallMs = performance.now() - raceStarted;
+  const refreshes = server.proxy.tokenRequests.slice(refreshesBefore).filter((r) => r.grantType === 'refresh_token');
+  const failures = results.filter((r) => r.code !== 0);
+  t.diagnostic(`race: ${RACERS} processes, ${refreshes.length} refresh request(s) reached glewlwyd `
+    + `(its log: ${server.logLines(/Refresh token generated/).length - issuedBefore} refresh token(s) issued), `
+    + `${failures.length} failure(s), wall ${wallMs.toFixed(0)} ms`);
+  assert.deepEqual(failures.map((f) => f.stderr), [], 'every process printed a token');
+  assert.deepEqual(refreshes.map((r) => r.status), [200], 'exactly one refresh request reached glewlwyd, and it succeeded');
+  const tokens = new Set(results.map((r) => r.stdout.trim()));
+  assert.equal(tokens.size, 1, 'every process printed the same token');
+  const [token] = tokens;
+  assert.notEqual(token, first.accessToken);
+  assert.equal(server.logLines(/Token invalid/).length, 0, 'glewlwyd saw no reused or invalid token');
+
+  // The session is alive: the next process needs no refresh, glewlwyd accepts the token, and the
+  // rotated refresh token works when a refresh is due.
+  const again = await runCli(['token', '--min-validity', MIN_VALIDITY], home.env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout.trim(), token);
+  const info = await userinfo(server, token!);
+  assert.equal(info.status, 200, 'glewlwyd accepts the raced token at userinfo');
+  const forced = await runCli(['token', '--min-validity', String(ACCESS_TOKEN_SECONDS + 60)], home.env);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.notEqual(forced.stdout.trim(), token, 'a refresh was due: a new token');
+  assert.equal(server.proxy.count('refresh_token') - refreshesBefore, 2, 'that second refresh reached glewlwyd');
+  assert.equal(server.proxy.tokenRequests.at(-1)!.status, 200, 'and glewlwyd honoured the rotated refresh token');
+});
