@@ -269,7 +269,7 @@ export class TokenCoordinator {
       await this.step('before-request');
       tokens = await refresher(profile, presented, timings.requestTimeoutMs, { log: this.log });
     } catch (error) {
-      if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth);
+      if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth, error);
       const retryAfterMs = error instanceof RefreshFailedError ? error.retryAfterMs ?? 0 : 0;
       const coolDown = Math.min(Math.max(retryAfterMs, FAILURE_COOL_DOWN_MS), MAX_COOL_DOWN_MS);
       record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid, message: (error as Error).message });
@@ -307,11 +307,13 @@ export class TokenCoordinator {
   }
 
   /**
-   * 6. invalid_grant: a sibling may have won with a newer token (it wrote under a lock we
-   * could not see, or a window's store lags). Re-read for a while; adopt a newer non-empty
-   * refresh token; delete only if the store still holds the token that failed.
+   * 6. invalid_grant, or a bare 400/401 refusal (refresh-grant.ts): a sibling may have won
+   * with a newer token (it wrote under a lock we could not see, or a window's store lags).
+   * Re-read for a while; adopt a newer non-empty refresh token; delete only if the store
+   * still holds the token that failed. Either way the failed token is recorded spent, so
+   * no process ever presents it again.
    */
-  private async recoverFromInvalidGrant(want: Want, held: HeldLock, failed: string, depth: number): Promise<Session | ClaimedElsewhere> {
+  private async recoverFromInvalidGrant(want: Want, held: HeldLock, failed: string, depth: number, refusal: InvalidGrantError): Promise<Session | ClaimedElsewhere> {
     const { store, record } = this.parts;
     const { profile } = want;
     const { attempts, intervalMs } = this.parts.invalidGrantRechecks ?? { attempts: 5, intervalMs: 100 };
@@ -324,9 +326,9 @@ export class TokenCoordinator {
     }
     const after = await store.update(profile.name, (now) => (now && !siblingWon(now) ? undefined : KEEP));
     if (siblingWon(after)) return this.adoptSibling(want, held, after, depth);
-    record.write(profile.name, { outcome: 'signed-out', presented: fingerprint(failed), at: Date.now() }, fingerprint(failed));
-    throw new SignInRequiredError(`Signed out: ${profile.issuer} no longer accepts this session (invalid_grant). Run \`${loginCommand(profile.name)}\`.`,
-      { cause: new InvalidGrantError('invalid_grant') });
+    const why = `${refusal.message}, so the session was removed`;
+    record.write(profile.name, { outcome: 'signed-out', presented: fingerprint(failed), at: Date.now(), message: why }, fingerprint(failed));
+    throw new SignInRequiredError(`Signed out: ${why}. Sign in again: run \`${loginCommand(profile.name)}\`.`, { cause: refusal });
   }
 
   private async adoptSibling(want: Want, held: HeldLock, session: Session, depth: number): Promise<Session | ClaimedElsewhere> {

@@ -13,7 +13,30 @@ export interface Profile {
   hosts: string[];
   /** Refresh when the access token has less than this left. */
   refreshToleranceSeconds: number;
+  /** An installed-app client secret (Google, GitHub Apps): not confidential, but required. Never printed. */
+  clientSecret?: string;
+  /** How the client authenticates at the token endpoint; default `none` without a secret, else what the metadata lists. */
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  /** The browser flow listens on exactly http://127.0.0.1:<redirectPort>/callback (issuers that match redirect URIs exactly). */
+  redirectPort?: number;
+  /** Endpoints used instead of discovery (issuers without a discovery document); with `token`, refresh discovers nothing. */
+  endpoints?: ProfileEndpoints;
 }
+
+/** The client authentication methods credshare speaks (RFC 7591 section 2 names). */
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post'] as const;
+export type TokenEndpointAuthMethod = typeof TOKEN_ENDPOINT_AUTH_METHODS[number];
+
+/** Endpoint URLs given in config.json instead of discovery. */
+export interface ProfileEndpoints {
+  authorization?: string;
+  token?: string;
+  deviceAuthorization?: string;
+  revocation?: string;
+  userinfo?: string;
+}
+
+export const ENDPOINT_NAMES = ['authorization', 'token', 'deviceAuthorization', 'revocation', 'userinfo'] as const;
 
 /** Tuning that applies to the whole home; every field is optional in config.json. */
 export interface Timings {
@@ -67,6 +90,10 @@ export function loadConfig(paths: HomePaths): Config {
       scopes: (p.scopes as string[] | undefined) ?? [...DEFAULT_SCOPES],
       hosts: ((p.hosts as string[] | undefined) ?? []).map((h) => h.toLowerCase()),
       refreshToleranceSeconds: (p.refreshToleranceSeconds as number | undefined) ?? DEFAULT_TOLERANCE_SECONDS,
+      ...(p.clientSecret !== undefined ? { clientSecret: p.clientSecret as string } : {}),
+      ...(p.tokenEndpointAuthMethod !== undefined ? { tokenEndpointAuthMethod: p.tokenEndpointAuthMethod as TokenEndpointAuthMethod } : {}),
+      ...(p.redirectPort !== undefined ? { redirectPort: p.redirectPort as number } : {}),
+      ...(p.endpoints !== undefined ? { endpoints: { ...(p.endpoints as ProfileEndpoints) } } : {}),
     };
   }
   const timings = { ...DEFAULT_TIMINGS };
@@ -99,6 +126,27 @@ function profileProblem(value: unknown): string | undefined {
   if (value.hosts !== undefined && !isStringArray(value.hosts)) return '"hosts" must be a list of host names';
   const tolerance = value.refreshToleranceSeconds;
   if (tolerance !== undefined && (typeof tolerance !== 'number' || tolerance < 0)) return '"refreshToleranceSeconds" must be a number of seconds';
+  return clientProblem(value);
+}
+
+/** The issuer-reach fields (clientSecret, tokenEndpointAuthMethod, redirectPort, endpoints). */
+export function clientProblem(value: Record<string, unknown>): string | undefined {
+  const { clientSecret: secret, tokenEndpointAuthMethod: method, redirectPort: port, endpoints } = value;
+  if (secret !== undefined && (typeof secret !== 'string' || secret === '')) return '"clientSecret" must be a non-empty string';
+  if (method !== undefined && !(TOKEN_ENDPOINT_AUTH_METHODS as readonly unknown[]).includes(method)) {
+    return `"tokenEndpointAuthMethod" must be one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`;
+  }
+  if ((method === 'client_secret_basic' || method === 'client_secret_post') && secret === undefined) {
+    return `"tokenEndpointAuthMethod" is ${method}, which needs a "clientSecret" (\`credshare login --client-secret-stdin\`)`;
+  }
+  if (port !== undefined && !(typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535)) return '"redirectPort" must be a port number, 1 to 65535';
+  if (endpoints === undefined) return undefined;
+  if (!isObject(endpoints)) return '"endpoints" must be an object of URLs ({"token": "https://...", ...})';
+  for (const [key, url] of Object.entries(endpoints)) {
+    if (!(ENDPOINT_NAMES as readonly string[]).includes(key)) return `"endpoints" has an unknown key "${key}" (known: ${ENDPOINT_NAMES.join(', ')})`;
+    if (typeof url !== 'string' || !URL.canParse(url)) return `"endpoints.${key}" must be a URL`;
+  }
+  if (Object.keys(endpoints).length > 0 && endpoints.token === undefined) return '"endpoints" must give at least "token" (the token endpoint)';
   return undefined;
 }
 
@@ -133,11 +181,16 @@ export function saveProfile(paths: HomePaths, profile: Profile, makeDefault: boo
   const config = loadConfig(paths);
   const raw = { ...config.raw };
   const { name, ...fields } = profile;
-  const previous = isObject(config.raw.profiles) && isObject(config.raw.profiles[name]) ? config.raw.profiles[name] : {};
+  const previous = { ...(isObject(config.raw.profiles) && isObject(config.raw.profiles[name]) ? config.raw.profiles[name] : {}) };
+  // The profile given is the whole client: a field it no longer has (a secret of the old
+  // client, its endpoints) must not survive from the file.
+  for (const key of CLIENT_FIELDS) if (fields[key] === undefined) delete previous[key];
   raw.profiles = { ...(isObject(raw.profiles) ? raw.profiles : {}), [name]: { ...previous, ...fields } };
   if (makeDefault || raw.defaultProfile === undefined) raw.defaultProfile = name;
   writePrivateFileAtomic(paths.config, JSON.stringify(raw, null, 2) + '\n');
 }
+
+const CLIENT_FIELDS = ['clientSecret', 'tokenEndpointAuthMethod', 'redirectPort', 'endpoints'] as const;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

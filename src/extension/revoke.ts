@@ -12,6 +12,7 @@ export async function revokeForLog(profile: Profile, session: Session, home: str
     case 'no-refresh-token': return 'there was no refresh token to revoke';
     case 'revoked': return `revoked the refresh token at ${outcome.endpoint}`;
     case 'no-endpoint': return `${profile.issuer} offers no revocation endpoint`;
+    case 'unavailable': return `revocation is not available to this client (${outcome.why}); signed out here, but the refresh token stays valid at the issuer until it expires`;
     case 'failed': return `could not revoke the refresh token at the issuer (${outcome.message}); signed out here all the same`;
   }
 }

@@ -47,6 +47,12 @@ export class Settings implements vscode.Disposable {
     return this.config.get<string>('clientId', '').trim();
   }
 
+  /** For a first sign-in: a fixed loopback port for the browser flow; undefined = random. */
+  get redirectPort(): number | undefined {
+    const port = this.config.get<number>('signIn.redirectPort', 0);
+    return Number.isInteger(port) && port > 0 && port <= 65535 ? port : undefined;
+  }
+
   get signInFlow(): SignInFlowSetting {
     const flow = this.config.get<string>('signIn.flow');
     return flow === 'browser' || flow === 'deviceCode' ? flow : 'auto';

@@ -67,7 +67,11 @@ export class SignInFlow {
       throw new ConfigError(vscode.l10n.t('No profile "{0}" to sign in to yet. Set "credshare.issuer" and "credshare.clientId" in the settings, or run `credshare login --issuer URL --client-id ID` in a terminal.', this.backend.profileName()));
     }
     return {
-      profile: { name: this.backend.profileName(), issuer, clientId, scopes: [...DEFAULT_SCOPES], hosts: [], refreshToleranceSeconds: DEFAULT_TOLERANCE_SECONDS },
+      profile: {
+        name: this.backend.profileName(), issuer, clientId, scopes: [...DEFAULT_SCOPES], hosts: [], refreshToleranceSeconds: DEFAULT_TOLERANCE_SECONDS,
+        // The other client fields (secret, endpoints) come only from config.json (`credshare login`).
+        ...(this.settings.redirectPort ? { redirectPort: this.settings.redirectPort } : {}),
+      },
       isNew: true,
     };
   }

@@ -23,6 +23,17 @@ export interface IssuerOptions {
   redirectUris?: string[];
   /** `interval` added to device authorization responses; default 1 (the provider sends none, so RFC 8628's 5 s would apply). */
   deviceCodeIntervalSeconds?: number;
+  /** Make the client confidential with this secret (required at the token and revocation endpoints). */
+  clientSecret?: string;
+  /** With clientSecret: the one method the client may use (default client_secret_basic). */
+  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** The methods the issuer supports and publishes as token_endpoint_auth_methods_supported (default: the provider's). */
+  clientAuthMethods?: string[];
+  /**
+   * Publish `revocation_endpoint_auth_methods_supported` with these (oidc-provider publishes
+   * none); e.g. ['client_secret_basic'] for an issuer that demands client authentication.
+   */
+  revocationAuthMethods?: string[];
 }
 
 /** A session minted by {@link EmbeddedIssuer.mintSession}: a real token response of the provider. */
@@ -50,12 +61,14 @@ export class EmbeddedIssuer {
   readonly adminUrl: string;
   private readonly gate: TokenGate;
   private stopped?: Promise<void>;
+  private discoveries = 0;
 
   private constructor(
     private readonly server: Server,
     private readonly provider: Provider,
     clientId: string,
     deviceIntervalSeconds: number,
+    private readonly options: IssuerOptions = {},
   ) {
     this.url = provider.issuer;
     this.clientId = clientId;
@@ -73,6 +86,10 @@ export class EmbeddedIssuer {
       }
       if (ctx.method === 'POST' && ctx.path === '/device/auth' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
         (ctx.body as Record<string, unknown>).interval = deviceIntervalSeconds;
+      }
+      const revocationMethods = this.options.revocationAuthMethods;
+      if (revocationMethods && ctx.path === '/.well-known/openid-configuration' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+        (ctx.body as Record<string, unknown>).revocation_endpoint_auth_methods_supported = revocationMethods;
       }
     });
     const callback = provider.callback();
@@ -108,8 +125,11 @@ export class EmbeddedIssuer {
         redirectUris: options.redirectUris ?? ['http://127.0.0.1/callback'],
         accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 5,
         refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 14 * 24 * 60 * 60,
+        clientSecret: options.clientSecret,
+        clientAuthMethod: options.clientAuthMethod,
+        clientAuthMethods: options.clientAuthMethods,
       });
-      return new EmbeddedIssuer(server, provider, clientId, options.deviceCodeIntervalSeconds ?? 1);
+      return new EmbeddedIssuer(server, provider, clientId, options.deviceCodeIntervalSeconds ?? 1, options);
     } catch (error) {
       server.close();
       throw error;
@@ -123,6 +143,12 @@ export class EmbeddedIssuer {
 
   resetStats(): void {
     this.gate.stats = emptyStats();
+    this.discoveries = 0;
+  }
+
+  /** GET requests for a discovery document (OpenID or RFC 8414) since start or resetStats. */
+  discoveryRequests(): number {
+    return this.discoveries;
   }
 
   /**
@@ -150,10 +176,15 @@ export class EmbeddedIssuer {
     });
     const deviceCode = await code.save();
     this.gate.internalDeviceCodes.add(deviceCode);
+    const secret = this.options.clientSecret;
+    const basic = secret && (this.options.clientAuthMethod ?? 'client_secret_basic') === 'client_secret_basic';
     const response = await fetch(`${this.url}/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: DEVICE_CODE_GRANT, device_code: deviceCode, client_id: this.clientId }),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(basic ? { authorization: `Basic ${Buffer.from(`${encodeURIComponent(this.clientId)}:${encodeURIComponent(secret)}`).toString('base64')}` } : {}),
+      },
+      body: new URLSearchParams({ grant_type: DEVICE_CODE_GRANT, device_code: deviceCode, client_id: this.clientId, ...(secret && !basic ? { client_secret: secret } : {}) }),
     });
     const body = (await response.json()) as Record<string, unknown>;
     if (!response.ok || typeof body.refresh_token !== 'string') {
@@ -217,6 +248,7 @@ export class EmbeddedIssuer {
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return handleAdmin(this, req, res);
     if (req.method === 'POST' && path === '/token') return this.gate.handle(req, res);
     if (req.method === 'POST' && path === '/token/revocation') this.gate.stats.revocations++;
+    if (req.method === 'GET' && path.startsWith('/.well-known/')) this.discoveries++;
     await callProvider(req, res);
   }
 }

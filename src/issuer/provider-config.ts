@@ -10,6 +10,12 @@ export interface ProviderSettings {
   redirectUris: string[];
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** A confidential client (an installed app's secret, Google-style): the client authenticates with this. */
+  clientSecret?: string;
+  /** With a secret: how the client must authenticate (default client_secret_basic). */
+  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** What the issuer offers at all (published as token_endpoint_auth_methods_supported); default the provider's. */
+  clientAuthMethods?: string[];
 }
 
 /** The claims of a test account, derived from its id: 'alice' -> Alice Example, alice@example.test. */
@@ -47,12 +53,15 @@ export async function buildConfiguration(settings: ProviderSettings): Promise<Co
         client_id: settings.clientId,
         client_name: 'credshare',
         application_type: 'native', // lets loopback redirect URIs use any port (lib/models/client.js #redirectAllowed)
-        token_endpoint_auth_method: 'none',
+        ...(settings.clientSecret
+          ? { client_secret: settings.clientSecret, token_endpoint_auth_method: settings.clientAuthMethod ?? 'client_secret_basic' }
+          : { token_endpoint_auth_method: 'none' }),
         grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
         response_types: ['code'],
         redirect_uris: settings.redirectUris,
       },
     ],
+    ...(settings.clientAuthMethods ? { clientAuthMethods: settings.clientAuthMethods } : {}),
     adapter: createMemoryAdapterFactory(),
     jwks: { keys: [await getSigningKey()] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },

@@ -1,4 +1,4 @@
-import { loginCommand, selectedProfileName, type Config } from '../../core/profile';
+import { loginCommand, selectedProfileName, type Config, type Profile } from '../../core/profile';
 import { resolveHome, type HomePaths } from '../../core/paths';
 import { parseCommandLine } from '../args';
 import type { Command } from '../command';
@@ -63,7 +63,11 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
       return finish();
     }
     row('Profile', `${profile.name}${values.profile ? ' (--profile)' : env.CREDSHARE_PROFILE ? ' ($CREDSHARE_PROFILE)' : ' (default)'}: client ${profile.clientId}, scopes ${profile.scopes.join(' ')}, tolerance ${profile.refreshToleranceSeconds}s`);
-    await checkIssuer(profile.issuer, paths.home, Math.min(timings.requestTimeoutMs, 10_000), row);
+    const client = clientDescription(profile);
+    if (client) row('', client);
+    await checkIssuer(profile, paths.home, Math.min(timings.requestTimeoutMs, 10_000), row);
+    const { RefreshRecord } = await import('../../core/refresh-record');
+    const last = new RefreshRecord(paths.home).read(profile.name);
 
     if (inSecretStorageWindow(env)) {
       // The socket path is not secret (the nonce is, and stays out of this screen).
@@ -72,7 +76,11 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     }
     try {
       const session = await ctx!.store.read(profile.name);
-      if (!session) row('Session', `signed out: run \`${loginCommand(profile.name)}\``);
+      const refused = session ? undefined : (await import('../../core/refused-session')).sessionRefusal(paths, profile.name);
+      if (refused) {
+        // The issuer refused the session: say so, rather than a neutral "signed out".
+        row('Session', `signed out ${formatDuration((Date.now() - refused.at) / 1000)} ago: ${refused.reason}`, `the issuer refused the session; sign in again with \`${loginCommand(profile.name)}\``);
+      } else if (!session) row('Session', `signed out: run \`${loginCommand(profile.name)}\``);
       else {
         const left = (session.expiresAt - Date.now()) / 1000;
         row('Session', `${session.account.label || '?'} (${session.account.id || '?'}); access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `
@@ -90,8 +98,6 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
       row('Lock', `left by ${owner}; stale in ${formatDuration(Math.max(1, (timings.lockStaleMs - lock.idleMs!) / 1000))}, then the next refresh takes it over`);
     } else if (lock.state === 'held') row('Lock', `held by ${owner}; touched ${formatDuration(lock.idleMs! / 1000)} ago`);
     else row('Lock', `stale: left by ${owner}, untouched for ${formatDuration(lock.idleMs! / 1000)}; the next refresh takes it over`);
-    const { RefreshRecord } = await import('../../core/refresh-record');
-    const last = new RefreshRecord(paths.home).read(profile.name);
     if (last) row('Last refresh', `${last.outcome} ${formatDuration((Date.now() - last.at) / 1000)} ago${last.message ? `: ${last.message}` : ''}`);
 
     for (const p of Object.values(config.profiles)) {
@@ -116,17 +122,31 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
 
 type Row = (label: string, text: string, problem?: string) => void;
 
-async function checkIssuer(issuerText: string, home: string, timeoutMs: number, row: Row): Promise<void> {
+/** The profile's client settings, secret never included (only whether there is one). */
+function clientDescription(profile: Profile): string | undefined {
+  const parts = [
+    ...(profile.clientSecret ? ['client secret: set'] : []),
+    ...(profile.tokenEndpointAuthMethod ? [`token endpoint auth ${profile.tokenEndpointAuthMethod}`] : []),
+    ...(profile.redirectPort ? [`redirect http://127.0.0.1:${profile.redirectPort}/callback`] : []),
+    ...(profile.endpoints?.token ? [`endpoints from config.json (${Object.keys(profile.endpoints).join(', ')})`] : []),
+  ];
+  return parts.length ? parts.join(', ') : undefined;
+}
+
+async function checkIssuer(profile: Profile, home: string, timeoutMs: number, row: Row): Promise<void> {
   const started = performance.now();
   try {
     const { parseIssuer } = await import('../../core/oauth/issuer');
     const { loadIssuerMetadata } = await import('../../core/oauth/metadata');
-    const { as } = await loadIssuerMetadata(parseIssuer(issuerText), { home, timeoutMs, refresh: true });
+    const { revocationAvailability } = await import('../../core/oauth/revoke');
+    const metadata = await loadIssuerMetadata(parseIssuer(profile.issuer), { home, timeoutMs, refresh: true, endpoints: profile.endpoints });
+    const { as } = metadata;
     const offers = (name: string, value: unknown): string => `${name} ${value ? 'yes' : 'no'}`;
-    row('Issuer', `${issuerText}: discovery answered in ${Math.round(performance.now() - started)} ms, issuer matches`);
+    row('Issuer', metadata.fromProfile ? `${profile.issuer}: endpoints from config.json, no discovery`
+      : `${profile.issuer}: discovery answered in ${Math.round(performance.now() - started)} ms, issuer matches`);
     row('', [offers('browser sign-in', as.authorization_endpoint), offers('device sign-in', as.device_authorization_endpoint),
-      offers('revocation', as.revocation_endpoint), offers('userinfo', as.userinfo_endpoint)].join(', '));
+      revocationAvailability(as, profile), offers('userinfo', as.userinfo_endpoint)].join(', '));
   } catch (error) {
-    row('Issuer', issuerText, (error as Error).message);
+    row('Issuer', profile.issuer, (error as Error).message);
   }
 }

@@ -7,6 +7,7 @@ import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { formatDuration } from '../../core/format';
 import { refuseInSecretStorageWindow } from '../window-store';
+import { CLIENT_FLAG_HELP, CLIENT_FLAG_OPTIONS, clientFields } from '../login-client-flags';
 
 const DEFAULT_BROWSER_TIMEOUT_S = 300;
 
@@ -15,7 +16,7 @@ export const loginCommand: Command = {
   summary: 'Sign in (creating or updating the profile), in a browser or with a device code',
   usage: `Usage: credshare login [--issuer URL --client-id ID] [--scope S ...] [--host H ...]
                        [--profile NAME] [--device | --browser] [--no-open]
-                       [--timeout SECONDS] [--set-default]
+                       [--timeout SECONDS] [--set-default] [client options]
 
 Signs in to the profile's OpenID Connect / OAuth 2.0 issuer and stores the session in
 credentials.json, under the same lock as refreshes. The first time, give --issuer and
@@ -37,6 +38,8 @@ Options:
   --timeout SECONDS   How long the browser flow waits for the browser (default ${DEFAULT_BROWSER_TIMEOUT_S})
   --set-default       Make this profile the default one
 
+${CLIENT_FLAG_HELP}
+
 Without --device or --browser: the device flow in an SSH session, without a display or
 without a terminal, the browser flow otherwise.
 Exit codes: 0 signed in, 1 sign-in failed or refused, 2 usage error.`,
@@ -45,6 +48,7 @@ Exit codes: 0 signed in, 1 sign-in failed or refused, 2 usage error.`,
       issuer: { type: 'string' }, 'client-id': { type: 'string' }, scope: { type: 'string', multiple: true },
       host: { type: 'string', multiple: true }, profile: { type: 'string' }, device: { type: 'boolean' },
       browser: { type: 'boolean' }, 'no-open': { type: 'boolean' }, timeout: { type: 'string' }, 'set-default': { type: 'boolean' },
+      ...CLIENT_FLAG_OPTIONS,
     });
     if (values.device && values.browser) throw new UsageError('Give --device or --browser, not both. See `credshare login --help`.');
     const timeoutS = parseSeconds(values.timeout, '--timeout') ?? DEFAULT_BROWSER_TIMEOUT_S;
@@ -65,6 +69,8 @@ Exit codes: 0 signed in, 1 sign-in failed or refused, 2 usage error.`,
       // A URL typed on this command line is a usage error; one read from config.json is not.
       throw values.issuer && error instanceof ConfigError ? new UsageError(error.message) : error;
     }
+    // Another issuer or client starts without the stored secret, auth method, port and endpoints.
+    const sameClient = existing && new URL(existing.issuer).href === issuer.href && existing.clientId === clientId;
     const profile: Profile = {
       name,
       issuer: issuerText,
@@ -72,6 +78,7 @@ Exit codes: 0 signed in, 1 sign-in failed or refused, 2 usage error.`,
       scopes: values.scope ? splitWords(values.scope) : existing?.scopes ?? [...DEFAULT_SCOPES],
       hosts: values.host ? values.host.map(checkHost) : existing?.hosts ?? [],
       refreshToleranceSeconds: existing?.refreshToleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
+      ...await clientFields(values, sameClient ? existing : undefined),
     };
     const cancel = new AbortController();
     const onInterrupt = (): void => cancel.abort();
@@ -98,7 +105,7 @@ async function signInAndStore(ctx: CliContext, profile: Profile, existing: Profi
   const io = { timeoutMs: ctx.config.timings.requestTimeoutMs, signal };
   ensurePrivateDir(ctx.paths.home);
   // Checked before anything is saved: a typo or an impostor never becomes a profile.
-  const metadata = await loadIssuerMetadata(issuer, { ...io, home: ctx.paths.home });
+  const metadata = await loadIssuerMetadata(issuer, { ...io, home: ctx.paths.home, endpoints: profile.endpoints });
   const parts = fileStoreParts(ctx.paths, ctx.config.timings);
   if (existing && (new URL(existing.issuer).href !== issuer.href || existing.clientId !== profile.clientId)) {
     // The old session's refresh token must never be sent to the new issuer or client.

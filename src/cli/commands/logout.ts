@@ -11,7 +11,10 @@ export const logoutCommand: Command = {
   usage: `Usage: credshare logout [--profile P] [--no-revoke]
 
 Revokes the profile's refresh token at the issuer (when its metadata offers a revocation
-endpoint), then removes the session from the credential store. Both happen under the
+endpoint, authenticating with the profile's client secret where the issuer asks for
+it), then removes the session from the credential store. Where the issuer demands client
+authentication and the profile has no secret, revocation is not available: the session
+is removed here and credshare says that the token stays valid at the issuer until it expires. Both happen under the
 same lock as refreshes, so no refresh in flight can bring the session back, and no
 sign-in that finishes meanwhile is removed or revoked by mistake. If the revocation
 fails, credshare still signs out here and says so.
@@ -54,6 +57,11 @@ async function revoke(ctx: CliContext, profile: Profile, session: Session): Prom
     case 'no-refresh-token': return { text: 'There was no refresh token to revoke.' };
     case 'revoked': return { text: `Revoked the refresh token at ${outcome.endpoint}.` };
     case 'no-endpoint': return { text: `${profile.issuer} offers no revocation endpoint: the refresh token stays valid there until it expires, but no credshare process has it any more.` };
+    case 'unavailable': return {
+      warning: true,
+      text: `Revocation is not available to this client: ${outcome.why}. The session was removed here, but its refresh token stays valid at `
+        + `${profile.issuer} until it expires (or you end the sign-in in the issuer's account settings).`,
+    };
     case 'failed': return {
       warning: true,
       text: `Warning: could not revoke the refresh token at the issuer: ${outcome.message} `

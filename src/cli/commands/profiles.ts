@@ -33,6 +33,8 @@ Create or update one with \`credshare login --profile NAME --issuer URL --client
         default: profile.name === ctx.config.defaultProfile,
         issuer: profile.issuer,
         clientId: profile.clientId,
+        // Whether there is one; never the value.
+        clientSecret: profile.clientSecret ? 'set' : undefined,
         scopes: profile.scopes,
         hosts: profile.hosts,
         signedIn: storeProblem ? null : !!session,
@@ -54,7 +56,7 @@ Create or update one with \`credshare login --profile NAME --issuer URL --client
       const state = row.signedIn === null ? 'unknown (see below)'
         : !row.signedIn ? 'signed out'
           : `signed in as ${row.account!.label || row.account!.id}, token ${row.expiresAt! > Date.now() ? `valid for ${formatDuration((row.expiresAt! - Date.now()) / 1000)}` : 'expired (refreshed on next use)'}`;
-      lines.push(marks, `    issuer:    ${row.issuer}`, `    client id: ${row.clientId}`, `    hosts:     ${row.hosts.join(', ') || '(none)'}`, `    session:   ${state}`);
+      lines.push(marks, `    issuer:    ${row.issuer}`, `    client id: ${row.clientId}${row.clientSecret ? ' (client secret: set)' : ''}`, `    hosts:     ${row.hosts.join(', ') || '(none)'}`, `    session:   ${state}`);
     }
     if (selected && !ctx.config.profiles[selected]) lines.push(`Selected profile "${selected}" does not exist: create it with \`credshare login --profile ${selected} --issuer URL --client-id ID\`.`);
     if (storeProblem) lines.push(`Sessions unknown: ${storeProblem}`);

@@ -22,11 +22,14 @@ window (which refreshes the token first if it has expired).`,
     const fromWindow = inSecretStorageWindow(ctx.env);
     const session = fromWindow ? await windowSession(ctx.env, profile.name) : await ctx.store.read(profile.name);
     const expiresIn = session ? Math.floor((session.expiresAt - Date.now()) / 1000) : undefined;
+    // Why a session is gone, when the issuer refused it (the refresh record says so; no secrets in it).
+    const refused = !session && !fromWindow ? (await import('../../core/refused-session')).sessionRefusal(ctx.paths, profile.name) : undefined;
     if (values.json) {
       ctx.stdout(JSON.stringify({
         profile: profile.name,
         issuer: profile.issuer,
         signedIn: !!session,
+        ...(refused ? { refused } : {}),
         account: session?.account,
         expiresAt: session?.expiresAt,
         expiresIn,
@@ -39,7 +42,9 @@ window (which refreshes the token first if it has expired).`,
     }
     const lines = [`Profile:  ${profile.name}`, `Issuer:   ${profile.issuer}`];
     if (!session) {
-      lines.push(fromWindow ? 'Signed out. Run "credshare: Sign In" in the VS Code window.' : `Signed out. Run \`${loginCommand(profile.name)}\`.`);
+      lines.push(fromWindow ? 'Signed out. Run "credshare: Sign In" in the VS Code window.'
+        : refused ? `Signed out ${formatDuration((Date.now() - refused.at) / 1000)} ago: ${refused.reason}. Sign in again: run \`${loginCommand(profile.name)}\`.`
+          : `Signed out. Run \`${loginCommand(profile.name)}\`.`);
     } else {
       lines.push(`Account:  ${session.account.label || session.account.id || '(unknown)'}${session.account.id && session.account.label ? ` (${session.account.id})` : ''}`);
       lines.push(expiresIn! > 0
@@ -47,8 +52,10 @@ window (which refreshes the token first if it has expired).`,
         : `Token:    expired ${formatDuration(-expiresIn!)} ago; ${session.refreshToken ? 'the next use refreshes it' : 'no refresh token: sign in again'}`);
       lines.push(`Hosts:    ${profile.hosts.length ? profile.hosts.join(', ') : '(none: credential helpers answer for no host)'}`);
     }
+    if (profile.clientSecret) lines.push('Client:   client secret: set');
     if (fromWindow) lines.push('Store:    the SecretStorage of the VS Code window that started this terminal');
     ctx.stdout(lines.join('\n') + '\n');
     return session ? 0 : 3;
   },
 };
+

@@ -7,6 +7,10 @@ import { listenForRedirect, type RedirectRequest } from './redirect-listener';
 export interface BrowserFlowOptions {
   as: oauth.AuthorizationServer;
   client: oauth.Client;
+  /** How the client authenticates at the token endpoint; default none (a public client). */
+  auth?: oauth.ClientAuth;
+  /** Listen on this loopback port (an issuer that matches redirect URIs exactly); default a random one. */
+  redirectPort?: number;
   issuer: URL;
   scopes: string[];
   io: OAuthIo;
@@ -18,7 +22,7 @@ export interface BrowserFlowOptions {
 
 /**
  * Authorization code + PKCE (S256) with a loopback redirect (RFC 8252): listen on
- * 127.0.0.1 at a random port, send the user to the authorization endpoint, accept the
+ * 127.0.0.1 at a random port (or the profile's `redirectPort`), send the user to the authorization endpoint, accept the
  * first redirect only if its `state` (and `iss`, where the issuer sends it) match, then
  * redeem the code. The browser gets a small page saying how it went.
  */
@@ -28,7 +32,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
   const verifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
   const nonce = options.scopes.includes('openid') ? oauth.generateRandomNonce() : undefined;
-  const listener = await listenForRedirect();
+  const listener = await listenForRedirect(options.redirectPort);
   try {
     const url = new URL(as.authorization_endpoint);
     url.searchParams.set('client_id', client.client_id);
@@ -51,7 +55,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
     }
     try {
       const params = validateRedirect(options, redirect, state);
-      const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, listener.redirectUri, verifier, httpOptions(issuer, io));
+      const response = await oauth.authorizationCodeGrantRequest(as, client, options.auth ?? oauth.None(), params, listener.redirectUri, verifier, httpOptions(issuer, io));
       const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, nonce ? { expectedNonce: nonce, requireIdToken: true } : {});
       redirect.respond('success', 'You are signed in. You can close this tab and return to your terminal or editor.');
       return tokens;

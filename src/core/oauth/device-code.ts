@@ -16,6 +16,8 @@ export interface DeviceCodePrompt {
 export interface DeviceFlowTarget {
   as: oauth.AuthorizationServer;
   client: oauth.Client;
+  /** How the client authenticates at the device authorization and token endpoints; default none (a public client). */
+  auth?: oauth.ClientAuth;
   issuer: URL;
   io: OAuthIo;
 }
@@ -30,7 +32,7 @@ export async function startDeviceAuthorization(target: DeviceFlowTarget, scopes:
   const { as, client, issuer, io } = target;
   const where = as.device_authorization_endpoint ?? issuer.href;
   try {
-    const response = await oauth.deviceAuthorizationRequest(as, client, oauth.None(), { scope: scopes.join(' ') }, httpOptions(issuer, io));
+    const response = await oauth.deviceAuthorizationRequest(as, client, target.auth ?? oauth.None(), { scope: scopes.join(' ') }, httpOptions(issuer, io));
     return await oauth.processDeviceAuthorizationResponse(as, client, response);
   } catch (error) {
     if (io.signal?.aborted) throw error;
@@ -60,7 +62,7 @@ export async function pollDeviceAuthorization(target: DeviceFlowTarget, device: 
     if (wait <= 0) throw expired(device);
     await sleep(wait, undefined, { signal: io.signal });
     try {
-      const response = await oauth.deviceCodeGrantRequest(as, client, oauth.None(), device.device_code, httpOptions(issuer, io));
+      const response = await oauth.deviceCodeGrantRequest(as, client, target.auth ?? oauth.None(), device.device_code, httpOptions(issuer, io));
       return await oauth.processDeviceCodeResponse(as, client, response);
     } catch (error) {
       if (io.signal?.aborted) throw error;

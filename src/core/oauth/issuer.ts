@@ -1,6 +1,8 @@
 import * as oauth from 'oauth4webapi';
-import { ConfigError, RefreshFailedError } from '../errors';
-import { httpOptions, isInsecureAllowed } from './http';
+import { ConfigError, CredshareError, RefreshFailedError } from '../errors';
+import type { Profile } from '../profile';
+import { isInsecureAllowed } from './http';
+import { discoverChecked, serverFromEndpoints } from './metadata';
 
 /** Parses an issuer URL, refusing plain HTTP anywhere but loopback. */
 export function parseIssuer(issuer: string): URL {
@@ -19,34 +21,29 @@ export function parseIssuer(issuer: string): URL {
 const discovered = new Map<string, Promise<oauth.AuthorizationServer>>();
 
 /**
- * OpenID discovery, once per process per issuer. (Unlike sign-in's metadata.ts, no
- * RFC 8414 fallback and no cache on disk: a refresh uses what sign-in found.) Only the
- * process that holds the refresh lock gets here, so there is no point caching on disk
- * for the refresh path. A discovery document for another issuer is refused by oauth4webapi.
+ * The authorization server a refresh talks to, by the same rules as sign-in
+ * (metadata.ts): the profile's `endpoints` when they give a token endpoint (no request
+ * at all), else OpenID discovery with the RFC 8414 fallback, the issuer compared and
+ * every endpoint HTTPS (plain HTTP on loopback only), so a token endpoint sign-in would
+ * refuse never receives a refresh token. Discovered once per process per issuer and not
+ * read from discovery-cache.json: only the process that holds the refresh lock gets
+ * here, and a file any process could have written must not steer a refresh token.
  */
-export function discover(issuer: URL, timeoutMs: number): Promise<oauth.AuthorizationServer> {
+export function refreshServer(profile: Pick<Profile, 'endpoints'>, issuer: URL, timeoutMs: number): Promise<oauth.AuthorizationServer> {
+  if (profile.endpoints?.token) return Promise.resolve().then(() => serverFromEndpoints(issuer, profile.endpoints!));
   const key = issuer.href;
   let pending = discovered.get(key);
   if (!pending) {
-    pending = discoverUncached(issuer, timeoutMs);
+    pending = discoverChecked(issuer, { timeoutMs }, describeOAuthFailure);
     discovered.set(key, pending);
     pending.catch(() => discovered.delete(key));
   }
   return pending;
 }
 
-async function discoverUncached(issuer: URL, timeoutMs: number): Promise<oauth.AuthorizationServer> {
-  try {
-    const response = await oauth.discoveryRequest(issuer, { ...httpOptions(issuer, { timeoutMs }), algorithm: 'oidc' });
-    return await oauth.processDiscoveryResponse(issuer, response);
-  } catch (error) {
-    throw describeOAuthFailure(error, `${issuer.href} (discovery)`, timeoutMs);
-  }
-}
-
 /** Turns whatever a request threw into an error that names the URL and says what to do. */
 export function describeOAuthFailure(error: unknown, where: string, timeoutMs: number): Error {
-  if (error instanceof ConfigError || error instanceof RefreshFailedError) return error;
+  if (error instanceof CredshareError) return error;
   const name = (error as Error | undefined)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {
     return new RefreshFailedError(`${where} did not answer within ${Math.round(timeoutMs / 1000)}s. Your credentials are kept; try again later.`, { cause: error });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as oauth from 'oauth4webapi';
+import type { ProfileEndpoints } from '../profile';
 import { writePrivateFileAtomic } from '../private-files';
 import { httpOptions, isInsecureAllowed, type OAuthIo } from './http';
 import { describeIssuerFailure, UntrustedIssuerError } from './errors';
@@ -8,11 +9,13 @@ import { describeIssuerFailure, UntrustedIssuerError } from './errors';
 /** How long discovered metadata is reused by sign-in, sign-out and doctor. */
 const METADATA_MAX_AGE_MS = 60 * 60 * 1000;
 
-/** Validated issuer metadata, and whether it came from `discovery-cache.json`. */
+/** Validated issuer metadata, and whether it came from `discovery-cache.json` or the profile's `endpoints`. */
 export interface IssuerMetadata {
   as: oauth.AuthorizationServer;
   fetchedAt: number;
   fromCache: boolean;
+  /** Built from config.json's `endpoints`: no discovery request was made. */
+  fromProfile?: boolean;
 }
 
 export interface MetadataOptions extends OAuthIo {
@@ -21,22 +24,35 @@ export interface MetadataOptions extends OAuthIo {
   /** Ignore the cache (doctor, and the retry after a failure). */
   refresh?: boolean;
   maxAgeMs?: number;
+  /** The profile's `endpoints`: with `token`, used instead of discovery. */
+  endpoints?: ProfileEndpoints;
 }
 
 const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'device_authorization_endpoint', 'revocation_endpoint', 'userinfo_endpoint', 'jwks_uri'] as const;
 
+/** config.json's names of the endpoints, and the metadata names they stand for. */
+const PROFILE_ENDPOINTS: Record<keyof ProfileEndpoints, typeof ENDPOINTS[number]> = {
+  authorization: 'authorization_endpoint',
+  token: 'token_endpoint',
+  deviceAuthorization: 'device_authorization_endpoint',
+  revocation: 'revocation_endpoint',
+  userinfo: 'userinfo_endpoint',
+};
+
 /**
- * The issuer's metadata by OpenID discovery, falling back to RFC 8414, cached in the
+ * The issuer's metadata: from the profile's `endpoints` when they give a token endpoint
+ * (no request at all), else by OpenID discovery falling back to RFC 8414, cached in the
  * home for an hour. The cache is not secret but steers where tokens go, so it lives in
- * the private home and holds only documents that passed the checks below. The refresh
- * path does not use it (it discovers once per process in issuer.ts).
+ * the private home, and an entry is used only if it still passes every check a fresh
+ * document must pass, names this issuer, and was fetched in the past hour (not "in the
+ * future": a planted entry dated ahead would otherwise never expire). Any other entry is
+ * ignored and rewritten. The refresh path uses the same rules through issuer.ts.
  */
 export async function loadIssuerMetadata(issuer: URL, options: MetadataOptions): Promise<IssuerMetadata> {
+  if (options.endpoints?.token) return { as: serverFromEndpoints(issuer, options.endpoints), fetchedAt: Date.now(), fromCache: false, fromProfile: true };
   if (!options.refresh) {
-    const cached = readCache(options.home)[issuer.href];
-    if (cached && Date.now() - cached.fetchedAt < (options.maxAgeMs ?? METADATA_MAX_AGE_MS) && sameIssuer(cached.metadata, issuer)) {
-      return { as: cached.metadata, fetchedAt: cached.fetchedAt, fromCache: true };
-    }
+    const cached = usableCacheEntry(readCache(options.home)[issuer.href], issuer, options.maxAgeMs ?? METADATA_MAX_AGE_MS);
+    if (cached) return { as: cached.metadata, fetchedAt: cached.fetchedAt, fromCache: true };
   }
   const as = await discoverChecked(issuer, options);
   const fetchedAt = Date.now();
@@ -65,7 +81,34 @@ export async function withMetadata<T>(issuer: URL, options: MetadataOptions, met
   }
 }
 
-async function discoverChecked(issuer: URL, io: OAuthIo): Promise<oauth.AuthorizationServer> {
+/**
+ * The metadata for `endpoints` (config.json), checked like a discovered document. The
+ * issuer stays the profile's, as typed: it is what ID tokens must name.
+ */
+export function serverFromEndpoints(issuer: URL, endpoints: ProfileEndpoints): oauth.AuthorizationServer {
+  // URL parsing adds "/" to a bare origin, which issuers do not put in their ID tokens' iss.
+  const fields: Record<string, string> = { issuer: issuer.pathname === '/' ? issuer.origin : issuer.href };
+  for (const [key, name] of Object.entries(PROFILE_ENDPOINTS) as [keyof ProfileEndpoints, string][]) {
+    const value = endpoints[key];
+    if (value !== undefined) fields[name] = value;
+  }
+  const as = fields as unknown as oauth.AuthorizationServer;
+  const problem = endpointProblem(as);
+  if (problem) {
+    throw new UntrustedIssuerError(`Refusing the "endpoints" of config.json for ${issuer.href}: they give ${problem}, which is not an HTTPS URL. `
+      + 'credshare sends tokens over HTTPS only (plain HTTP on loopback only); fix them in config.json.');
+  }
+  return as;
+}
+
+/**
+ * OpenID discovery, then RFC 8414 where the OpenID document is missing (404), with the
+ * issuer compared (oauth4webapi) and every endpoint required to be HTTPS (plain HTTP on
+ * loopback only). The one discovery of credshare: sign-in, sign-out, doctor and refresh.
+ * `describe` words a failed request (the refresh path says the credentials are kept).
+ */
+export async function discoverChecked(issuer: URL, io: OAuthIo,
+  describe: (error: unknown, where: string, timeoutMs: number) => Error = describeIssuerFailure): Promise<oauth.AuthorizationServer> {
   let as: oauth.AuthorizationServer;
   try {
     let response = await oauth.discoveryRequest(issuer, { ...httpOptions(issuer, io), algorithm: 'oidc' });
@@ -77,18 +120,25 @@ async function discoverChecked(issuer: URL, io: OAuthIo): Promise<oauth.Authoriz
       throw new UntrustedIssuerError(`Refusing ${issuer.href}: its discovery document describes another issuer (${JSON.stringify(named)}). `
         + 'Metadata must come from the issuer it names (RFC 8414 section 3.3); check --issuer, which must be the exact issuer URL, path included.', { cause: error });
     }
-    throw describeIssuerFailure(error, `${issuer.href} (discovery)`, io.timeoutMs);
+    throw describe(error, `${issuer.href} (discovery)`, io.timeoutMs);
   }
+  const problem = endpointProblem(as);
+  if (problem) {
+    throw new UntrustedIssuerError(`Refusing ${issuer.href}: its metadata gives ${problem}, which is not an HTTPS URL. `
+      + 'credshare sends tokens over HTTPS only (plain HTTP on loopback only); ask the issuer\'s administrator.');
+  }
+  return as;
+}
+
+/** The first endpoint that is not HTTPS (plain HTTP on loopback excepted), as `name as "value"`; else undefined. */
+function endpointProblem(as: oauth.AuthorizationServer): string | undefined {
   for (const name of ENDPOINTS) {
     const value = as[name];
     if (value === undefined) continue;
     const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
-    if (!url || (url.protocol !== 'https:' && !isInsecureAllowed(url))) {
-      throw new UntrustedIssuerError(`Refusing ${issuer.href}: its metadata gives ${name} as ${JSON.stringify(value)}, which is not an HTTPS URL. `
-        + 'credshare sends tokens over HTTPS only (plain HTTP on loopback only); ask the issuer\'s administrator.');
-    }
+    if (!url || (url.protocol !== 'https:' && !isInsecureAllowed(url))) return `${name} as ${JSON.stringify(value)}`;
   }
-  return as;
+  return undefined;
 }
 
 interface CacheEntry { fetchedAt: number; metadata: oauth.AuthorizationServer }
@@ -115,6 +165,15 @@ function writeCache(home: string, change: (cache: Record<string, CacheEntry>) =>
   } catch {
     // Advisory only.
   }
+}
+
+/** A cache entry fit to use now, or undefined (then the caller discovers and rewrites it). */
+function usableCacheEntry(entry: CacheEntry | undefined, issuer: URL, maxAgeMs: number): CacheEntry | undefined {
+  if (!entry || typeof entry.fetchedAt !== 'number') return undefined;
+  const age = Date.now() - entry.fetchedAt;
+  if (!(age >= 0 && age < maxAgeMs)) return undefined;
+  if (!sameIssuer(entry.metadata, issuer) || endpointProblem(entry.metadata)) return undefined;
+  return entry;
 }
 
 function sameIssuer(metadata: oauth.AuthorizationServer | undefined, issuer: URL): boolean {

@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignInError } from './errors';
 
 /** One request that reached the redirect path; answer it with `respond`. */
 export interface RedirectRequest {
@@ -18,8 +19,12 @@ export interface RedirectListener {
 
 const PATH = '/callback';
 
-/** Listens on 127.0.0.1 with a port the OS picks. Other paths (a browser's favicon) get 404. */
-export async function listenForRedirect(): Promise<RedirectListener> {
+/**
+ * Listens on 127.0.0.1 with a port the OS picks, or on `fixedPort` (a profile's
+ * `redirectPort`, for issuers that compare redirect URIs exactly). Other paths (a
+ * browser's favicon) get 404.
+ */
+export async function listenForRedirect(fixedPort?: number): Promise<RedirectListener> {
   const waiting: ((request: RedirectRequest) => void)[] = [];
   const queued: RedirectRequest[] = [];
   let origin = 'http://127.0.0.1';
@@ -36,8 +41,8 @@ export async function listenForRedirect(): Promise<RedirectListener> {
     else queued.push(request);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.once('error', (error) => reject(fixedPort ? portProblem(fixedPort, error) : error));
+    server.listen(fixedPort ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   origin = `http://127.0.0.1:${port}`;
@@ -64,6 +69,16 @@ export async function listenForRedirect(): Promise<RedirectListener> {
       setTimeout(() => server.closeAllConnections(), 1000).unref();
     }),
   };
+}
+
+/** Why the fixed redirect port cannot be listened on, and what to do. */
+function portProblem(port: number, error: Error): SignInError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === 'EADDRINUSE' ? 'is in use by another program (another `credshare login` still waiting?)'
+    : code === 'EACCES' ? 'may not be used by this user' : `cannot be listened on (${code ?? error.message})`;
+  return new SignInError(`Cannot receive the sign-in on http://127.0.0.1:${port}/callback: port ${port} ${why}. `
+    + 'The profile\'s redirectPort must be exactly the port registered at the issuer: free that port and try again, '
+    + 'or use the device flow (`credshare login --device`). Nothing was stored.', { cause: error });
 }
 
 function remove<T>(list: T[], item: T): void {

@@ -3,7 +3,9 @@ import { InvalidGrantError, RefreshFailedError } from '../errors';
 import type { Profile } from '../profile';
 import { sleep } from '../timing';
 import { httpOptions } from './http';
-import { describeOAuthFailure, discover, parseIssuer } from './issuer';
+import { tokenClient } from './client-auth';
+import { describeOAuthFailure, parseIssuer, refreshServer } from './issuer';
+import { refusalWithoutError } from './refusal';
 
 /** The tokens an issuer answered a refresh with. */
 export interface TokenResponse {
@@ -74,14 +76,14 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
   const issuer = parseIssuer(profile.issuer);
   // Discovery is a GET without a secret; it is retried on the same terms all the same, so
   // that a down issuer costs a bounded, short time.
-  const as = await withRetries(log, `${issuer.href} (discovery)`, () => discover(issuer, timeoutMs));
-  const client: oauth.Client = { client_id: profile.clientId };
+  const as = await withRetries(log, `${issuer.href} (discovery)`, () => refreshServer(profile, issuer, timeoutMs));
+  const { client, auth } = tokenClient(profile, as);
   const where = as.token_endpoint ?? issuer.href;
   for (let attempt = 1; ; attempt++) {
     let response: Response;
     const sent = performance.now();
     try {
-      response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, httpOptions(issuer, { timeoutMs }));
+      response = await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, httpOptions(issuer, { timeoutMs }));
     } catch (error) {
       if (attempt < RETRY_POLICY.attempts && nothingWasSent(error)) {
         await pause(log, where, attempt, backoff(attempt), describeCode(error));
@@ -113,7 +115,15 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
  * id_token is not kept; the coordinator persists the rest and logs the problem.
  */
 async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client, response: Response, where: string, timeoutMs: number): Promise<TokenResponse> {
-  const raw = response.status === 200 ? await response.clone().text().catch(() => undefined) : undefined;
+  const raw = await response.clone().text().catch(() => undefined);
+  // A dead refresh token answered with a bare 400 or 401 (no OAuth error body): a refusal,
+  // not an outage. Reporting it as a passing failure would present the dead token again
+  // after every cool-down and never tell the user to sign in.
+  const refusal = refusalWithoutError(response.status, raw);
+  if (refusal) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new InvalidGrantError(`${where} refused the refresh token (${refusal})`);
+  }
   try {
     const result = await oauth.processRefreshTokenResponse(as, client, response);
     return {
@@ -125,9 +135,9 @@ async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client
     };
   } catch (error) {
     if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') {
-      throw new InvalidGrantError(`${where} no longer accepts the refresh token (invalid_grant).`, { cause: error });
+      throw new InvalidGrantError(`${where} no longer accepts the refresh token (invalid_grant)`, { cause: error });
     }
-    const kept = rotatedTokens(raw);
+    const kept = response.status === 200 ? rotatedTokens(raw) : undefined;
     if (kept) return { ...kept, problem: `kept the answer of ${where} although it failed a check (${(error as Error).message})` };
     const status = error instanceof oauth.OperationProcessingError && error.cause instanceof Response ? error.cause.status : undefined;
     if (status !== undefined && status !== 200) {

@@ -2,6 +2,7 @@ import type * as oauth from 'oauth4webapi';
 import type { Profile } from '../profile';
 import type { Session } from '../session';
 import { signInWithBrowser } from './auth-code';
+import { tokenClient } from './client-auth';
 import { pollDeviceAuthorization, startDeviceAuthorization, type DeviceCodePrompt } from './device-code';
 import { SignInCancelledError, SignInError } from './errors';
 import type { SignInFlow } from './flow-choice';
@@ -47,19 +48,21 @@ export interface SignInResult {
 export async function signIn(request: SignInRequest): Promise<SignInResult> {
   const { profile, io } = request;
   const issuer = parseIssuer(profile.issuer);
-  const options = { ...io, home: request.home };
+  const options = { ...io, home: request.home, endpoints: profile.endpoints };
   const metadata = request.metadata ?? await loadIssuerMetadata(issuer, options);
   const flow = usableFlow(metadata.as, request, issuer);
-  const client: oauth.Client = { client_id: profile.clientId };
+  let { client, auth } = tokenClient(profile, metadata.as);
   try {
     let tokens: oauth.TokenEndpointResponse;
     let as = metadata.as;
     if (flow === 'device') {
-      const started = await withMetadata(issuer, options, metadata, (candidate) => startDeviceAuthorization({ as: candidate, client, issuer, io }, profile.scopes));
+      const started = await withMetadata(issuer, options, metadata,
+        (candidate) => startDeviceAuthorization({ as: candidate, ...tokenClient(profile, candidate), issuer, io }, profile.scopes));
       as = started.as;
-      tokens = await pollDeviceAuthorization({ as, client, issuer, io }, started.result, request.showCode);
+      ({ client, auth } = tokenClient(profile, as));
+      tokens = await pollDeviceAuthorization({ as, client, auth, issuer, io }, started.result, request.showCode);
     } else {
-      tokens = await signInWithBrowser({ as, client, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs });
+      tokens = await signInWithBrowser({ as, client, auth, redirectPort: profile.redirectPort, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs });
     }
     return { session: await sessionFromTokens(tokens, { as, client, issuer, io, requestedScopes: profile.scopes }), flow };
   } catch (error) {

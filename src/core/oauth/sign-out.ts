@@ -5,6 +5,8 @@ import type { Session } from '../session';
 export type RevocationOutcome =
   | { kind: 'revoked'; endpoint: string }
   | { kind: 'no-endpoint' }
+  /** The issuer demands client authentication this client cannot give: the token stays valid there until it expires. */
+  | { kind: 'unavailable'; endpoint: string; why: string }
   | { kind: 'no-refresh-token' }
   | { kind: 'failed'; message: string };
 
@@ -21,11 +23,12 @@ export async function revokeAtIssuer(profile: Profile, session: Session, home: s
     const { revokeRefreshToken } = await import('./revoke');
     const issuer = parseIssuer(profile.issuer);
     const io = { timeoutMs };
-    const options = { ...io, home };
+    const options = { ...io, home, endpoints: profile.endpoints };
     const metadata = await loadIssuerMetadata(issuer, options);
     const { result } = await withMetadata(issuer, options, metadata,
-      (as) => revokeRefreshToken(as, { client_id: profile.clientId }, issuer, session.refreshToken, io));
-    return result.revoked ? { kind: 'revoked', endpoint: result.endpoint } : { kind: 'no-endpoint' };
+      (as) => revokeRefreshToken(as, profile, issuer, session.refreshToken, io));
+    if (result.revoked) return { kind: 'revoked', endpoint: result.endpoint };
+    return result.reason === 'unavailable' ? { kind: 'unavailable', endpoint: result.endpoint, why: result.why } : { kind: 'no-endpoint' };
   } catch (error) {
     return { kind: 'failed', message: (error as Error).message };
   }

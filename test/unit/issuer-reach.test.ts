@@ -1,0 +1,65 @@
+// The pure parts of issuer reach: which client authentication to use, the authorization
+// server built from config.json's endpoints, what counts as a refusal, and the profile checks.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { revocationAuthMethod, tokenAuthMethod } from '../../src/core/oauth/client-auth';
+import { serverFromEndpoints } from '../../src/core/oauth/metadata';
+import { refusalWithoutError } from '../../src/core/oauth/refusal';
+import { clientProblem } from '../../src/core/profile';
+
+test('token endpoint auth: none without a secret; with one, the explicit method, else basic before post as the metadata lists', () => {
+  assert.equal(tokenAuthMethod({}, ['client_secret_basic']), 'none');
+  assert.equal(tokenAuthMethod({ clientSecret: 's' }, undefined), 'client_secret_basic', 'RFC 8414 default when nothing is listed');
+  assert.equal(tokenAuthMethod({ clientSecret: 's' }, ['client_secret_post', 'client_secret_basic']), 'client_secret_basic');
+  assert.equal(tokenAuthMethod({ clientSecret: 's' }, ['none', 'client_secret_post']), 'client_secret_post');
+  assert.equal(tokenAuthMethod({ clientSecret: 's' }, ['private_key_jwt']), 'client_secret_basic');
+  assert.equal(tokenAuthMethod({ clientSecret: 's', tokenEndpointAuthMethod: 'client_secret_post' }, ['client_secret_basic']), 'client_secret_post');
+  assert.equal(tokenAuthMethod({ clientSecret: 's', tokenEndpointAuthMethod: 'none' }, undefined), 'none');
+});
+
+test('revocation auth: honours revocation_endpoint_auth_methods_supported, and says when a public client cannot revoke', () => {
+  assert.equal(revocationAuthMethod({}, {}), 'none', 'nothing listed: try as a public client');
+  assert.equal(revocationAuthMethod({}, { revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic'] }), 'none');
+  const refused = revocationAuthMethod({}, { revocation_endpoint_auth_methods_supported: ['client_secret_basic'] });
+  assert.equal(typeof refused, 'object');
+  assert.match((refused as { unavailable: string }).unavailable, /only with client authentication \(client_secret_basic\), and this profile has no client secret/);
+  assert.equal(revocationAuthMethod({ clientSecret: 's' }, {}), 'client_secret_basic');
+  assert.equal(revocationAuthMethod({ clientSecret: 's' }, { token_endpoint_auth_methods_supported: ['client_secret_post'] }), 'client_secret_post');
+  assert.equal(revocationAuthMethod({ clientSecret: 's' }, { revocation_endpoint_auth_methods_supported: ['client_secret_post'] }), 'client_secret_post',
+    'the token endpoint\'s basic is not listed for revocation: post');
+  assert.equal(revocationAuthMethod({ clientSecret: 's', tokenEndpointAuthMethod: 'client_secret_basic' }, { revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'] }), 'client_secret_basic');
+});
+
+test('endpoints build the authorization server without a request, and plain HTTP off loopback is refused', () => {
+  const as = serverFromEndpoints(new URL('https://github.com'), { authorization: 'https://github.com/login/oauth/authorize', token: 'https://github.com/login/oauth/access_token' });
+  assert.deepEqual(as, { issuer: 'https://github.com', authorization_endpoint: 'https://github.com/login/oauth/authorize', token_endpoint: 'https://github.com/login/oauth/access_token' });
+  assert.equal(serverFromEndpoints(new URL('https://login.example.com/realms/dev'), { token: 'https://t.example/t' }).issuer, 'https://login.example.com/realms/dev');
+  assert.equal(serverFromEndpoints(new URL('http://127.0.0.1:8080'), { token: 'http://127.0.0.1:8080/token' }).token_endpoint, 'http://127.0.0.1:8080/token');
+  assert.throws(() => serverFromEndpoints(new URL('https://github.com'), { token: 'https://github.com/t', revocation: 'http://github.com/revoke' }),
+    { code: 'ISSUER_REFUSED', message: /they give revocation_endpoint as "http:\/\/github\.com\/revoke", which is not an HTTPS URL/ });
+  assert.throws(() => serverFromEndpoints(new URL('http://127.0.0.1:8080'), { token: 'http://127.0.0.2:8080/token' }), { code: 'ISSUER_REFUSED' });
+});
+
+test('a refusal is a 400 or 401 without an OAuth error body; anything else is not', () => {
+  assert.equal(refusalWithoutError(400, ''), 'HTTP 400 with an empty body');
+  assert.equal(refusalWithoutError(401, undefined), 'HTTP 401 with an empty body');
+  assert.equal(refusalWithoutError(400, '<html>Bad Request</html>'), 'HTTP 400 without an OAuth error');
+  assert.equal(refusalWithoutError(400, '{"message":"bad token"}'), 'HTTP 400 without an OAuth error');
+  assert.equal(refusalWithoutError(400, '{"error":""}'), 'HTTP 400 without an OAuth error');
+  assert.equal(refusalWithoutError(400, '["error"]'), 'HTTP 400 without an OAuth error');
+  assert.equal(refusalWithoutError(400, '{"error":"invalid_request"}'), undefined, 'a parseable OAuth error speaks for itself');
+  assert.equal(refusalWithoutError(401, '{"error":"invalid_client"}'), undefined);
+  for (const status of [200, 403, 429, 500, 503]) assert.equal(refusalWithoutError(status, ''), undefined, `HTTP ${status}`);
+});
+
+test('profile client fields are checked, with the field named', () => {
+  assert.equal(clientProblem({}), undefined);
+  assert.equal(clientProblem({ clientSecret: 's', tokenEndpointAuthMethod: 'client_secret_post', redirectPort: 8400, endpoints: { token: 'https://t.example/t' } }), undefined);
+  assert.match(clientProblem({ clientSecret: '' })!, /"clientSecret" must be a non-empty string/);
+  assert.match(clientProblem({ tokenEndpointAuthMethod: 'client_secret_basic' })!, /needs a "clientSecret"/);
+  assert.match(clientProblem({ tokenEndpointAuthMethod: 'tls_client_auth' })!, /must be one of none, client_secret_basic, client_secret_post/);
+  for (const port of [0, 65536, 1.5, '8080']) assert.match(clientProblem({ redirectPort: port })!, /"redirectPort" must be a port number/);
+  assert.match(clientProblem({ endpoints: [] })!, /"endpoints" must be an object/);
+  assert.match(clientProblem({ endpoints: { token: 'https://t', jwks: 'https://j' } })!, /unknown key "jwks"/);
+  assert.match(clientProblem({ endpoints: { userinfo: 'https://u' } })!, /at least "token"/);
+});
