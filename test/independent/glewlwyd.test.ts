@@ -41,6 +41,16 @@ async function userinfo(server: Glewlwyd, accessToken: string): Promise<{ status
   return { status: res.status, sub: res.ok ? ((await res.json()) as { sub: string }).sub : undefined };
 }
 
+/** Presents a refresh token at glewlwyd's token endpoint directly (as a thief, or the test, would). */
+async function presentRefreshToken(server: Glewlwyd, refreshToken: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${server.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: PUBLIC_CLIENT_ID }),
+  });
+  return { status: res.status, body: await res.text() };
+}
+
 test('glewlwyd (Debian): device sign-in in its own pages, then 50 processes on an expired token make one refresh', { skip, timeout: 170_000 }, async (t) => {
   const serverStarted = performance.now();
   const server = await startGlewlwyd({ accessTokenSeconds: ACCESS_TOKEN_SECONDS });
@@ -96,4 +106,41 @@ test('glewlwyd (Debian): device sign-in in its own pages, then 50 processes on a
   assert.notEqual(forced.stdout.trim(), token, 'a refresh was due: a new token');
   assert.equal(server.proxy.count('refresh_token') - refreshesBefore, 2, 'that second refresh reached glewlwyd');
   assert.equal(server.proxy.tokenRequests.at(-1)!.status, 200, 'and glewlwyd honoured the rotated refresh token');
+
+  // Refused refresh. Someone presents the refresh token of before the race a second time: glewlwyd
+  // treats the chain as stolen and disables its last token, the one credshare holds.
+  const replay = await presentRefreshToken(server, first.refreshToken);
+  t.diagnostic(`glewlwyd's answer to a reused refresh token: HTTP ${replay.status}, body ${JSON.stringify(replay.body)}`);
+  assert.equal(replay.status, 400);
+  const sent = server.proxy.count('refresh_token');
+  const refused = await runCli(['token', '--min-validity', String(ACCESS_TOKEN_SECONDS + 60)], home.env);
+  const refusal = server.proxy.tokenRequests.at(-1)!;
+  t.diagnostic(`credshare on that refusal: exit ${refused.code}, "${refused.stderr.trim()}"; glewlwyd answered HTTP ${refusal.status} with ${refusal.body.length} body bytes`);
+  assert.equal(server.proxy.count('refresh_token'), sent + 1, 'credshare presented its (now disabled) refresh token once');
+  assert.equal(refused.code, 3, 'a bare 400 to a refresh means sign in again');
+  assert.match(refused.stderr, /sign in again|credshare login/i);
+  const stillRefused = await runCli(['token'], home.env);
+  assert.equal(stillRefused.code, 3, stillRefused.stderr);
+  assert.equal(server.proxy.count('refresh_token'), sent + 1, 'the refused refresh token is never presented again');
+  const status = await runCli(['status'], home.env);
+  t.diagnostic(`status after the refusal: exit ${status.code}: ${status.stdout.trim().replace(/\n/g, ' | ')}`);
+  assert.match(status.stdout + status.stderr, /refused|signed out/i);
+
+  // Sign in again (glewlwyd's session cookie is still in the browser), then sign out. glewlwyd's
+  // metadata says its revocation endpoint takes client_secret_basic only, so a public client cannot
+  // revoke: doctor and logout must say so, and the refresh token indeed stays valid there.
+  const relogin = await signIn(server, home, browser);
+  assert.equal(relogin.code, 0, relogin.stderr);
+  const doctor = await runCli(['doctor'], home.env);
+  const revocationRow = doctor.stdout.split('\n').filter((l) => /revoc/i.test(l)).join(' | ');
+  t.diagnostic(`doctor on revocation: ${revocationRow}`);
+  assert.match(revocationRow, /not available/i);
+  const kept = home.session()!;
+  const logout = await runCli(['logout'], home.env);
+  t.diagnostic(`logout: exit ${logout.code}, "${(logout.stdout + logout.stderr).trim()}"; revocation requests seen: ${JSON.stringify(server.proxy.requestsTo('/revoke'))}`);
+  assert.equal(logout.code, 0, logout.stderr);
+  assert.match(logout.stdout + logout.stderr, /stays valid/);
+  assert.equal(home.session(), undefined, 'the session is gone from credentials.json');
+  assertNoSecrets(logout.stdout + logout.stderr + doctor.stdout + status.stdout, kept);
+  assert.equal((await presentRefreshToken(server, kept.refreshToken)).status, 200, 'as logout said: glewlwyd still honours that refresh token');
 });
