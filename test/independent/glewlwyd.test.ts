@@ -9,7 +9,7 @@ import { assertNoSecrets, deviceCodeOf, emptyHome } from '../integration/login-h
 import { missingPieces } from './glewlwyd/install';
 import { startGlewlwyd, type Glewlwyd } from './glewlwyd/server';
 import { launchUserBrowser, type UserBrowser } from './glewlwyd/approve';
-import { PUBLIC_CLIENT_ID, USER } from './glewlwyd/admin';
+import { CONFIDENTIAL_CLIENT, PUBLIC_CLIENT_ID, USER } from './glewlwyd/admin';
 
 /** Access token lifetime at glewlwyd: short, so the test lets the signed-in token really expire. */
 const ACCESS_TOKEN_SECONDS = 30;
@@ -27,8 +27,8 @@ if (missing && required) throw new Error(`CREDSHARE_REQUIRE_GLEWLWYD=1 but ${mis
 type Home = ReturnType<typeof emptyHome>;
 
 /** Signs in with `credshare login --device`, approving the code in glewlwyd's own pages. */
-async function signIn(server: Glewlwyd, home: Home, browser: UserBrowser, extra: string[] = []): Promise<Finished> {
-  const cli = startCli(['login', '--device', '--no-open', '--issuer', server.issuer, '--client-id', PUBLIC_CLIENT_ID, ...extra], home.env);
+async function signIn(server: Glewlwyd, home: Home, browser: UserBrowser, client: string[] = ['--client-id', PUBLIC_CLIENT_ID], input?: string): Promise<Finished> {
+  const cli = startCli(['login', '--device', '--no-open', '--issuer', server.issuer, ...client], home.env, input);
   const code = await deviceCodeOf(cli);
   const uri = (await cli.waitForStderr(/open (http\S+) on any device/))[1]!;
   await browser.approveDeviceCode(uri, code, USER);
@@ -42,11 +42,12 @@ async function userinfo(server: Glewlwyd, accessToken: string): Promise<{ status
 }
 
 /** Presents a refresh token at glewlwyd's token endpoint directly (as a thief, or the test, would). */
-async function presentRefreshToken(server: Glewlwyd, refreshToken: string): Promise<{ status: number; body: string }> {
+async function presentRefreshToken(server: Glewlwyd, refreshToken: string, client = { id: PUBLIC_CLIENT_ID, secret: '' }): Promise<{ status: number; body: string }> {
+  const basic = client.secret ? { authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` } : undefined;
   const res = await fetch(`${server.issuer}/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: PUBLIC_CLIENT_ID }),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...basic },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, ...(basic ? {} : { client_id: client.id }) }),
   });
   return { status: res.status, body: await res.text() };
 }
@@ -143,4 +144,34 @@ test('glewlwyd (Debian): device sign-in in its own pages, then 50 processes on a
   assert.equal(home.session(), undefined, 'the session is gone from credentials.json');
   assertNoSecrets(logout.stdout + logout.stderr + doctor.stdout + status.stdout, kept);
   assert.equal((await presentRefreshToken(server, kept.refreshToken)).status, 200, 'as logout said: glewlwyd still honours that refresh token');
+});
+
+test('glewlwyd (Debian): a client with a secret signs in, refreshes and revokes at logout with client_secret_basic', { skip, timeout: 90_000 }, async (t) => {
+  const server = await startGlewlwyd({ accessTokenSeconds: ACCESS_TOKEN_SECONDS });
+  t.after(() => server.stop());
+  const home = emptyHome();
+  t.after(() => home.remove());
+  const browser = await launchUserBrowser();
+  t.after(() => browser.close());
+
+  const login = await signIn(server, home, browser, ['--client-id', CONFIDENTIAL_CLIENT.id, '--client-secret-stdin'], `${CONFIDENTIAL_CLIENT.secret}\n`);
+  assert.equal(login.code, 0, login.stderr);
+  assert.ok(!(login.stdout + login.stderr).includes(CONFIDENTIAL_CLIENT.secret), 'the secret is never printed');
+  const refreshed = await runCli(['token', '--min-validity', String(ACCESS_TOKEN_SECONDS + 60)], home.env);
+  assert.equal(refreshed.code, 0, refreshed.stderr);
+  assert.deepEqual(server.proxy.tokenRequests.filter((r) => r.grantType === 'refresh_token').map((r) => r.status), [200], 'glewlwyd took the authenticated refresh');
+  const doctor = await runCli(['doctor'], home.env);
+  const revocationRow = doctor.stdout.split('\n').filter((l) => /revoc/i.test(l)).join(' | ');
+  t.diagnostic(`doctor on revocation: ${revocationRow}`);
+  const kept = home.session()!;
+  const logout = await runCli(['logout'], home.env);
+  t.diagnostic(`logout: exit ${logout.code}, "${(logout.stdout + logout.stderr).trim()}"; revocation requests: ${JSON.stringify(server.proxy.requestsTo('/revoke'))}`);
+  assert.equal(logout.code, 0, logout.stderr);
+  assert.deepEqual(server.proxy.requestsTo('/revoke'), [{ method: 'POST', status: 200 }], 'one authenticated revocation request, accepted');
+  assert.equal(home.session(), undefined);
+  const after = await presentRefreshToken(server, kept.refreshToken, CONFIDENTIAL_CLIENT);
+  t.diagnostic(`the revoked refresh token at glewlwyd's token endpoint: HTTP ${after.status}`);
+  assert.equal(after.status, 400, 'glewlwyd no longer honours the revoked refresh token');
+  assertNoSecrets(logout.stdout + logout.stderr + doctor.stdout, kept);
+  assert.ok(!(doctor.stdout + logout.stdout + logout.stderr).includes(CONFIDENTIAL_CLIENT.secret));
 });

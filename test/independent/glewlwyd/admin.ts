@@ -10,6 +10,13 @@ export const USER = { username: 'alice', password: 'alice-password-1', name: 'Al
 export const PUBLIC_CLIENT_ID = 'credshare-cli';
 
 /**
+ * A confidential client: an installed-app secret, as Google's desktop clients have. glewlwyd lets a
+ * client revoke its own tokens with HTTP Basic client authentication when the client also has the
+ * client_credentials authorization type (OIDC.md, "Allow for the token client").
+ */
+export const CONFIDENTIAL_CLIENT = { id: 'credshare-with-secret', secret: 'installed-app-secret-not-confidential' };
+
+/**
  * Configures a fresh glewlwyd through its own administration API (API.md), as an administrator
  * would in its admin pages: the OpenID Connect plugin, an `offline_access` scope, the user and
  * the public client.
@@ -37,6 +44,13 @@ export async function configureThroughAdminApi(apiUrl: string, oidc: OidcOptions
     client_id: PUBLIC_CLIENT_ID, name: 'credshare', enabled: true, confidential: false, scope: [],
     redirect_uri: ['http://127.0.0.1/callback'],
     authorization_type: ['code', 'device_authorization', 'refresh_token'],
+  });
+  await call('/client/', {
+    client_id: CONFIDENTIAL_CLIENT.id, client_secret: CONFIDENTIAL_CLIENT.secret, name: 'credshare (with a secret)', enabled: true,
+    confidential: true, scope: [], redirect_uri: ['http://127.0.0.1/callback'],
+    authorization_type: ['code', 'device_authorization', 'refresh_token', 'client_credentials'],
+    // Without this list glewlwyd 2.7.5 answers every request of a confidential client with 403 unauthorized_client.
+    token_endpoint_auth_method: ['client_secret_basic', 'client_secret_post'],
   });
 }
 
