@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli, startCli, type Finished } from '../support/processes';
-import { assertNoSecrets, deviceCodeOf, emptyHome } from '../integration/login-helpers';
+import { assertNoSecrets, authorizationUrlOf, deviceCodeOf, emptyHome } from '../integration/login-helpers';
 import { missingPieces } from './glewlwyd/install';
-import { startGlewlwyd, type Glewlwyd } from './glewlwyd/server';
+import { freePort, startGlewlwyd, type Glewlwyd } from './glewlwyd/server';
 import { launchUserBrowser, type UserBrowser } from './glewlwyd/approve';
 import { CONFIDENTIAL_CLIENT, PUBLIC_CLIENT_ID, USER } from './glewlwyd/admin';
 
@@ -138,7 +138,7 @@ test('glewlwyd (Debian): device sign-in in its own pages, then 50 processes on a
   assert.match(revocationRow, /not available/i);
   const kept = home.session()!;
   const logout = await runCli(['logout'], home.env);
-  t.diagnostic(`logout: exit ${logout.code}, "${(logout.stdout + logout.stderr).trim()}"; revocation requests seen: ${JSON.stringify(server.proxy.requestsTo('/revoke'))}`);
+  t.diagnostic(`logout: exit ${logout.code}, "${(logout.stdout + logout.stderr).trim().replace(/\n/g, ' ')}"; revocation requests seen: ${JSON.stringify(server.proxy.requestsTo('/revoke'))}`);
   assert.equal(logout.code, 0, logout.stderr);
   assert.match(logout.stdout + logout.stderr, /stays valid/);
   assert.equal(home.session(), undefined, 'the session is gone from credentials.json');
@@ -165,7 +165,7 @@ test('glewlwyd (Debian): a client with a secret signs in, refreshes and revokes 
   t.diagnostic(`doctor on revocation: ${revocationRow}`);
   const kept = home.session()!;
   const logout = await runCli(['logout'], home.env);
-  t.diagnostic(`logout: exit ${logout.code}, "${(logout.stdout + logout.stderr).trim()}"; revocation requests: ${JSON.stringify(server.proxy.requestsTo('/revoke'))}`);
+  t.diagnostic(`logout: exit ${logout.code}, "${(logout.stdout + logout.stderr).trim().replace(/\n/g, ' ')}"; revocation requests: ${JSON.stringify(server.proxy.requestsTo('/revoke'))}`);
   assert.equal(logout.code, 0, logout.stderr);
   assert.deepEqual(server.proxy.requestsTo('/revoke'), [{ method: 'POST', status: 200 }], 'one authenticated revocation request, accepted');
   assert.equal(home.session(), undefined);
@@ -174,4 +174,40 @@ test('glewlwyd (Debian): a client with a secret signs in, refreshes and revokes 
   assert.equal(after.status, 400, 'glewlwyd no longer honours the revoked refresh token');
   assertNoSecrets(logout.stdout + logout.stderr + doctor.stdout, kept);
   assert.ok(!(doctor.stdout + logout.stdout + logout.stderr).includes(CONFIDENTIAL_CLIENT.secret));
+});
+
+test('glewlwyd (Debian): browser sign-in, where glewlwyd matches the registered redirect URI exactly, port included', { skip, timeout: 90_000 }, async (t) => {
+  const port = await freePort();
+  const redirectUri = `http://127.0.0.1:${port}/callback`;
+  const server = await startGlewlwyd({ accessTokenSeconds: ACCESS_TOKEN_SECONDS, redirectUri });
+  t.after(() => server.stop());
+  const home = emptyHome();
+  t.after(() => home.remove());
+  const browser = await launchUserBrowser();
+  t.after(() => browser.close());
+  const client = ['--issuer', server.issuer, '--client-id', PUBLIC_CLIENT_ID];
+
+  // On a random loopback port (credshare's default) the redirect URI is not the registered one.
+  const randomPort = startCli(['login', '--browser', '--no-open', '--timeout', '3', ...client], home.env);
+  const refusedUrl = await authorizationUrlOf(randomPort);
+  assert.notEqual(refusedUrl.searchParams.get('redirect_uri'), redirectUri);
+  const refused = await fetch(refusedUrl, { redirect: 'manual' });
+  const location = refused.headers.get('location') ?? '';
+  t.diagnostic(`glewlwyd on an unregistered redirect URI: HTTP ${refused.status}, Location ${location || '(none)'}`);
+  assert.ok(!location.startsWith(refusedUrl.searchParams.get('redirect_uri')!), 'glewlwyd never sends the browser to an unregistered redirect URI');
+  assert.equal((await randomPort.done).code, 1, 'that sign-in cannot complete');
+
+  // With --redirect-port the redirect URI is exactly the registered one, and the sign-in completes.
+  const started = performance.now();
+  const cli = startCli(['login', '--browser', '--no-open', '--redirect-port', String(port), ...client], home.env);
+  const url = await authorizationUrlOf(cli);
+  assert.equal(url.searchParams.get('redirect_uri'), redirectUri);
+  await browser.authorize(url.href, redirectUri, USER);
+  const login = await cli.done;
+  assert.equal(login.code, 0, login.stderr);
+  t.diagnostic(`browser sign-in (authorization code + PKCE, password, grant): ${(performance.now() - started).toFixed(0)} ms`);
+  assert.equal(home.config().profiles.default.redirectPort, port, 'the port is kept in the profile for the next sign-in');
+  const token = await runCli(['token'], home.env);
+  assert.equal(token.code, 0, token.stderr);
+  assert.equal((await userinfo(server, token.stdout.trim())).status, 200);
 });

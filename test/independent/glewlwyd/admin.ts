@@ -19,9 +19,9 @@ export const CONFIDENTIAL_CLIENT = { id: 'credshare-with-secret', secret: 'insta
 /**
  * Configures a fresh glewlwyd through its own administration API (API.md), as an administrator
  * would in its admin pages: the OpenID Connect plugin, an `offline_access` scope, the user and
- * the public client.
+ * the two clients, each registered with `redirectUris` only.
  */
-export async function configureThroughAdminApi(apiUrl: string, oidc: OidcOptions): Promise<void> {
+export async function configureThroughAdminApi(apiUrl: string, oidc: OidcOptions, redirectUris: string[]): Promise<void> {
   const cookie = await signInAsAdmin(apiUrl);
   const call = async (path: string, body: unknown): Promise<void> => {
     const res = await fetch(`${apiUrl}${path}`, {
@@ -42,12 +42,13 @@ export async function configureThroughAdminApi(apiUrl: string, oidc: OidcOptions
   });
   await call('/client/', {
     client_id: PUBLIC_CLIENT_ID, name: 'credshare', enabled: true, confidential: false, scope: [],
-    redirect_uri: ['http://127.0.0.1/callback'],
+    // glewlwyd compares redirect URIs exactly, port included.
+    redirect_uri: redirectUris,
     authorization_type: ['code', 'device_authorization', 'refresh_token'],
   });
   await call('/client/', {
     client_id: CONFIDENTIAL_CLIENT.id, client_secret: CONFIDENTIAL_CLIENT.secret, name: 'credshare (with a secret)', enabled: true,
-    confidential: true, scope: [], redirect_uri: ['http://127.0.0.1/callback'],
+    confidential: true, scope: [], redirect_uri: redirectUris,
     authorization_type: ['code', 'device_authorization', 'refresh_token', 'client_credentials'],
     // Without this list glewlwyd 2.7.5 answers every request of a confidential client with 403 unauthorized_client.
     token_endpoint_auth_method: ['client_secret_basic', 'client_secret_post'],

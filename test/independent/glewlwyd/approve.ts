@@ -11,6 +11,8 @@ export interface Person { username: string; password: string }
 export interface UserBrowser {
   /** Approves a device code the way a person does: open the verification page, type the code, sign in, grant. */
   approveDeviceCode(verificationUri: string, userCode: string, person: Person): Promise<void>;
+  /** Follows a browser sign-in's authorization URL through glewlwyd's pages until it redirects to `redirectUri`. */
+  authorize(authorizationUrl: string, redirectUri: string, person: Person): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,7 +24,16 @@ export async function launchUserBrowser(): Promise<UserBrowser> {
       const page = await context.newPage();
       try {
         await page.goto(verificationUri);
-        await walkThroughPages(page, userCode, person);
+        await walkThroughPages(page, person, () => page.getByText('Authorization complete').isVisible(), userCode);
+      } finally {
+        await page.close();
+      }
+    },
+    async authorize(authorizationUrl, redirectUri, person) {
+      const page = await context.newPage();
+      try {
+        await page.goto(authorizationUrl);
+        await walkThroughPages(page, person, async () => page.url().startsWith(redirectUri));
       } finally {
         await page.close();
       }
@@ -35,20 +46,20 @@ export async function launchUserBrowser(): Promise<UserBrowser> {
 }
 
 /**
- * glewlwyd's login app (a single page) shows, in turn: the code form, the password form (skipped
- * when its session cookie is still good), the scope grant (skipped once granted) and a "Continue"
- * step, then "Authorization complete". Each pass acts on whichever of them is showing.
+ * glewlwyd's login app (a single page) shows, in turn: the code form (device flow only), the
+ * password form (skipped when its session cookie is still good), the scope grant (skipped once
+ * granted) and a "Continue" step, then "Authorization complete" or the redirect to the client.
+ * Each pass acts on whichever of them is showing.
  */
-async function walkThroughPages(page: Page, userCode: string, person: Person): Promise<void> {
+async function walkThroughPages(page: Page, person: Person, isDone: () => Promise<boolean>, userCode?: string): Promise<void> {
   const codeInput = page.locator('input[placeholder="X1Y2-A3B4"]');
   const grantBox = page.locator('#grant-offline_access');
   const grantButton = page.getByRole('button', { name: 'Grant access' });
   const continueButton = page.getByRole('button', { name: 'Continue' });
-  const done = page.getByText('Authorization complete');
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (await done.isVisible()) return;
-    if (await codeInput.isVisible()) {
+    if (await isDone()) return;
+    if (userCode && await codeInput.isVisible()) {
       await codeInput.fill(userCode);
       await page.getByRole('button', { name: 'OK' }).click();
     } else if (await page.locator('#username').isVisible()) {
@@ -63,5 +74,5 @@ async function walkThroughPages(page: Page, userCode: string, person: Person): P
     }
     await page.waitForTimeout(500);
   }
-  throw new Error(`glewlwyd's pages did not reach "Authorization complete" within 60 s; the page says: ${await page.locator('body').innerText()}`);
+  throw new Error(`glewlwyd's pages did not finish within 60 s; at ${page.url()} the page says: ${await page.locator('body').innerText()}`);
 }

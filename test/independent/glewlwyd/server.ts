@@ -25,6 +25,8 @@ export interface Glewlwyd {
 
 export interface GlewlwydOptions {
   accessTokenSeconds: number;
+  /** The one loopback redirect URI the clients are registered with (browser sign-in). */
+  redirectUri?: string;
 }
 
 export async function startGlewlwyd(options: GlewlwydOptions): Promise<Glewlwyd> {
@@ -58,7 +60,7 @@ export async function startGlewlwyd(options: GlewlwydOptions): Promise<Glewlwyd>
       issuer, accessTokenSeconds: options.accessTokenSeconds,
       privateKeyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       publicKeyPem: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    });
+    }, [options.redirectUri ?? 'http://127.0.0.1/callback']);
     const configureMs = performance.now() - started - startMs;
     const logLines = (pattern: RegExp): string[] =>
       fs.existsSync(files.log) ? fs.readFileSync(files.log, 'utf8').split('\n').filter((l) => pattern.test(l)) : [];
@@ -70,7 +72,7 @@ export async function startGlewlwyd(options: GlewlwydOptions): Promise<Glewlwyd>
 }
 
 /** A port nobody listens on right now (glewlwyd takes its port from its configuration file). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
