@@ -3,10 +3,11 @@
 // endpoint (sign-in, refresh) and at the revocation endpoint. The secret is never printed.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { EmbeddedIssuer, approveDeviceCode } from '../../src/issuer/embedded-issuer';
+import { EmbeddedIssuer, approveDeviceCode, authorizeInBrowser } from '../../src/issuer/embedded-issuer';
 import { runCli, startCli } from '../support/processes';
-import { deviceCodeOf, emptyHome } from './login-helpers';
+import { authorizationUrlOf, deviceCodeOf, emptyHome } from './login-helpers';
 import { reachHome } from './issuer-reach-helpers';
 
 const SECRET = 'installed-app-s3cret-0123456789';
@@ -103,3 +104,32 @@ test('a config.json with a bad client field is refused with a message naming the
     assert.match(bad.stderr, message);
   }
 });
+
+test('the browser flow redeems its code with the secret (client_secret_post, as configured), on a fixed redirect port', { timeout: 60_000 }, async (t) => {
+  const issuer = await EmbeddedIssuer.start({ clientSecret: SECRET, clientAuthMethod: 'client_secret_post' });
+  const home = emptyHome();
+  t.after(async () => { await issuer.stop(); home.remove(); });
+  const port = await freePort();
+  const cli = startCli(['login', '--browser', '--no-open', '--issuer', issuer.url, '--client-id', issuer.clientId, '--client-secret-stdin',
+    '--token-endpoint-auth-method', 'client_secret_post', '--redirect-port', String(port)], home.env, `${SECRET}\n`);
+  const url = await authorizationUrlOf(cli);
+  assert.equal(url.searchParams.get('redirect_uri'), `http://127.0.0.1:${port}/callback`);
+  assert.equal(url.searchParams.get('client_secret'), null, 'the secret is never in the browser\'s URL');
+  assert.equal((await fetch(await authorizeInBrowser(url.href, 'alice'))).status, 200);
+  const login = await cli.done;
+  assert.equal(login.code, 0, login.stderr);
+  assert.ok(!(login.stdout + login.stderr).includes(SECRET));
+  assert.deepEqual(
+    [home.config().profiles.default.clientSecret, home.config().profiles.default.tokenEndpointAuthMethod, home.config().profiles.default.redirectPort],
+    [SECRET, 'client_secret_post', port]);
+  assert.equal(issuer.stats().otherTokenRequests, 1, 'one code redemption, accepted');
+});
+
+/** A free loopback port, found by binding port 0 and letting it go. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
