@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import type { Profile, TokenEndpointAuthMethod } from '../profile';
+import { clientSecretBasic } from './basic-auth';
 
 /** A client as oauth4webapi takes it: the metadata-shaped client and how it authenticates. */
 export interface ClientCredentials {
@@ -54,7 +55,7 @@ export function clientCredentials(profile: Pick<Profile, 'clientId' | 'clientSec
   const client: oauth.Client = { client_id: profile.clientId };
   const secret = profile.clientSecret ?? '';
   switch (method) {
-    case 'client_secret_basic': return { client, method, auth: oauth.ClientSecretBasic(secret) };
+    case 'client_secret_basic': return { client, method, auth: clientSecretBasic(secret) };
     case 'client_secret_post': return { client, method, auth: oauth.ClientSecretPost(secret) };
     case 'none': return { client, method, auth: oauth.None() };
   }
