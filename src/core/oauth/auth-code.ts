@@ -1,4 +1,5 @@
 import * as oauth from 'oauth4webapi';
+import { redactError } from '../redact';
 import { describeIssuerFailure, SignInError } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 import { listenForRedirect, type RedirectRequest } from './redirect-listener';
@@ -56,7 +57,9 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
       redirect.respond('success', 'You are signed in. You can close this tab and return to your terminal or editor.');
       return tokens;
     } catch (error) {
-      const failure = io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? issuer.href, io.timeoutMs);
+      // The token endpoint may quote the code or the verifier it refused: neither reaches the page or the terminal.
+      const failure = redactError(io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? issuer.href, io.timeoutMs),
+        [redirect.url.searchParams.get('code') ?? undefined, verifier]);
       redirect.respond('failure', `${(failure as Error).message}`);
       throw failure;
     }

@@ -1,4 +1,5 @@
 import * as oauth from 'oauth4webapi';
+import { redactError } from '../redact';
 import { describeIssuerFailure } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 
@@ -21,6 +22,7 @@ export async function revokeRefreshToken(as: oauth.AuthorizationServer, client: 
     await oauth.processRevocationResponse(response);
     return { revoked: true, endpoint };
   } catch (error) {
-    throw describeIssuerFailure(error, endpoint, io.timeoutMs);
+    // An endpoint may quote the token it was sent, which is still valid if revocation failed.
+    throw redactError(describeIssuerFailure(error, endpoint, io.timeoutMs), [refreshToken]);
   }
 }

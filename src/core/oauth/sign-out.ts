@@ -1,4 +1,5 @@
 import type { Profile } from '../profile';
+import { redactSecrets } from '../redact';
 import type { Session } from '../session';
 
 /** How a revocation at sign-out ended. Sign-out goes on whatever it says. */
@@ -27,6 +28,7 @@ export async function revokeAtIssuer(profile: Profile, session: Session, home: s
       (as) => revokeRefreshToken(as, { client_id: profile.clientId }, issuer, session.refreshToken, io));
     return result.revoked ? { kind: 'revoked', endpoint: result.endpoint } : { kind: 'no-endpoint' };
   } catch (error) {
-    return { kind: 'failed', message: (error as Error).message };
+    // A revocation endpoint may quote the token it refused: the message goes to stderr and the log.
+    return { kind: 'failed', message: redactSecrets((error as Error).message, [session.refreshToken, session.accessToken, session.idToken]) };
   }
 }
