@@ -40,7 +40,7 @@ for (const how of ['foreign-owned', 'writable by others'] as const) {
     });
     t.after(() => server.dispose());
     await fault({ id: `security/${how === 'foreign-owned' ? 'foreign' : 'writable'}-home-terminal`, area: 'security', fault: `CREDSHARE_HOME is ${how} and lists the attacker's host; a SecretStorage window's terminal runs the git helper for it`, expected: 'exit 1 naming the home and the fix; no token; the window is not asked', file }, async (tally) => {
-      const env = { ...process.env, CREDSHARE_HOME: home, CREDSHARE_PROFILE: '', [IPC_HANDLE_ENV]: server.handle, [IPC_NONCE_ENV]: server.nonce };
+      const env = { ...process.env, CREDSHARE_HOME: home, CREDSHARE_PROFILE: '', [IPC_HANDLE_ENV]: server.handle, [IPC_NONCE_ENV]: server.nonceFor('default') };
       const result = await runCli(['helper', '--protocol', 'git', 'get'], env, 'protocol=https\nhost=attacker.example.com\npath=x.git\n\n');
       tally.calls(result);
       assert.equal(result.code, 1, `${result.stdout}${result.stderr}`);
