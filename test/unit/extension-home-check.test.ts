@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fakeLog, fakeVscode, installFakeVscode } from '../support/fake-vscode';
+import { fault } from '../support/fault-report';
 
 installFakeVscode();
 
@@ -97,6 +98,8 @@ for (const how of ['foreign-owned', 'writable by others'] as const) {
         t.after(() => backend.dispose());
 
         const problem = how === 'foreign-owned' ? /is owned by another user \(uid 12345\)/ : /can be written by other users \(mode 0777\)/;
+        await fault({ id: `security/${how === 'foreign-owned' ? 'foreign' : 'writable'}-home-${store}-window`, area: 'security', fault: `a ${how} CREDSHARE_HOME with a planted profile and a discovery cache (fetchedAt in the future) naming the attacker's token endpoint; Sign In in a ${store} window`, expected: 'sign-in and getSession refused naming the directory and the fix, a notification says so; no request reaches the attacker', file: __filename }, async (tally) => {
+        tally.tries++;
         await assert.rejects(new SignInFlow(backend, settings as never, log as never).run([]), (error: Error) => {
           assert.ok(error.message.includes(home), `names the directory: ${error.message}`);
           assert.match(error.message, problem);
@@ -105,9 +108,11 @@ for (const how of ['foreign-owned', 'writable by others'] as const) {
         });
         await assert.rejects(backend.getSession(), problem);
         assert.ok(fakeVscode.messages.some((m) => m.includes(home) && problem.test(m)), `a notification names the home: ${fakeVscode.messages.join(' | ')}`);
+        if (attacker.requests.length) tally.dataLost += attacker.requests.length;
         assert.deepEqual(attacker.requests, [], 'nothing reached the attacker\'s token endpoint');
         assert.equal(issuer.stats().otherTokenRequests, 0);
         assert.deepEqual([...context.secrets.values.keys()], [], 'nothing stored');
+        });
       });
   }
 }

@@ -9,6 +9,7 @@ import { sessionOverIpc } from '../../src/cli/ipc-client';
 import { RefreshFailedError, SignInRequiredError, UsageError } from '../../src/core/errors';
 import { IPC_HANDLE_ENV, IPC_NONCE_ENV } from '../../src/core/ipc-protocol';
 import { IpcServer, type IpcSessionHandler } from '../../src/extension/ipc-server';
+import { fault } from '../support/fault-report';
 
 const account = { id: 'alice', label: 'Alice' };
 
@@ -35,7 +36,10 @@ test('a terminal with the window nonce gets a session, without the refresh token
 test('a nonce opens only the profile the window gave the terminal: another profile is refused before the window is asked', { skip: process.platform === 'win32' }, async (t) => {
   const { env, asked, server } = await start(t, undefined, 'work');
   // A process that holds the terminal's nonce (it read the environment) asks for another profile.
-  await assert.rejects(sessionOverIpc(env, 'personal'), /refused.*another profile than the one the window gave this terminal/s);
+  await fault({ id: 'security/ipc-other-profile', area: 'security', fault: 'a process holding a terminal\'s IPC nonce (profile "work") asks the window for profile "personal"', expected: 'refused before the window is asked', file: __filename }, async (tally) => {
+    tally.tries++;
+    await assert.rejects(sessionOverIpc(env, 'personal'), /refused.*another profile than the one the window gave this terminal/s);
+  });
   await assert.rejects(sessionOverIpc({ ...env, [IPC_NONCE_ENV]: server.nonceFor('work').toUpperCase() }, 'work'), /refused/);
   assert.deepEqual(asked, [], 'the window was never asked');
   // The CLI itself says so before asking, when the terminal names its profile.

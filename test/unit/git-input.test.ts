@@ -7,6 +7,7 @@ import { UsageError } from '../../src/core/errors';
 import { mayReceiveToken } from '../../src/cli/protocols/host-match';
 import { parseGitRequest } from '../../src/cli/protocols/git';
 import type { Profile } from '../../src/core/profile';
+import { fault } from '../support/fault-report';
 
 const profile: Profile = { name: 'default', issuer: 'https://issuer.example.com', clientId: 'c', scopes: [], hosts: ['artifacts.example.com'], refreshToleranceSeconds: 60 };
 
@@ -30,18 +31,22 @@ const TRICKS: Record<string, string> = {
   'control character in url': 'url=https://artifacts.example.com/\u0007x.git\n',
 };
 
-for (const [trick, input] of Object.entries(TRICKS)) {
-  test(`git helper input with ${trick}: no credentials`, () => {
-    let answered = false;
-    try {
-      answered = answers(input);
-    } catch (error) {
-      assert.ok(error instanceof UsageError, String(error));
-      assert.match(error.message, /git credential helper: the "(host|path|url|protocol)" field .* no credentials given/);
+test('git helper input with a trick in any field (userinfo, path, query, fragment, backslash, controls, percent, a URL as protocol): no credentials', async () => {
+  await fault({ id: 'security/git-input-tricks', area: 'security', fault: `git helper input whose host or protocol field smuggles URL syntax, or holds a control character (${Object.keys(TRICKS).length} tricks)`, expected: 'each refused with a message naming the field (exit 2) or answered with nothing; never a token', file: __filename }, async (tally) => {
+    const answered: string[] = [];
+    for (const [trick, input] of Object.entries(TRICKS)) {
+      tally.tries++;
+      try {
+        if (answers(input)) answered.push(trick);
+      } catch (error) {
+        assert.ok(error instanceof UsageError, String(error));
+        assert.match(error.message, /git credential helper: the "(host|path|url|protocol)" field .* no credentials given/);
+      }
     }
-    assert.equal(answered, false);
+    tally.dataLost += answered.length;
+    assert.deepEqual(answered, [], 'tricks that got the token');
   });
-}
+});
 
 test('a protocol other than https or http gets nothing, without an error', () => {
   assert.equal(answers('protocol=ssh\nhost=artifacts.example.com\n'), false);
