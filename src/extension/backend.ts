@@ -96,7 +96,7 @@ export class CredentialBackend implements vscode.Disposable {
     } catch (error) {
       const message = (error as Error).message;
       this.log.error(`refusing the credshare home: ${message}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('credshare will not use {0}: {1}', this.paths.home, message));
+      void vscode.window.showErrorMessage(vscode.l10n.t('credshare will not use its home: {0}', message));
     }
   }
 

@@ -21,7 +21,8 @@ export interface BrowserFlowOptions {
  * Authorization code + PKCE (S256) with a loopback redirect (RFC 8252): listen on
  * 127.0.0.1 at a random port, send the user to the authorization endpoint, wait for the
  * redirect carrying this sign-in's `state` (others are answered and ignored), check its
- * `iss` where the issuer sends it, then redeem the code. The browser gets a small page saying how it went.
+ * `iss` where the issuer sends it, then redeem the code. The browser gets a small page
+ * saying how it went.
  */
 export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oauth.TokenEndpointResponse> {
   const { as, client, issuer, io } = options;
