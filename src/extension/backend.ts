@@ -125,9 +125,12 @@ export class CredentialBackend implements vscode.Disposable {
     }));
   }
 
-  /** Stores a new sign-in for the profile (under the lock: no refresh in flight can overwrite it). */
-  async signIn(profile: string, session: Session): Promise<void> {
-    await storeSession(this.mode.parts, profile, session);
+  /**
+   * Stores a new sign-in for the profile (under the lock: no refresh in flight can overwrite
+   * it); `thenWrite` (a first sign-in's profile) runs under the same lock right after.
+   */
+  async signIn(profile: string, session: Session, thenWrite?: () => void): Promise<void> {
+    await storeSession(this.mode.parts, profile, session, thenWrite);
     this.activityTracker.reset();
     await this.watcher.check();
   }

@@ -116,3 +116,30 @@ for (const how of ['foreign-owned', 'writable by others'] as const) {
       });
   }
 }
+
+test('the control: in a home of your own, the same window signs in (first sign-in from settings) and writes the profile with the session', { timeout: 60_000 }, async (t) => {
+  const { EmbeddedIssuer, authorizeInBrowser } = await import('../../src/issuer/embedded-issuer');
+  const { CredentialBackend } = await import('../../src/extension/backend');
+  const { SignInFlow } = await import('../../src/extension/sign-in');
+  const issuer = await EmbeddedIssuer.start();
+  t.after(() => issuer.stop());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-own-home-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const home = path.join(dir, 'credshare');
+  const saved = process.env.CREDSHARE_HOME;
+  process.env.CREDSHARE_HOME = home;
+  t.after(() => { if (saved === undefined) delete process.env.CREDSHARE_HOME; else process.env.CREDSHARE_HOME = saved; });
+  fakeVscode.messages.length = 0;
+  fakeVscode.browser = async (url) => { void authorizeInBrowser(url, 'alice').then((redirect) => fetch(redirect)).catch(() => undefined); };
+  const log = fakeLog();
+  const settings = { ...settingsFor('secretStorage'), issuer: issuer.url, clientId: issuer.clientId };
+  const context = { secrets: new FakeSecrets(), globalStorageUri: { fsPath: path.join(dir, 'global-storage') } };
+  const backend = new CredentialBackend(context as never, settings as never, log as never);
+  t.after(() => backend.dispose());
+  const session = await new SignInFlow(backend, settings as never, log as never).run([]);
+  assert.equal(session.account.id, 'alice');
+  assert.deepEqual(fakeVscode.messages, []);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(home, 'config.json'), 'utf8')).profiles.default.issuer, issuer.url);
+  // (Refreshed or not, depending on the issuer's token lifetime against the tolerance.)
+  assert.equal(await issuer.isAccessTokenValid((await backend.getSession()).accessToken), true);
+});
