@@ -8,9 +8,11 @@ import * as path from 'node:path';
 const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
 const properties = manifest.contributes.configuration.properties as Record<string, { scope?: string }>;
 
-test('a workspace cannot choose the issuer or client of a first sign-in: machine-scoped, never a workspace setting', () => {
-  // "machine": user settings or a remote machine's settings (where the credshare home lives), never a workspace's.
-  for (const key of ['credshare.issuer', 'credshare.clientId']) assert.equal(properties[key]?.scope, 'machine', key);
+test('a workspace cannot choose the issuer or client of a first sign-in: application-scoped, never a workspace setting', () => {
+  // "application": user settings only, applied in every window, remote ones included. ("machine"
+  // would also keep workspaces out, but a remote window, code-server's included, then ignores
+  // the user's setting and wants it in the remote's own settings: seen in test/e2e.)
+  for (const key of ['credshare.issuer', 'credshare.clientId']) assert.equal(properties[key]?.scope, 'application', key);
 });
 
 test('an untrusted workspace cannot choose the profile behind getSession and the terminals', () => {
