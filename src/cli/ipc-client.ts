@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { CredshareError, RefreshFailedError, SignInRequiredError, ExitCode } from '../core/errors';
+import { CredshareError, RefreshFailedError, SignInRequiredError, ExitCode, UsageError } from '../core/errors';
 import { IPC_HANDLE_ENV, IPC_MAX_MESSAGE, IPC_NONCE_ENV, type IpcResponse, type IpcSessionRequest } from '../core/ipc-protocol';
 import type { Session } from '../core/session';
 
@@ -23,6 +23,11 @@ const TIMEOUT_MS = 120_000;
  */
 export async function sessionOverIpc(env: NodeJS.ProcessEnv, profile: string, minValiditySeconds?: number): Promise<Session> {
   const handle = env[IPC_HANDLE_ENV]!;
+  // The window's nonce opens the profile it gave this terminal only; say so rather than be refused.
+  if (env.CREDSHARE_PROFILE && profile !== env.CREDSHARE_PROFILE) {
+    throw new UsageError(`This terminal gets its tokens from the VS Code window that opened it, for profile "${env.CREDSHARE_PROFILE}" only, not "${profile}". `
+      + `Switch the window's profile ("credshare: Switch Profile") and open a new terminal, or unset ${IPC_HANDLE_ENV} to use the credshare home directly.`);
+  }
   const nonce = env[IPC_NONCE_ENV] ?? '';
   const request: IpcSessionRequest = { nonce, op: 'session', profile, ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }) };
   const response = await exchange(handle, request);

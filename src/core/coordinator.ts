@@ -7,6 +7,7 @@ import { fingerprint, isFresh, sessionAfterRefresh, type Session } from './sessi
 import { describeWriteError } from './private-files';
 import { KEEP, type CredentialStore, type WriteReservation } from './store';
 import { abortable, sleep } from './timing';
+import { redactSecrets } from './redact';
 
 /** What a caller wants: a session for this profile, valid for at least the tolerance. */
 export interface SessionRequest {
@@ -272,7 +273,7 @@ export class TokenCoordinator {
       if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth, error);
       const retryAfterMs = error instanceof RefreshFailedError ? error.retryAfterMs ?? 0 : 0;
       const coolDown = Math.min(Math.max(retryAfterMs, FAILURE_COOL_DOWN_MS), MAX_COOL_DOWN_MS);
-      record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid, message: (error as Error).message });
+      record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid, message: redactSecrets((error as Error).message, [presented, current.accessToken]) });
       throw error;
     }
     // Persist before anything else: the presented token is spent from this moment on.

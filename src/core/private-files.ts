@@ -27,6 +27,30 @@ export function ensurePrivateDir(dir: string): void {
   }
 }
 
+/**
+ * Refuses a home credshare must not read from: a symbolic link, not a directory, another
+ * user's, or writable by other users. Its config.json and discovery-cache.json are not
+ * secret, but they decide where tokens and authorization codes are sent, so a home someone
+ * else could have written to (e.g. a CREDSHARE_HOME under /tmp that another user made
+ * first) is refused before anything in it is read. A home that does not exist yet is fine.
+ * The CLI and the extension both call it, through loadConfig.
+ */
+export function checkHome(home: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(home);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return;
+    throw new StoreError(home, `cannot be read (${errnoCode(error) ?? String(error)})`, 'Check its permissions: it should be yours, mode 0700.', { cause: error });
+  }
+  ownRealDirectory(home, stat);
+  if (isPosix && (stat.mode & 0o022) !== 0) {
+    const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
+    throw new StoreError(home, `can be written by other users (mode ${mode}), so its config.json and discovery-cache.json may not be yours`,
+      `Check those two files (they decide where your tokens go), then run \`chmod 700 ${home}\`; or set CREDSHARE_HOME to a directory of your own.`);
+  }
+}
+
 /** Refuses a symlink, a non-directory or a foreign owner in place of a secrets directory. */
 function ownRealDirectory(dir: string, stat: fs.Stats): fs.Stats {
   if (stat.isSymbolicLink()) {
@@ -36,7 +60,8 @@ function ownRealDirectory(dir: string, stat: fs.Stats): fs.Stats {
     throw new StoreError(dir, 'is not a directory', 'Move it aside or set CREDSHARE_HOME to another directory.');
   }
   if (isPosix && typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
-    throw new StoreError(dir, `is owned by another user (uid ${stat.uid})`, 'Use a home of your own: set CREDSHARE_HOME.');
+    throw new StoreError(dir, `is owned by another user (uid ${stat.uid}), who may have put files in it to redirect your sign-in`,
+      'Use a home of your own: set CREDSHARE_HOME (or XDG_CONFIG_HOME) to a directory that you created, or remove this one.');
   }
   return stat;
 }

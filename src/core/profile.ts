@@ -1,7 +1,7 @@
 import { ConfigError, SignInRequiredError } from './errors';
 import type { HomePaths } from './paths';
 import * as fs from 'node:fs';
-import { writePrivateFileAtomic, ensurePrivateDir } from './private-files';
+import { checkHome, writePrivateFileAtomic, ensurePrivateDir } from './private-files';
 
 /** One issuer + client + the hosts its tokens are for (DESIGN.md, config.json). */
 export interface Profile {
@@ -66,6 +66,8 @@ export const DEFAULT_TIMINGS: Timings = { lockStaleMs: 10_000, lockTimeoutMs: 60
 
 /** Reads config.json; a missing file is an empty configuration, a bad one an error naming it. */
 export function loadConfig(paths: HomePaths): Config {
+  // Before anything in it is read: the profile decides where tokens go (issue 12).
+  checkHome(paths.home);
   const text = readConfigText(paths.config);
   if (text === undefined) return { defaultProfile: 'default', profiles: {}, timings: DEFAULT_TIMINGS, raw: {} };
   const fail = (problem: string): never => {

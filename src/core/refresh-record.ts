@@ -131,14 +131,37 @@ export class RefreshRecord {
       'Remove the directory, then try again; if it happens again, report it with the output of `credshare doctor`.');
   }
 
+  /**
+   * Every well-formed entry; anything else (another version's layout, a hand edit, wrong
+   * types) is dropped, so the next write rewrites the file clean. Never throws: a record
+   * that every refresh tripped over would stop refreshing until removed by hand.
+   */
   private readAll(): Record<string, RefreshOutcome> {
+    let parsed: unknown;
     try {
-      const parsed: unknown = JSON.parse(fs.readFileSync(this.file, 'utf8'));
-      return typeof parsed === 'object' && parsed !== null ? parsed as Record<string, RefreshOutcome> : {};
+      parsed = JSON.parse(fs.readFileSync(this.file, 'utf8'));
     } catch {
       return {};
     }
+    const all: Record<string, RefreshOutcome> = {};
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return all;
+    for (const [profile, entry] of Object.entries(parsed)) {
+      if (isOutcome(entry)) all[profile] = entry;
+    }
+    return all;
   }
+}
+
+const OUTCOMES: readonly unknown[] = ['refreshed', 'failed', 'signed-out'] satisfies RefreshOutcome['outcome'][];
+
+/** Whether `value` has the shape this version writes (optional fields absent or of their type). */
+function isOutcome(value: unknown): value is RefreshOutcome {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  const optional = (key: string, type: 'string' | 'number'): boolean => v[key] === undefined || typeof v[key] === type;
+  return OUTCOMES.includes(v.outcome) && typeof v.presented === 'string' && typeof v.at === 'number'
+    && Array.isArray(v.spent) && v.spent.every((s) => typeof s === 'string')
+    && optional('message', 'string') && optional('retryAt', 'number') && optional('by', 'number');
 }
 
 /** A process, told apart from a later one that reuses its pid by its start time (Linux). */

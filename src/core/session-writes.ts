@@ -17,9 +17,22 @@ export interface SessionWriteParts {
 /**
  * Stores a new session (sign-in): the newest sign-in wins over whatever was there, also
  * over a sign-out that landed after the sign-in began (docs/architecture.md, "Sign-in races").
+ * `thenWrite` (login's profile in config.json) runs under the same lock right after; if it
+ * throws, the previous session is put back, so a session never sits under a profile naming
+ * another issuer or client, which would send its refresh token there.
  */
-export function storeSession(parts: SessionWriteParts, profile: string, session: Session): Promise<Session | undefined> {
-  return parts.lock.withLock(parts.timings.lockTimeoutMs, () => parts.store.update(profile, () => session));
+export function storeSession(parts: SessionWriteParts, profile: string, session: Session, thenWrite?: () => void): Promise<Session | undefined> {
+  return parts.lock.withLock(parts.timings.lockTimeoutMs, async () => {
+    const previous = thenWrite ? await parts.store.read(profile) : undefined;
+    const stored = await parts.store.update(profile, () => session);
+    try {
+      thenWrite?.();
+    } catch (error) {
+      await parts.store.update(profile, () => previous);
+      throw error;
+    }
+    return stored;
+  });
 }
 
 /**

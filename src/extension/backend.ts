@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { SignInRequiredError } from '../core/errors';
 import { resolveHome, type HomePaths } from '../core/paths';
-import { loadConfig, type Config, type Profile } from '../core/profile';
+import { DEFAULT_TIMINGS, loadConfig, type Config, type Profile } from '../core/profile';
+import { checkHome } from '../core/private-files';
 import type { Session } from '../core/session';
 import { removeSession, storeSession } from '../core/session-writes';
 import { ActivityTracker, type Activity } from './activity';
@@ -46,6 +47,7 @@ export class CredentialBackend implements vscode.Disposable {
       const profile = this.profileName();
       return { profile, session: await this.mode.parts.store.read(profile) };
     }, log);
+    this.reportUnsafeHome();
     this.mode = this.createMode();
     this.listen();
     this.settingsListener = settings.onDidChange(() => this.onSettingsChanged());
@@ -65,13 +67,37 @@ export class CredentialBackend implements vscode.Disposable {
     return this.activityTracker.current;
   }
 
+  /** config.json; throws (as the CLI does) for a home that others own or can write, naming it and the fix. */
   config(): Config {
     return loadConfig(this.paths);
   }
 
-  /** The active profile's name: the setting, else `CREDSHARE_PROFILE`, else config.json's default. */
-  profileName(config = this.config()): string {
-    return this.settings.profile || process.env.CREDSHARE_PROFILE || config.defaultProfile;
+  /** The active profile's name: the setting, else `CREDSHARE_PROFILE`, else config.json's default ("default" if it cannot be read). */
+  profileName(config?: Config): string {
+    return this.settings.profile || process.env.CREDSHARE_PROFILE || (config ?? this.readableConfig())?.defaultProfile || 'default';
+  }
+
+  private readableConfig(): Config | undefined {
+    try {
+      return this.config();
+    } catch {
+      return undefined; // reported where it matters: sign-in, getSession, and at activation
+    }
+  }
+
+  /**
+   * The CLI refuses a home that another user owns or can write to (its config.json and
+   * discovery cache decide where tokens go); so does every window, in both store modes.
+   * Every use of the profile then fails with the same message; this says it once up front.
+   */
+  private reportUnsafeHome(): void {
+    try {
+      checkHome(this.paths.home);
+    } catch (error) {
+      const message = (error as Error).message;
+      this.log.error(`refusing the credshare home: ${message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('credshare will not use its home: {0}', message));
+    }
   }
 
   /** The active profile, or undefined while config.json has none of that name (never signed in). */
@@ -99,9 +125,12 @@ export class CredentialBackend implements vscode.Disposable {
     }));
   }
 
-  /** Stores a new sign-in for the profile (under the lock: no refresh in flight can overwrite it). */
-  async signIn(profile: string, session: Session): Promise<void> {
-    await storeSession(this.mode.parts, profile, session);
+  /**
+   * Stores a new sign-in for the profile (under the lock: no refresh in flight can overwrite
+   * it); `thenWrite` (a first sign-in's profile) runs under the same lock right after.
+   */
+  async signIn(profile: string, session: Session, thenWrite?: () => void): Promise<void> {
+    await storeSession(this.mode.parts, profile, session, thenWrite);
     this.activityTracker.reset();
     await this.watcher.check();
   }
@@ -134,7 +163,7 @@ export class CredentialBackend implements vscode.Disposable {
   }
 
   private createMode(): StoreMode {
-    const timings = this.config().timings;
+    const timings = this.readableConfig()?.timings ?? DEFAULT_TIMINGS;
     const observers: ModeObservers = {
       log: (message) => this.log.debug(message),
       onRefresh: (refresh) => {

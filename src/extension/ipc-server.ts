@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CredshareError, ExitCode } from '../core/errors';
 import { IPC_MAX_MESSAGE, type IpcResponse, type IpcSession, type IpcSessionRequest } from '../core/ipc-protocol';
 
@@ -13,11 +13,21 @@ export type IpcSessionHandler = (profile: string, minValiditySeconds: number | u
  * The window's end of the terminal IPC (no `vscode` import, so unit tests run it as is).
  * Like VS Code's git extension does for askpass, it owns its socket: a Unix socket in a
  * fresh 0700 directory under XDG_RUNTIME_DIR or the temp dir (a named pipe on Windows),
- * removed on dispose. Every request must carry the window's random nonce.
+ * removed on dispose. Every request must carry the window's nonce for the profile it asks
+ * for: a nonce opens one profile only, the one the window gave its terminals.
  */
 export class IpcServer {
-  /** Random per window; lives in a non-persistent environment collection only. */
-  readonly nonce = randomBytes(32).toString('hex');
+  /** Random per window; never leaves this process. */
+  private readonly secret = randomBytes(32);
+
+  /**
+   * The nonce that lets a terminal ask for `profile`'s token, and no other profile's: an
+   * HMAC of the profile name under the window's secret. Lives in a non-persistent
+   * environment collection only.
+   */
+  nonceFor(profile: string): string {
+    return createHmac('sha256', this.secret).update(profile, 'utf8').digest('hex');
+  }
 
   private constructor(
     private readonly server: net.Server,
@@ -63,8 +73,9 @@ export class IpcServer {
       started = true;
       const request = this.parse(text);
       if (!request) {
-        log('refused a terminal request without the right nonce');
-        return answer({ ok: false, code: 'IPC_REFUSED', exitCode: ExitCode.failure, message: 'The VS Code window refused the request: it did not come from one of its terminals. Open a new terminal.' });
+        log('refused a terminal request without the right nonce for the profile it named');
+        return answer({ ok: false, code: 'IPC_REFUSED', exitCode: ExitCode.failure, message: 'The VS Code window refused the request: it did not come from one of its terminals, '
+          + 'or it asked for another profile than the one the window gave this terminal (CREDSHARE_PROFILE). Open a new terminal.' });
       }
       socket.setTimeout(0);
       handler(request.profile, request.minValiditySeconds).then(
@@ -89,8 +100,8 @@ export class IpcServer {
     } catch {
       return undefined;
     }
-    if (typeof request.nonce !== 'string' || !sameSecret(request.nonce, this.nonce)) return undefined;
     if (request.op !== 'session' || typeof request.profile !== 'string') return undefined;
+    if (typeof request.nonce !== 'string' || !sameSecret(request.nonce, this.nonceFor(request.profile))) return undefined;
     if (request.minValiditySeconds !== undefined && typeof request.minValiditySeconds !== 'number') return undefined;
     return request as IpcSessionRequest;
   }

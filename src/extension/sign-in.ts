@@ -52,8 +52,8 @@ export class SignInFlow {
         cancel.dispose();
       }
     });
-    if (isNew) saveProfile(this.backend.paths, wanted, false);
-    await this.backend.signIn(profile.name, session);
+    // As `credshare login` does: the profile is written with the session, never before it.
+    await this.backend.signIn(profile.name, session, isNew ? () => saveProfile(this.backend.paths, wanted, false) : undefined);
     this.log.info(`signed in to profile "${profile.name}" as ${session.account.id}`);
     return session;
   }

@@ -5,7 +5,7 @@ import { fileStoreParts } from '../core/file-coordinator';
 import { CrossProcessLock } from '../core/lock';
 import { refreshWithIssuer } from '../core/oauth/refresh-grant';
 import type { HomePaths } from '../core/paths';
-import { ensurePrivateDir } from '../core/private-files';
+import { checkHome, ensurePrivateDir } from '../core/private-files';
 import type { Timings } from '../core/profile';
 import { RefreshRecord } from '../core/refresh-record';
 import type { SessionWriteParts } from '../core/session-writes';
@@ -71,6 +71,8 @@ export class SharedMode extends BaseMode {
   constructor(paths: HomePaths, timings: Timings, observers: ModeObservers) {
     super({ ...fileStoreParts(paths, timings), ...observers });
     try {
+      // Never create or tighten a home the CLI would refuse; the backend reports why (issue 12).
+      checkHome(paths.home);
       ensurePrivateDir(paths.home);
       // Writes are renames, so watch the directory, not the file (whose inode changes each time).
       const watcher = fs.watch(paths.home, (_event, file) => {

@@ -56,7 +56,8 @@ export class TerminalEnvironment implements vscode.Disposable {
       if (viaWindow) {
         const server = await this.ipc();
         collection.replace(IPC_HANDLE_ENV, server.handle);
-        collection.replace(IPC_NONCE_ENV, server.nonce);
+        // Good for this profile only: a terminal cannot ask the window for another one's token.
+        collection.replace(IPC_NONCE_ENV, server.nonceFor(this.backend.profileName()));
       }
       this.log.info(`terminals: credshare on PATH (${this.binDir}), profile "${this.backend.profileName()}"${viaWindow ? ', tokens through this window' : ''}`);
     } catch (error) {

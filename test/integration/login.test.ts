@@ -87,13 +87,19 @@ test('profiles lists every profile, the selected and default one, who is signed 
   const cli = startCli(['login', '--device', ...first, '--profile', 'work', '--host', 'git.example.com'], home.env);
   await approveDeviceCode(issuer.url, await deviceCodeOf(cli), 'erin');
   assert.equal((await cli.done).code, 0);
-  // A second profile, never signed in; made the default.
+  // A cancelled login creates no profile (nothing changes on disk before a session is stored)...
   const other = startCli(['login', '--device', ...first, '--profile', 'play', '--set-default', '--timeout', '1'], home.env);
   await deviceCodeOf(other);
   other.child.kill('SIGINT');
   const cancelled = await other.done;
   assert.equal(cancelled.code, 1);
   assert.match(cancelled.stderr, /cancelled; nothing was stored/);
+  assert.deepEqual(Object.keys(home.config().profiles), ['work']);
+  // ...so a second profile, never signed in, is written by hand, and made the default.
+  const config = home.config();
+  config.profiles.play = { ...config.profiles.work, hosts: [] };
+  config.defaultProfile = 'play';
+  fs.writeFileSync(path.join(home.home, 'config.json'), JSON.stringify(config));
 
   const listed = await runCli(['profiles'], home.env);
   assert.equal(listed.code, 0, listed.stderr);
@@ -148,7 +154,7 @@ test('every command has --help, and login without an issuer for a new profile is
   assert.equal((await runCli(['login', '--issuer', 'https://x.example', '--client-id', 'c', '--host', 'https://x.example/path'], home.env)).code, 2);
 });
 
-test('pointing a profile at another issuer removes the session of the previous one first', { timeout: 60_000 }, async (t) => {
+test('pointing a profile at another issuer replaces the session and the profile together, once the new sign-in succeeded', { timeout: 60_000 }, async (t) => {
   const { issuer, home, first } = await setup(t);
   const cli = startCli(['login', '--device', ...first, '--host', 'artifacts.example.com'], home.env);
   await approveDeviceCode(issuer.url, await deviceCodeOf(cli), 'kim');
@@ -157,12 +163,13 @@ test('pointing a profile at another issuer removes the session of the previous o
   const other = await EmbeddedIssuer.start();
   t.after(() => other.stop());
   const moved = startCli(['login', '--device', '--issuer', other.url, '--client-id', other.clientId], home.env);
-  await deviceCodeOf(moved);
-  assert.match(moved.stderr, new RegExp(`Removed the session of ${issuer.url} \\(client credshare-cli\\): profile "default" now uses ${other.url}`));
-  assert.equal(home.session(), undefined, 'the old refresh token can never reach the new issuer');
+  await approveDeviceCode(other.url, await deviceCodeOf(moved), 'lee');
+  const result = await moved.done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, new RegExp(`Replaced the session of ${issuer.url} \\(client credshare-cli\\): profile "default" now uses ${other.url}`));
+  assert.equal(home.session()!.account.id, 'lee', 'the old refresh token can never reach the new issuer');
+  assert.equal(await other.isRefreshTokenUsable(home.session()!.refreshToken), true);
   assert.equal(home.config().profiles.default.issuer, other.url);
   assert.deepEqual(home.config().profiles.default.hosts, ['artifacts.example.com'], 'unchanged settings are kept');
-  moved.child.kill('SIGINT');
-  assert.equal((await moved.done).code, 1);
-  assert.equal(await issuer.isRefreshTokenUsable(old.refreshToken), true, 'removed here, not revoked: it was a switch, not a sign-out');
+  assert.equal(await issuer.isRefreshTokenUsable(old.refreshToken), true, 'replaced here, not revoked: it was a switch, not a sign-out');
 });

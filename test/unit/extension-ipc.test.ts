@@ -6,29 +6,46 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { sessionOverIpc } from '../../src/cli/ipc-client';
-import { RefreshFailedError, SignInRequiredError } from '../../src/core/errors';
+import { RefreshFailedError, SignInRequiredError, UsageError } from '../../src/core/errors';
 import { IPC_HANDLE_ENV, IPC_NONCE_ENV } from '../../src/core/ipc-protocol';
 import { IpcServer, type IpcSessionHandler } from '../../src/extension/ipc-server';
+import { fault } from '../support/fault-report';
 
 const account = { id: 'alice', label: 'Alice' };
 
-async function start(t: { after(fn: () => void): void }, handler?: IpcSessionHandler) {
+/** A window's IPC server, and the environment it gives a terminal of `profile`. */
+async function start(t: { after(fn: () => void): void }, handler?: IpcSessionHandler, profile = 'default') {
   const asked: { profile: string; min: number | undefined }[] = [];
   const server = await IpcServer.listen(handler ?? (async (profile, min) => {
     asked.push({ profile, min });
     return { accessToken: `at-for-${profile}`, expiresAt: 42, scope: 'openid', account };
   }));
   t.after(() => server.dispose());
-  return { server, asked, env: { [IPC_HANDLE_ENV]: server.handle, [IPC_NONCE_ENV]: server.nonce } };
+  return { server, asked, env: { [IPC_HANDLE_ENV]: server.handle, [IPC_NONCE_ENV]: server.nonceFor(profile) } };
 }
 
 test('a terminal with the window nonce gets a session, without the refresh token', { skip: process.platform === 'win32' }, async (t) => {
-  const { env, asked } = await start(t);
+  const { env, asked } = await start(t, undefined, 'work');
   const session = await sessionOverIpc(env, 'work', 120);
   assert.equal(session.accessToken, 'at-for-work');
   assert.equal(session.refreshToken, '');
   assert.deepEqual(session.account, account);
   assert.deepEqual(asked, [{ profile: 'work', min: 120 }]);
+});
+
+test('a nonce opens only the profile the window gave the terminal: another profile is refused before the window is asked', { skip: process.platform === 'win32' }, async (t) => {
+  const { env, asked, server } = await start(t, undefined, 'work');
+  // A process that holds the terminal's nonce (it read the environment) asks for another profile.
+  await fault({ id: 'security/ipc-other-profile', area: 'security', fault: 'a process holding a terminal\'s IPC nonce (profile "work") asks the window for profile "personal"', expected: 'refused before the window is asked', file: __filename }, async (tally) => {
+    tally.tries++;
+    await assert.rejects(sessionOverIpc(env, 'personal'), /refused.*another profile than the one the window gave this terminal/s);
+  });
+  await assert.rejects(sessionOverIpc({ ...env, [IPC_NONCE_ENV]: server.nonceFor('work').toUpperCase() }, 'work'), /refused/);
+  assert.deepEqual(asked, [], 'the window was never asked');
+  // The CLI itself says so before asking, when the terminal names its profile.
+  await assert.rejects(sessionOverIpc({ ...env, CREDSHARE_PROFILE: 'work' }, 'personal'),
+    (e: unknown) => e instanceof UsageError && /for profile "work" only, not "personal"/.test(e.message));
+  assert.equal((await sessionOverIpc({ ...env, CREDSHARE_PROFILE: 'work' }, 'work')).accessToken, 'at-for-work');
 });
 
 test('refuses a request without the nonce, or with a wrong one, before asking for a session', { skip: process.platform === 'win32' }, async (t) => {

@@ -5,6 +5,7 @@ import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { inSecretStorageWindow } from '../window-store';
 import { formatDuration } from '../../core/format';
+import { redactSecrets } from '../../core/redact';
 import { VERSION } from '../version';
 
 export const doctorCommand: Command = {
@@ -27,7 +28,10 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
       lines.push(`${label.padEnd(12)} ${text}${problem ? `  !! ${problem}` : ''}`);
       if (problem) problems.push(`${label.trim()}: ${problem}`);
     };
-    const out = (text: string): void => { process.stdout.write(text); };
+    // Issuer text (discovery errors, the last refresh's message) may quote a token: the
+    // screen is for bug reports, so every form of every token doctor reads is taken out.
+    const secrets: string[] = [];
+    const out = (text: string): void => { process.stdout.write(redactSecrets(text, secrets)); };
     lines.push(`credshare ${VERSION} doctor: Node ${process.version} on ${process.platform} ${process.arch}. No secrets below.`, '');
 
     let ctx: CliContext | undefined;
@@ -82,6 +86,7 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
         row('Session', `signed out ${formatDuration((Date.now() - refused.at) / 1000)} ago: ${refused.reason}`, `the issuer refused the session; sign in again with \`${loginCommand(profile.name)}\``);
       } else if (!session) row('Session', `signed out: run \`${loginCommand(profile.name)}\``);
       else {
+        secrets.push(session.accessToken, session.refreshToken, session.idToken ?? '');
         const left = (session.expiresAt - Date.now()) / 1000;
         row('Session', `${session.account.label || '?'} (${session.account.id || '?'}); access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `
           + `${session.refreshToken ? 'can refresh' : 'no refresh token'}; scope "${session.scope}"`);

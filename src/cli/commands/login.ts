@@ -101,18 +101,15 @@ async function signInAndStore(ctx: CliContext, profile: Profile, existing: Profi
   const { preferredFlow } = await import('../../core/oauth/flow-choice');
   const { openInBrowser } = await import('../../core/open-browser');
   const { fileStoreParts } = await import('../../core/file-coordinator');
-  const { removeSession, storeSession } = await import('../../core/session-writes');
+  const { storeSession } = await import('../../core/session-writes');
   const io = { timeoutMs: ctx.config.timings.requestTimeoutMs, signal };
   ensurePrivateDir(ctx.paths.home);
   // Checked before anything is saved: a typo or an impostor never becomes a profile.
   const metadata = await loadIssuerMetadata(issuer, { ...io, home: ctx.paths.home, endpoints: profile.endpoints });
   const parts = fileStoreParts(ctx.paths, ctx.config.timings);
-  if (existing && (new URL(existing.issuer).href !== issuer.href || existing.clientId !== profile.clientId)) {
-    // The old session's refresh token must never be sent to the new issuer or client.
-    const removed = await removeSession(parts, profile.name);
-    if (removed) ctx.stderr(`Removed the session of ${existing.issuer} (client ${existing.clientId}): profile "${profile.name}" now uses ${profile.issuer}.\n`);
-  }
-  saveProfile(ctx.paths, profile, !!flags['set-default']);
+  // Nothing on disk changes before the new session is stored: a sign-in that fails, times
+  // out or is cancelled (a mistyped --client-id) leaves the working session and profile be.
+  const replaces = existing && (new URL(existing.issuer).href !== issuer.href || existing.clientId !== profile.clientId);
   const forced: SignInFlow | undefined = flags.device ? 'device' : flags.browser ? 'browser' : undefined;
   const choice = forced ? { flow: forced, reason: `--${forced} was given` } : preferredFlow(ctx.env, !!(process.stdin.isTTY && process.stderr.isTTY));
   const result = await signIn({
@@ -130,7 +127,10 @@ async function signInAndStore(ctx: CliContext, profile: Profile, existing: Profi
         + `Waiting for approval (the code expires in ${formatDuration(prompt.expiresInSeconds)})...\n`);
     },
   });
-  await storeSession(parts, profile.name, result.session);
+  // The profile under the same lock, right after the session (undone together if it fails):
+  // the old refresh token is never sent to the new issuer or client, nor the new one to the old.
+  await storeSession(parts, profile.name, result.session, () => saveProfile(ctx.paths, profile, !!flags['set-default']));
+  if (replaces) ctx.stderr(`Replaced the session of ${existing.issuer} (client ${existing.clientId}): profile "${profile.name}" now uses ${profile.issuer} (client ${profile.clientId}).\n`);
   const { account } = result.session;
   ctx.stdout(`Signed in to profile "${profile.name}" as ${account.label}${account.id && account.id !== account.label ? ` (${account.id})` : ''}.\n`);
   if (!result.session.refreshToken) {

@@ -23,10 +23,28 @@ export function parseGitRequest(input: string): GitRequest {
   const explicit = fields.get('url');
   const protocol = fields.get('protocol');
   const host = fields.get('host');
-  const url = explicit !== undefined
-    ? parseToolUrl(explicit)
-    : protocol && host ? parseToolUrl(`${protocol}://${host}/${fields.get('path') ?? ''}`) : undefined;
-  return { url, password: fields.get('password') };
+  const path = fields.get('path') ?? '';
+  for (const [key, value] of [['url', explicit], ['protocol', protocol], ['host', host], ['path', path]] as const) {
+    if (value !== undefined && CONTROL.test(value)) refuse(key, value, 'holds a control character');
+  }
+  if (explicit !== undefined) return { url: parseToolUrl(explicit), password: fields.get('password') };
+  if (!protocol || !host) return { url: undefined, password: fields.get('password') };
+  // Checked one by one before they are joined: git and curl refuse these tricks today, but
+  // a host like "evil.example@artifacts.example.com" or "artifacts.example.com/@evil" must
+  // never be matched against the profile's hosts as if it named one of them.
+  if (protocol !== 'https' && protocol !== 'http') return { url: undefined, password: fields.get('password') };
+  if (!HOST.test(host)) refuse('host', host, 'is not a host name with an optional port (no "/", "@", "?", "#", "\\", "%" or spaces)');
+  return { url: parseToolUrl(`${protocol}://${host}/${path}`), password: fields.get('password') };
+}
+
+/** C0 controls and DEL: never part of a URL git means (a tab or CR would be silently dropped by the URL parser). */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A DNS name or IPv4 address, or a bracketed IPv6 literal, with an optional port. */
+const HOST = /^(?:[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+function refuse(key: string, value: string, problem: string): never {
+  throw new UsageError(`git credential helper: the "${key}" field (${JSON.stringify(value.slice(0, 80))}) ${problem}; no credentials given.`);
 }
 
 /** The `get` answer. The token is the password; git sends it as HTTP Basic. */

@@ -1,7 +1,8 @@
 import * as oauth from 'oauth4webapi';
+import { redactError } from '../redact';
 import { describeIssuerFailure, SignInError } from './errors';
 import { httpOptions, type OAuthIo } from './http';
-import { listenForRedirect, type RedirectRequest } from './redirect-listener';
+import { listenForRedirect, nextWithState, type RedirectRequest } from './redirect-listener';
 
 /** One browser sign-in: the issuer, the client and how to reach the issuer. */
 export interface BrowserFlowOptions {
@@ -22,9 +23,10 @@ export interface BrowserFlowOptions {
 
 /**
  * Authorization code + PKCE (S256) with a loopback redirect (RFC 8252): listen on
- * 127.0.0.1 at a random port (or the profile's `redirectPort`), send the user to the authorization endpoint, accept the
- * first redirect only if its `state` (and `iss`, where the issuer sends it) match, then
- * redeem the code. The browser gets a small page saying how it went.
+ * 127.0.0.1 at a random port (or the profile's `redirectPort`), send the user to the
+ * authorization endpoint, wait for the redirect carrying this sign-in's `state` (others
+ * are answered and ignored), check its `iss` where the issuer sends it, then redeem the
+ * code. The browser gets a small page saying how it went.
  */
 export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oauth.TokenEndpointResponse> {
   const { as, client, issuer, io } = options;
@@ -47,7 +49,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
 
     let redirect: RedirectRequest;
     try {
-      redirect = await listener.next(options.timeoutMs, io.signal);
+      redirect = await nextWithState(listener, state, options.timeoutMs, io.signal);
     } catch (error) {
       if (io.signal?.aborted) throw error;
       throw new SignInError(`No answer from the browser within ${Math.round(options.timeoutMs / 1000)}s (waiting on ${listener.redirectUri}). `
@@ -60,7 +62,9 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
       redirect.respond('success', 'You are signed in. You can close this tab and return to your terminal or editor.');
       return tokens;
     } catch (error) {
-      const failure = io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? issuer.href, io.timeoutMs);
+      // The token endpoint may quote the code or the verifier it refused: neither reaches the page or the terminal.
+      const failure = redactError(io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? issuer.href, io.timeoutMs),
+        [redirect.url.searchParams.get('code') ?? undefined, verifier]);
       redirect.respond('failure', `${(failure as Error).message}`);
       throw failure;
     }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as oauth from 'oauth4webapi';
+import { redactError } from '../redact';
 import { describeIssuerFailure, SignInError } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 
@@ -79,7 +80,8 @@ export async function pollDeviceAuthorization(target: DeviceFlowTarget, device: 
         interval = Math.min(interval * 2, MAX_BACKOFF_S);
         continue;
       }
-      throw describeIssuerFailure(error, where, io.timeoutMs);
+      // The device code is a secret until it expires; an issuer may quote it.
+      throw redactError(describeIssuerFailure(error, where, io.timeoutMs), [device.device_code]);
     }
   }
 }

@@ -106,3 +106,19 @@ function sendPage(res: ServerResponse, outcome: 'success' | 'failure', message: 
 function escape(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+/**
+ * The first request to the redirect path that carries this sign-in's `state`. Any other
+ * (a stale browser tab, or a request forged by a local process or a page that guessed the
+ * port) gets an error page and is otherwise ignored: it cannot be this sign-in's answer,
+ * and letting it end the wait would let anyone on the machine abort every sign-in.
+ */
+export async function nextWithState(listener: RedirectListener, state: string, timeoutMs: number, signal?: AbortSignal): Promise<RedirectRequest> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const request = await listener.next(Math.max(0, deadline - Date.now()), signal);
+    if (request.url.searchParams.getAll('state').length === 1 && request.url.searchParams.get('state') === state) return request;
+    request.respond('failure', 'This is not the answer to the sign-in under way (its state does not match), so credshare ignored it. '
+      + 'If you are signing in, finish in the browser tab credshare opened.');
+  }
+}

@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { InvalidGrantError, RefreshFailedError } from '../errors';
 import type { Profile } from '../profile';
 import { sleep } from '../timing';
+import { redactError } from '../redact';
 import { httpOptions } from './http';
 import { tokenClient } from './client-auth';
 import { describeOAuthFailure, parseIssuer, refreshServer } from './issuer';
@@ -54,18 +55,11 @@ export const refreshWithIssuer: Refresher = async (profile, refreshToken, timeou
   try {
     return await redeem(profile, refreshToken, timeoutMs, options.log ?? (() => {}));
   } catch (error) {
-    throw withoutToken(error, refreshToken);
+    // An issuer may quote what it was sent in its error_description ("malformed refresh_token
+    // ..."), in any encoding, and the message goes to the terminal, the log and refresh-state.json.
+    throw redactError(error, [refreshToken]);
   }
 };
-
-/**
- * An issuer may quote what it was sent in its error_description ("malformed refresh_token
- * ..."), and the message goes to the terminal, the debug log and refresh-state.json.
- */
-function withoutToken(error: unknown, token: string): unknown {
-  if (error instanceof Error && token && error.message.includes(token)) error.message = error.message.split(token).join('[refresh token]');
-  return error;
-}
 
 async function redeem(profile: Profile, refreshToken: string, timeoutMs: number, log: (message: string) => void): Promise<TokenResponse> {
   // Load Node's fetch implementation (undici) before any request timer starts. It is the

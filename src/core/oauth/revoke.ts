@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import type { Profile } from '../profile';
 import { clientCredentials, revocationAuthMethod } from './client-auth';
+import { redactError } from '../redact';
 import { describeIssuerFailure } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 
@@ -36,7 +37,8 @@ export async function revokeRefreshToken(as: oauth.AuthorizationServer, profile:
     if (method === 'none' && statusOf(error) === 401) {
       return { revoked: false, reason: 'unavailable', endpoint, why: 'the issuer answered 401: it demands client authentication, and this profile has no client secret' };
     }
-    throw describeIssuerFailure(error, endpoint, io.timeoutMs);
+    // An endpoint may quote the token it was sent, which is still valid if revocation failed.
+    throw redactError(describeIssuerFailure(error, endpoint, io.timeoutMs), [refreshToken]);
   }
 }
 

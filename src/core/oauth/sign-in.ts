@@ -10,6 +10,7 @@ import type { OAuthIo } from './http';
 import { parseIssuer } from './issuer';
 import { forgetIssuerMetadata, loadIssuerMetadata, withMetadata, type IssuerMetadata } from './metadata';
 import { sessionFromTokens } from './account';
+import { checkHome } from '../private-files';
 
 /** Everything a host (the CLI, the extension) hands to a sign-in. */
 export interface SignInRequest {
@@ -49,6 +50,8 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
   const { profile, io } = request;
   const issuer = parseIssuer(profile.issuer);
   const options = { ...io, home: request.home, endpoints: profile.endpoints };
+  // The discovery cache decides where the code and verifier go: never from a home others can write.
+  checkHome(request.home);
   const metadata = request.metadata ?? await loadIssuerMetadata(issuer, options);
   const flow = usableFlow(metadata.as, request, issuer);
   let { client, auth } = tokenClient(profile, metadata.as);
