@@ -53,6 +53,20 @@ for (const status of [400, 401]) {
   });
 }
 
+for (const error of ['bad_refresh_token', 'invalid_grant']) {
+  test(`a refresh answered HTTP 200 with error ${error} (GitHub's way) signs out with exit 3, once`, { timeout: 60_000 }, async (t) => {
+    const env = await signedInHome();
+    t.after(() => env.close());
+    env.expire();
+    env.issuer.setTokenEndpointFault({ kind: 'status', status: 200, body: JSON.stringify({ error, error_description: 'The refresh token passed is incorrect or expired.' }) });
+    const first = await runCli(['token'], env.home.env);
+    assert.equal(first.code, 3, first.stderr);
+    assert.match(first.stderr, new RegExp(`Signed out: http://\\S+/token no longer accepts the refresh token \\(${error}\\), so the session was removed\\. Sign in again`));
+    assert.equal((await runCli(['token'], env.home.env)).code, 3);
+    assert.equal(env.issuer.stats().refreshRequests, 1);
+  });
+}
+
 test('429, 503 and 500 stay failures that keep the session; a 400 with an OAuth error other than invalid_grant too', { timeout: 90_000 }, async (t) => {
   const env = await signedInHome({ timings: { requestTimeoutMs: 5000 } });
   t.after(() => env.close());

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { revocationAuthMethod, tokenAuthMethod } from '../../src/core/oauth/client-auth';
 import { serverFromEndpoints } from '../../src/core/oauth/metadata';
-import { refusalWithoutError } from '../../src/core/oauth/refusal';
+import { DEAD_REFRESH_TOKEN_ERRORS, refusalWithoutError, withErrorStatus } from '../../src/core/oauth/refusal';
 import { clientProblem } from '../../src/core/profile';
 
 test('token endpoint auth: none without a secret; with one, the explicit method, else basic before post as the metadata lists', () => {
@@ -62,4 +62,19 @@ test('profile client fields are checked, with the field named', () => {
   assert.match(clientProblem({ endpoints: [] })!, /"endpoints" must be an object/);
   assert.match(clientProblem({ endpoints: { token: 'https://t', jwks: 'https://j' } })!, /unknown key "jwks"/);
   assert.match(clientProblem({ endpoints: { userinfo: 'https://u' } })!, /at least "token"/);
+});
+
+test('a 200 carrying an OAuth error and no access token (GitHub) becomes the 400 it stands for; other answers pass unchanged', async () => {
+  const json = { 'content-type': 'application/json' };
+  const pending = await withErrorStatus(new Response('{"error":"authorization_pending","error_description":"wait"}', { status: 200, headers: json }));
+  assert.equal(pending.status, 400);
+  assert.deepEqual(await pending.json(), { error: 'authorization_pending', error_description: 'wait' });
+  const tokens = new Response('{"access_token":"a","token_type":"bearer"}', { status: 200, headers: json });
+  assert.equal(await withErrorStatus(tokens), tokens);
+  const odd = new Response('{"access_token":"a","error":"x"}', { status: 200, headers: json });
+  assert.equal(await withErrorStatus(odd), odd, 'an access token wins: the answer is not an error');
+  const notFound = new Response('', { status: 404 });
+  assert.equal(await withErrorStatus(notFound), notFound);
+  assert.ok(DEAD_REFRESH_TOKEN_ERRORS.has('invalid_grant') && DEAD_REFRESH_TOKEN_ERRORS.has('bad_refresh_token'));
+  assert.ok(!DEAD_REFRESH_TOKEN_ERRORS.has('invalid_client'));
 });

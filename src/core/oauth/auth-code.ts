@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { redactError } from '../redact';
 import { describeIssuerFailure, SignInError } from './errors';
 import { httpOptions, type OAuthIo } from './http';
+import { withErrorStatus } from './refusal';
 import { listenForRedirect, nextWithState, type RedirectRequest } from './redirect-listener';
 
 /** One browser sign-in: the issuer, the client and how to reach the issuer. */
@@ -58,7 +59,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
     try {
       const params = validateRedirect(options, redirect, state);
       const response = await oauth.authorizationCodeGrantRequest(as, client, options.auth ?? oauth.None(), params, listener.redirectUri, verifier, httpOptions(issuer, io));
-      const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, nonce ? { expectedNonce: nonce, requireIdToken: true } : {});
+      const tokens = await oauth.processAuthorizationCodeResponse(as, client, await withErrorStatus(response), nonce ? { expectedNonce: nonce, requireIdToken: true } : {});
       redirect.respond('success', 'You are signed in. You can close this tab and return to your terminal or editor.');
       return tokens;
     } catch (error) {

@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi';
 import { redactError } from '../redact';
 import { describeIssuerFailure, SignInError } from './errors';
 import { httpOptions, type OAuthIo } from './http';
+import { withErrorStatus } from './refusal';
 
 /** What the user needs to approve a device sign-in; shown by the host (terminal, notification). */
 export interface DeviceCodePrompt {
@@ -64,7 +65,8 @@ export async function pollDeviceAuthorization(target: DeviceFlowTarget, device: 
     await sleep(wait, undefined, { signal: io.signal });
     try {
       const response = await oauth.deviceCodeGrantRequest(as, client, target.auth ?? oauth.None(), device.device_code, httpOptions(issuer, io));
-      return await oauth.processDeviceCodeResponse(as, client, response);
+      // GitHub answers authorization_pending and slow_down with HTTP 200.
+      return await oauth.processDeviceCodeResponse(as, client, await withErrorStatus(response));
     } catch (error) {
       if (io.signal?.aborted) throw error;
       if (error instanceof oauth.ResponseBodyError) {

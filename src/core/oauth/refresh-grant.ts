@@ -6,7 +6,7 @@ import { redactError } from '../redact';
 import { httpOptions } from './http';
 import { tokenClient } from './client-auth';
 import { describeOAuthFailure, parseIssuer, refreshServer } from './issuer';
-import { refusalWithoutError } from './refusal';
+import { DEAD_REFRESH_TOKEN_ERRORS, refusalWithoutError, withErrorStatus } from './refusal';
 
 /** The tokens an issuer answered a refresh with. */
 export interface TokenResponse {
@@ -96,7 +96,7 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
       }
       throw busy(where, response.status, asked, attempt);
     }
-    return processAnswer(as, client, response, where, timeoutMs);
+    return processAnswer(as, client, await withErrorStatus(response), where, timeoutMs);
   }
 }
 
@@ -128,8 +128,8 @@ async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client
       idToken: result.id_token,
     };
   } catch (error) {
-    if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') {
-      throw new InvalidGrantError(`${where} no longer accepts the refresh token (invalid_grant)`, { cause: error });
+    if (error instanceof oauth.ResponseBodyError && DEAD_REFRESH_TOKEN_ERRORS.has(error.error)) {
+      throw new InvalidGrantError(`${where} no longer accepts the refresh token (${error.error})`, { cause: error });
     }
     const kept = response.status === 200 ? rotatedTokens(raw) : undefined;
     if (kept) return { ...kept, problem: `kept the answer of ${where} although it failed a check (${(error as Error).message})` };
