@@ -8,5 +8,4 @@ behaviourMatrix({
   logout: 'revoked',
   // Today credshare reads the 200 as an unusable answer: exit 1, credentials kept, the dead
   // token presented again on the next call (issue 9's first failure, GitHub's way).
-  todo: { 'refused refresh': 'needs issuer-core: a 200 answer with an OAuth error body is a refusal (GitHub)' },
 });

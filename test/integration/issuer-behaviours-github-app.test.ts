@@ -8,5 +8,4 @@ behaviourMatrix({
   endpointFlags: true,
   authMethod: 'client_secret_post', // without metadata, credshare's default is client_secret_basic
   logout: 'revoked',
-  todo: { 'refused refresh': 'needs issuer-core: a 200 answer with an OAuth error body is a refusal (GitHub)' },
 });
