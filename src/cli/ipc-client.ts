@@ -21,10 +21,10 @@ const TIMEOUT_MS = 120_000;
  * SecretStorage, out of this process's reach). Loaded only when `CREDSHARE_IPC_HANDLE` is
  * set, so the file-store hot path pays nothing for it. The answer carries no refresh token.
  */
-export async function sessionOverIpc(env: NodeJS.ProcessEnv, profile: string, minValiditySeconds?: number): Promise<Session> {
+export async function sessionOverIpc(env: NodeJS.ProcessEnv, profile: string, minValiditySeconds?: number, scopes?: string[]): Promise<Session> {
   const handle = env[IPC_HANDLE_ENV]!;
   const nonce = env[IPC_NONCE_ENV] ?? '';
-  const request: IpcSessionRequest = { nonce, op: 'session', profile, ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }) };
+  const request: IpcSessionRequest = { nonce, op: 'session', profile, ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }), ...(scopes?.length ? { scopes } : {}) };
   const response = await exchange(handle, request);
   if (!response.ok) {
     if (response.code === 'SIGN_IN_REQUIRED') throw new SignInRequiredError(response.message);

@@ -1,5 +1,6 @@
 import type { CrossProcessLock } from './lock';
 import type { Timings } from './profile';
+import { scopedTokens } from './scope-sets';
 import type { Session } from './session';
 import { KEEP, type CredentialStore } from './store';
 
@@ -18,8 +19,20 @@ export interface SessionWriteParts {
  * Stores a new session (sign-in): the newest sign-in wins over whatever was there, also
  * over a sign-out that landed after the sign-in began (docs/architecture.md, "Sign-in races").
  */
-export function storeSession(parts: SessionWriteParts, profile: string, session: Session): Promise<Session | undefined> {
-  return parts.lock.withLock(parts.timings.lockTimeoutMs, () => parts.store.update(profile, () => session));
+export function storeSession(parts: SessionWriteParts, profile: string, session: Session, options: { keepScopedTokens?: boolean } = {}): Promise<Session | undefined> {
+  return parts.lock.withLock(parts.timings.lockTimeoutMs, () => parts.store.update(profile, (current) =>
+    (options.keepScopedTokens ? withScopedTokensOf(current, session) : session)));
+}
+
+/**
+ * An incremental sign-in (a wider scope for the same account) keeps the scope sets' cached
+ * access tokens: the issuer issued them to this user and they stay valid until they expire,
+ * so every extension using one keeps working without a refresh. Another account's are dropped.
+ */
+function withScopedTokensOf(previous: Session | undefined, next: Session): Session {
+  if (!previous || previous.account.id !== next.account.id) return next;
+  const tokens = { ...scopedTokens(previous), ...scopedTokens(next) };
+  return Object.keys(tokens).length ? { ...next, tokens } : next;
 }
 
 /**
@@ -48,9 +61,17 @@ export function markAccessTokenRejected(parts: SessionWriteParts, profile: strin
   return parts.lock.withLock(parts.timings.lockTimeoutMs, async () => {
     let marked = false;
     await parts.store.update(profile, (current) => {
-      if (!current || current.accessToken !== accessToken || current.expiresAt <= 0) return KEEP;
+      if (!current) return KEEP;
+      if (current.accessToken === accessToken && current.expiresAt > 0) {
+        marked = true;
+        return { ...current, expiresAt: 0 };
+      }
+      // Or one of the scope sets' tokens (scope-sets.ts).
+      const tokens = scopedTokens(current);
+      const key = Object.keys(tokens).find((k) => tokens[k]?.accessToken === accessToken && tokens[k]!.expiresAt > 0);
+      if (key === undefined) return KEEP;
       marked = true;
-      return { ...current, expiresAt: 0 };
+      return { ...current, tokens: { ...tokens, [key]: { ...tokens[key]!, expiresAt: 0 } } };
     });
     return marked;
   });

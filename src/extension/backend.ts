@@ -17,6 +17,8 @@ export interface SessionOptions {
   minValiditySeconds?: number;
   /** Refresh even if the token is fresh (Refresh Now). */
   force?: boolean;
+  /** The scope set the access token is for (scope-sets.ts); absent: the grant's own. */
+  scopes?: readonly string[];
 }
 
 /**
@@ -95,6 +97,7 @@ export class CredentialBackend implements vscode.Disposable {
     return this.activityTracker.track(async () => this.mode.coordinator.getSession({
       profile,
       minValiditySeconds: options.minValiditySeconds,
+      scopes: options.scopes,
       rejectedAccessToken: options.force ? (await this.mode.parts.store.read(name))?.accessToken : undefined,
     }));
   }

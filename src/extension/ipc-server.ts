@@ -7,7 +7,7 @@ import { CredshareError, ExitCode } from '../core/errors';
 import { IPC_MAX_MESSAGE, type IpcResponse, type IpcSession, type IpcSessionRequest } from '../core/ipc-protocol';
 
 /** Answers one terminal's request; throws CredshareErrors for the CLI to report. */
-export type IpcSessionHandler = (profile: string, minValiditySeconds: number | undefined) => Promise<IpcSession>;
+export type IpcSessionHandler = (profile: string, minValiditySeconds: number | undefined, scopes?: string[]) => Promise<IpcSession>;
 
 /**
  * The window's end of the terminal IPC (no `vscode` import, so unit tests run it as is).
@@ -67,7 +67,7 @@ export class IpcServer {
         return answer({ ok: false, code: 'IPC_REFUSED', exitCode: ExitCode.failure, message: 'The VS Code window refused the request: it did not come from one of its terminals. Open a new terminal.' });
       }
       socket.setTimeout(0);
-      handler(request.profile, request.minValiditySeconds).then(
+      handler(request.profile, request.minValiditySeconds, request.scopes).then(
         (session) => answer({ ok: true, session }),
         (error: unknown) => answer(error instanceof CredshareError
           ? { ok: false, code: error.code, exitCode: error.exitCode, message: error.message }
@@ -92,6 +92,7 @@ export class IpcServer {
     if (typeof request.nonce !== 'string' || !sameSecret(request.nonce, this.nonce)) return undefined;
     if (request.op !== 'session' || typeof request.profile !== 'string') return undefined;
     if (request.minValiditySeconds !== undefined && typeof request.minValiditySeconds !== 'number') return undefined;
+    if (request.scopes !== undefined && !(Array.isArray(request.scopes) && request.scopes.every((s) => typeof s === 'string'))) return undefined;
     return request as IpcSessionRequest;
   }
 

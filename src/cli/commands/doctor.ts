@@ -77,6 +77,8 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
         const left = (session.expiresAt - Date.now()) / 1000;
         row('Session', `${session.account.label || '?'} (${session.account.id || '?'}); access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `
           + `${session.refreshToken ? 'can refresh' : 'no refresh token'}; scope "${session.scope}"`);
+        const { scopeSetLines } = await import('./doctor-scopes');
+        scopeSetLines(session, profile.issuer).forEach((line, i) => row(i === 0 ? 'Scope sets' : '', line));
       }
     } catch (error) {
       row('Session', 'unreadable', (error as Error).message);

@@ -1,6 +1,8 @@
 import * as oauth from 'oauth4webapi';
-import { InvalidGrantError, RefreshFailedError } from '../errors';
+import { InvalidGrantError, RefreshFailedError, ScopeRefusedError } from '../errors';
 import type { Profile } from '../profile';
+import type { Account } from '../session';
+import { accountUpdate } from './account-claims';
 import { sleep } from '../timing';
 import { httpOptions } from './http';
 import { describeOAuthFailure, discover, parseIssuer } from './issuer';
@@ -13,6 +15,8 @@ export interface TokenResponse {
   expiresIn?: number;
   scope?: string;
   idToken?: string;
+  /** What the checked ID token says about the account (display name, label), if anything. */
+  account?: Partial<Account>;
   /** Set when the answer was kept although it failed a check (for the log; never secret). */
   problem?: string;
 }
@@ -20,6 +24,8 @@ export interface TokenResponse {
 export interface RefreshOptions {
   /** Diagnostics; never passed a secret. */
   log?: (message: string) => void;
+  /** A narrower scope for the new access token (RFC 6749 §6); the grant keeps its own. */
+  scope?: string;
 }
 
 /** Redeems a refresh token. The coordinator calls it only while holding the lock and the token's claim. */
@@ -50,7 +56,7 @@ const RETRY_POLICY = { attempts: 3, firstDelayMs: 250, maxDelayMs: 5_000 };
  */
 export const refreshWithIssuer: Refresher = async (profile, refreshToken, timeoutMs, options = {}) => {
   try {
-    return await redeem(profile, refreshToken, timeoutMs, options.log ?? (() => {}));
+    return await redeem(profile, refreshToken, timeoutMs, options.log ?? (() => {}), options.scope);
   } catch (error) {
     throw withoutToken(error, refreshToken);
   }
@@ -65,7 +71,7 @@ function withoutToken(error: unknown, token: string): unknown {
   return error;
 }
 
-async function redeem(profile: Profile, refreshToken: string, timeoutMs: number, log: (message: string) => void): Promise<TokenResponse> {
+async function redeem(profile: Profile, refreshToken: string, timeoutMs: number, log: (message: string) => void, scope?: string): Promise<TokenResponse> {
   // Load Node's fetch implementation (undici) before any request timer starts. It is the
   // bulk of a refresher's CPU; in a storm of a thousand starting processes the one
   // refresher gets a sliver of two cores, and this load alone outlasted a 20 s timeout
@@ -81,7 +87,8 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
     let response: Response;
     const sent = performance.now();
     try {
-      response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, httpOptions(issuer, { timeoutMs }));
+      const additionalParameters = scope ? { scope } : undefined;
+      response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, { ...httpOptions(issuer, { timeoutMs }), additionalParameters });
     } catch (error) {
       if (attempt < RETRY_POLICY.attempts && nothingWasSent(error)) {
         await pause(log, where, attempt, backoff(attempt), describeCode(error));
@@ -100,7 +107,7 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
       }
       throw busy(where, response.status, asked, attempt);
     }
-    return processAnswer(as, client, response, where, timeoutMs);
+    return processAnswer(as, client, response, where, timeoutMs, scope);
   }
 }
 
@@ -112,7 +119,7 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
  * id_token's lifetime: oauth4webapi then finds the id_token expired. The unchecked
  * id_token is not kept; the coordinator persists the rest and logs the problem.
  */
-async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client, response: Response, where: string, timeoutMs: number): Promise<TokenResponse> {
+async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client, response: Response, where: string, timeoutMs: number, scope?: string): Promise<TokenResponse> {
   const raw = response.status === 200 ? await response.clone().text().catch(() => undefined) : undefined;
   try {
     const result = await oauth.processRefreshTokenResponse(as, client, response);
@@ -122,10 +129,15 @@ async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client
       expiresIn: result.expires_in,
       scope: result.scope,
       idToken: result.id_token,
+      account: accountUpdate(oauth.getValidatedIdTokenClaims(result)),
     };
   } catch (error) {
     if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') {
       throw new InvalidGrantError(`${where} no longer accepts the refresh token (invalid_grant).`, { cause: error });
+    }
+    // A refusal of the narrower scope itself: the refresh token was not spent.
+    if (scope && error instanceof oauth.ResponseBodyError && SCOPE_REFUSALS.has(error.error)) {
+      throw new ScopeRefusedError(`${where} refused a refresh for scope "${scope}" (${error.error}${error.error_description ? `: ${error.error_description}` : ''}).`, { cause: error });
     }
     const kept = rotatedTokens(raw);
     if (kept) return { ...kept, problem: `kept the answer of ${where} although it failed a check (${(error as Error).message})` };
@@ -136,6 +148,9 @@ async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client
     throw describeOAuthFailure(error, where, timeoutMs);
   }
 }
+
+/** Errors with which issuers refuse a `scope` on a refresh (RFC 6749 §5.2). */
+const SCOPE_REFUSALS = new Set(['invalid_scope', 'invalid_request', 'unauthorized_client']);
 
 /** The tokens of a 200 answer that holds a new refresh token, checked or not. */
 function rotatedTokens(raw: string | undefined): TokenResponse | undefined {
