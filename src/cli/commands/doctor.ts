@@ -4,7 +4,7 @@ import { parseCommandLine } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { inSecretStorageWindow } from '../window-store';
-import { formatDuration } from '../../core/format';
+import { formatAccount, formatDuration } from '../../core/format';
 import { VERSION } from '../version';
 
 export const doctorCommand: Command = {
@@ -75,7 +75,7 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
       if (!session) row('Session', `signed out: run \`${loginCommand(profile.name)}\``);
       else {
         const left = (session.expiresAt - Date.now()) / 1000;
-        row('Session', `${session.account.label || '?'} (${session.account.id || '?'}); access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `
+        row('Session', `${formatAccount(session.account)}; access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `
           + `${session.refreshToken ? 'can refresh' : 'no refresh token'}; scope "${session.scope}"`);
         const { scopeSetLines } = await import('./doctor-scopes');
         scopeSetLines(session, profile.issuer).forEach((line, i) => row(i === 0 ? 'Scope sets' : '', line));

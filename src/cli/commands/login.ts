@@ -5,7 +5,7 @@ import { ensurePrivateDir } from '../../core/private-files';
 import { parseCommandLine, parseSeconds } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
-import { formatDuration } from '../../core/format';
+import { formatAccount, formatDuration } from '../../core/format';
 import { refuseInSecretStorageWindow } from '../window-store';
 
 const DEFAULT_BROWSER_TIMEOUT_S = 300;
@@ -125,7 +125,7 @@ async function signInAndStore(ctx: CliContext, profile: Profile, existing: Profi
   });
   await storeSession(parts, profile.name, result.session);
   const { account } = result.session;
-  ctx.stdout(`Signed in to profile "${profile.name}" as ${account.label}${account.id && account.id !== account.label ? ` (${account.id})` : ''}.\n`);
+  ctx.stdout(`Signed in to profile "${profile.name}" as ${formatAccount(account)}.\n`);
   if (!result.session.refreshToken) {
     ctx.stderr(`Note: ${profile.issuer} gave no refresh token, so you will have to sign in again in ${formatDuration((result.session.expiresAt - Date.now()) / 1000)}. `
       + 'Most issuers need the offline_access scope for one (`--scope "openid offline_access"`).\n');
