@@ -66,10 +66,17 @@ export function coversScopes(have: string | readonly string[], wanted: string | 
 /**
  * Whether a request for `key` is served by the grant's own token (no extra refresh): no
  * scopes asked for, the grant's own scope set (as the issuer answered it, or as the
- * profile asked for it), or an issuer known not to narrow.
+ * profile asked for it), or an issuer known not to narrow. `offline_access` is left out of
+ * the comparison: it asks for a refresh token (OpenID Connect Core §11), not for access,
+ * so ["openid"] against a grant of "openid offline_access" is the grant's own set.
  */
 export function servedByGrant(session: Session, key: string, profileScopes: readonly string[] = []): boolean {
-  return key === '' || key === scopeKey(session.scope) || key === scopeKey(profileScopes) || !!narrowingRefused(session);
+  const access = withoutOfflineAccess(key);
+  return access === '' || access === withoutOfflineAccess(session.scope) || access === withoutOfflineAccess(profileScopes) || !!narrowingRefused(session);
+}
+
+function withoutOfflineAccess(scopes: string | readonly string[]): string {
+  return scopeWords(scopes).filter((w) => w !== 'offline_access').join(' ');
 }
 
 /**

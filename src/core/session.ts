@@ -58,7 +58,7 @@ export function sessionAfterRefresh(current: Session, tokens: TokenResponse): Se
     expiresAt: Date.now() + (tokens.expiresIn ?? 3600) * 1000,
     scope: tokens.scope ?? current.scope,
     idToken: tokens.idToken ?? current.idToken,
-    // A new display name (or label) from the refreshed ID token; the id never changes.
+    // A new display name from the refreshed ID token; id and label never change (account-claims.ts).
     account: tokens.account ? { ...current.account, ...tokens.account, id: current.account.id } : current.account,
   };
 }

@@ -4,6 +4,7 @@ import { resolveHome, type HomePaths } from '../core/paths';
 import { loadConfig, type Config, type Profile } from '../core/profile';
 import type { Session } from '../core/session';
 import { removeSession, storeSession } from '../core/session-writes';
+import type { SignedInProfile } from './accounts';
 import { ActivityTracker, type Activity } from './activity';
 import { revokeForLog } from './revoke';
 import { SessionWatcher } from './session-watcher';
@@ -87,6 +88,16 @@ export class CredentialBackend implements vscode.Disposable {
     return this.mode.parts.store.read(this.profileName());
   }
 
+  /** Every profile with a stored session (an account each), without refreshing. */
+  async signedInProfiles(): Promise<SignedInProfile[]> {
+    const signedIn: SignedInProfile[] = [];
+    for (const profile of Object.keys(this.config().profiles)) {
+      const session = await this.mode.parts.store.read(profile);
+      if (session) signedIn.push({ profile, session });
+    }
+    return signedIn;
+  }
+
   /** A session valid for at least the tolerance, refreshed (once for every window and process) if need be. */
   async getSession(options: SessionOptions = {}): Promise<Session> {
     const config = this.config();
@@ -102,17 +113,21 @@ export class CredentialBackend implements vscode.Disposable {
     }));
   }
 
-  /** Stores a new sign-in for the profile (under the lock: no refresh in flight can overwrite it). */
+  /**
+   * Stores a new sign-in for the profile (under the lock: no refresh in flight can overwrite
+   * it). A sign-in of the same account (an incremental one, for more scopes) keeps the scope
+   * sets' cached tokens, so extensions using them go on without a refresh.
+   */
   async signIn(profile: string, session: Session): Promise<void> {
-    await storeSession(this.mode.parts, profile, session);
+    await storeSession(this.mode.parts, profile, session, { keepScopedTokens: true });
     this.activityTracker.reset();
     await this.watcher.check();
   }
 
-  /** Removes the active profile's session; resolves to what was removed. */
-  async signOut(): Promise<Session | undefined> {
-    const profile = this.profile();
-    const removed = await removeSession(this.mode.parts, this.profileName(), async (session) => {
+  /** Removes the session of `name` (default: the active profile); resolves to what was removed. */
+  async signOut(name = this.profileName()): Promise<Session | undefined> {
+    const profile = this.config().profiles[name];
+    const removed = await removeSession(this.mode.parts, name, async (session) => {
       if (profile) this.log.info(`sign-out: ${await revokeForLog(profile, session, this.paths.home, this.mode.parts.timings.requestTimeoutMs)}`);
     });
     this.activityTracker.reset();

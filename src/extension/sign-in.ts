@@ -23,9 +23,15 @@ export class SignInFlow {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  async run(extraScopes: readonly string[]): Promise<Session> {
-    const { profile, isNew } = this.profileToSignIn();
+  /**
+   * Signs in to `options.profile` (default: the active one) for the union of its scopes and
+   * `extraScopes` (an incremental sign-in), as `options.loginHint` where given, and records
+   * the union in config.json so that the CLI's next `credshare login` keeps it.
+   */
+  async run(extraScopes: readonly string[], options: { profile?: string; loginHint?: string } = {}): Promise<Session> {
+    const { profile, isNew } = this.profileToSignIn(options.profile);
     const wanted: Profile = { ...profile, scopes: [...new Set([...profile.scopes, ...extraScopes])] };
+    const widened = wanted.scopes.length > profile.scopes.length;
     const flow = this.flow();
     const timings = this.backend.config().timings;
     this.log.info(`signing in to profile "${profile.name}" at ${profile.issuer} (${flow} flow)`);
@@ -45,6 +51,7 @@ export class SignInFlow {
           openUrl: (url) => this.openUrl(url),
           showCode: (prompt) => void this.showCode(prompt, () => over),
           browserTimeoutMs: BROWSER_TIMEOUT_MS,
+          loginHint: options.loginHint,
         });
         return result.session;
       } finally {
@@ -52,15 +59,15 @@ export class SignInFlow {
         cancel.dispose();
       }
     });
-    if (isNew) saveProfile(this.backend.paths, wanted, false);
+    if (isNew || widened) saveProfile(this.backend.paths, wanted, false);
     await this.backend.signIn(profile.name, session);
     this.log.info(`signed in to profile "${profile.name}" as ${session.account.id}`);
     return session;
   }
 
   /** The active profile, or one made from the issuer/client settings for a first sign-in. */
-  private profileToSignIn(): { profile: Profile; isNew: boolean } {
-    const existing = this.backend.profile();
+  private profileToSignIn(name?: string): { profile: Profile; isNew: boolean } {
+    const existing = name ? this.backend.config().profiles[name] : this.backend.profile();
     if (existing) return { profile: existing, isNew: false };
     const { issuer, clientId } = this.settings;
     if (!issuer || !clientId) {

@@ -31,7 +31,7 @@ test('doctor shows home, files, profile, issuer, session, lock holder and helper
   assert.match(out, /^Profile +default \(default\): client credshare-cli, scopes openid offline_access, tolerance 60s$/m);
   assert.match(out, new RegExp(`^Issuer +${env.issuer.url}: discovery answered in \\d+ ms, issuer matches$`, 'm'));
   assert.match(out, /browser sign-in yes, device sign-in yes, revocation yes, userinfo yes/);
-  assert.match(out, /^Session +alice@example\.test \(Alice Example, alice\); access token valid for \d+m \d+s; can refresh; scope "openid offline_access"$/m);
+  assert.match(out, /^Session +Alice Example \(alice\); access token valid for \d+m \d+s; can refresh; scope "openid offline_access"$/m);
   assert.match(out, /^Lock +free /m);
   assert.match(out, /^Last refresh +refreshed \d+s ago$/m);
   assert.match(out, /profile default answers for artifacts\.example\.com, \*\.internal\.example\.com/);

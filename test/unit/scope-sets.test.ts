@@ -18,7 +18,8 @@ test('the grant\'s own scope set and no scopes at all are served by the grant\'s
   const session = sessionFixture({ scope: 'openid offline_access profile' });
   assert.equal(sessionForScopes(session, ''), session);
   assert.equal(sessionForScopes(session, 'offline_access openid profile'), session);
-  assert.equal(sessionForScopes(session, 'openid profile'), undefined, 'another set has no token until refreshed for it');
+  assert.equal(sessionForScopes(session, 'openid profile'), session, 'offline_access asks for a refresh token, not for access: the same set');
+  assert.equal(sessionForScopes(session, 'openid'), undefined, 'another set has no token until refreshed for it');
 });
 
 /** A refresher that answers like an issuer which ignores `scope` on refresh: always the grant's full scope. */
@@ -41,16 +42,17 @@ test('an issuer that answers a narrower request with a wider scope: the token be
   home.writeSession(sessionFixture({ scope: 'openid offline_access profile' }));
   const issuer = wideningIssuer();
   const coordinator = new TokenCoordinator({ ...fileStoreParts(home.paths, fastTimings), refresher: issuer.refresher });
-  const session = await coordinator.getSession({ profile: home.profile, scopes: ['openid'] });
+  const session = await coordinator.getSession({ profile: home.profile, scopes: ['profile'] });
   assert.equal(session.accessToken, 'at-1');
   assert.equal(session.scope, 'openid offline_access profile', 'session.scope is what the token really carries');
   const stored = home.readSession()!;
   assert.equal(stored.accessToken, 'at-1', 'stored as the grant\'s token');
-  assert.equal(stored.tokens?.['openid'], undefined, 'not cached as if it were narrow');
+  assert.equal(stored.tokens?.['profile'], undefined, 'not cached as if it were narrow');
   assert.match(stored.scopeNarrowing?.reason ?? '', /wider scope/);
   // Another set: straight to the grant's fresh token, no request.
+  assert.equal((await coordinator.getSession({ profile: home.profile, scopes: ['openid', 'profile'] })).accessToken, 'at-1');
   assert.equal((await coordinator.getSession({ profile: home.profile, scopes: ['profile'] })).accessToken, 'at-1');
-  assert.deepEqual(issuer.asked, ['openid']);
+  assert.deepEqual(issuer.asked, ['profile']);
 });
 
 test('a tool rejecting a scope set\'s token marks only that token stale', async (t) => {

@@ -24,12 +24,12 @@ export function displayName(claims: Record<string, unknown> | undefined): string
 }
 
 /**
- * What a refresh's ID token says about the account: a new display name or label, never a
- * new id, and nothing where the claims are silent (a narrowed token may carry none).
+ * What a refresh's ID token changes about the account: the display name only. Never the
+ * id, and never the label: VS Code keys access grants by it, so it stays what the sign-in
+ * set (also for sessions stored before labels were stable identifiers). Nothing where the
+ * claims are silent (a narrowed token may carry none).
  */
 export function accountUpdate(claims: Record<string, unknown> | undefined): Partial<Account> | undefined {
-  const label = stableLabel(claims);
   const name = displayName(claims);
-  if (!label && !name) return undefined;
-  return { ...(label ? { label } : {}), ...(name ? { name } : {}) };
+  return name ? { name } : undefined;
 }

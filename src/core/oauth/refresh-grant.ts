@@ -15,7 +15,7 @@ export interface TokenResponse {
   expiresIn?: number;
   scope?: string;
   idToken?: string;
-  /** What the checked ID token says about the account (display name, label), if anything. */
+  /** What the checked ID token says about the account (its display name), if anything. */
   account?: Partial<Account>;
   /** Set when the answer was kept although it failed a check (for the log; never secret). */
   problem?: string;

@@ -27,6 +27,13 @@ export interface SignInRequest {
   browserTimeoutMs: number;
   /** Metadata the host already loaded (and checked) for this issuer. */
   metadata?: IssuerMetadata;
+  /**
+   * The account to sign in as (OpenID Connect `login_hint`, e.g. a re-sign-in for a known
+   * account). Sent with the browser flow's authorization request and with the device
+   * authorization request (an extension parameter of RFC 8628 §3.1 that issuers which do
+   * not know it ignore).
+   */
+  loginHint?: string;
 }
 
 export interface SignInResult {
@@ -55,11 +62,11 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
     let tokens: oauth.TokenEndpointResponse;
     let as = metadata.as;
     if (flow === 'device') {
-      const started = await withMetadata(issuer, options, metadata, (candidate) => startDeviceAuthorization({ as: candidate, client, issuer, io }, profile.scopes));
+      const started = await withMetadata(issuer, options, metadata, (candidate) => startDeviceAuthorization({ as: candidate, client, issuer, io }, profile.scopes, request.loginHint));
       as = started.as;
       tokens = await pollDeviceAuthorization({ as, client, issuer, io }, started.result, request.showCode);
     } else {
-      tokens = await signInWithBrowser({ as, client, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs });
+      tokens = await signInWithBrowser({ as, client, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs, loginHint: request.loginHint });
     }
     return { session: await sessionFromTokens(tokens, { as, client, issuer, io, requestedScopes: profile.scopes }), flow };
   } catch (error) {
