@@ -56,6 +56,7 @@ export class EmbeddedIssuer {
     private readonly provider: Provider,
     clientId: string,
     deviceIntervalSeconds: number,
+    private readonly claimOverrides: Map<string, Record<string, unknown>>,
   ) {
     this.url = provider.issuer;
     this.clientId = clientId;
@@ -103,17 +104,24 @@ export class EmbeddedIssuer {
     try {
       const { port } = server.address() as AddressInfo;
       const clientId = options.clientId ?? 'credshare-cli';
+      const claimOverrides = new Map<string, Record<string, unknown>>();
       const provider = await createProvider(`http://127.0.0.1:${port}`, {
+        claimOverrides,
         clientId,
         redirectUris: options.redirectUris ?? ['http://127.0.0.1/callback'],
         accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 5,
         refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 14 * 24 * 60 * 60,
       });
-      return new EmbeddedIssuer(server, provider, clientId, options.deviceCodeIntervalSeconds ?? 1);
+      return new EmbeddedIssuer(server, provider, clientId, options.deviceCodeIntervalSeconds ?? 1, claimOverrides);
     } catch (error) {
       server.close();
       throw error;
     }
+  }
+
+  /** Changes an account's claims at the issuer (e.g. a new display name); tokens issued from now on carry them. */
+  setAccountClaims(accountId: string, claims: Record<string, unknown>): void {
+    this.claimOverrides.set(accountId, { ...this.claimOverrides.get(accountId), ...claims });
   }
 
   /** A copy of the counters. */

@@ -10,6 +10,8 @@ export interface ProviderSettings {
   redirectUris: string[];
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Claims that replace an account's derived ones (a renamed user), read at every token issued. */
+  claimOverrides?: Map<string, Record<string, unknown>>;
 }
 
 /** The claims of a test account, derived from its id: 'alice' -> Alice Example, alice@example.test. */
@@ -57,7 +59,7 @@ export async function buildConfiguration(settings: ProviderSettings): Promise<Co
     jwks: { keys: [await getSigningKey()] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     async findAccount(_ctx: unknown, accountId: string) {
-      return { accountId, claims: async () => accountClaims(accountId) };
+      return { accountId, claims: async () => ({ ...accountClaims(accountId), ...settings.claimOverrides?.get(accountId) }) };
     },
     // Name and email come with plain `openid` too, so a client asking only for
     // openid + offline_access (credshare's default) can still label the account.
