@@ -170,3 +170,29 @@ test('a scope the grant lacks: exit 3 naming the sign-in for the union, and the 
   const doctor = await runCli(['doctor'], home.env);
   assert.match(doctor.stdout, /not granted at sign-in.*"openid phone"/);
 });
+
+test('a fresh scope set\'s token is served on the light path: no coordinator, proper-lockfile or oauth4webapi initialised', { timeout: 60_000 }, async (t) => {
+  const home = makeHome();
+  const coverage = fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-cov-'));
+  t.after(() => { home.remove(); fs.rmSync(coverage, { recursive: true, force: true }); });
+  const fresh = Date.now() + 3_600_000;
+  home.writeSession({
+    accessToken: 'grant-token', refreshToken: 'rt', expiresAt: fresh, scope: 'openid offline_access profile', account: { id: 'a', label: 'a' },
+    tokens: { profile: { accessToken: 'narrow-token', expiresAt: fresh, scope: 'profile' } },
+  });
+  // V8's own coverage of the bundle says which lazily initialised modules (esbuild __esm) ran.
+  const result = await runCli(['token', '--scope', 'profile'], { ...home.env, NODE_V8_COVERAGE: coverage });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout.trim(), 'narrow-token');
+  const ran = new Map<string, number>();
+  for (const file of fs.readdirSync(coverage)) {
+    const { result: scripts } = JSON.parse(fs.readFileSync(path.join(coverage, file), 'utf8')) as { result: { url: string; functions: { functionName: string; ranges: { count: number }[] }[] }[] };
+    for (const script of scripts.filter((s) => s.url.endsWith('dist/cli.js'))) {
+      for (const fn of script.functions) ran.set(fn.functionName, (ran.get(fn.functionName) ?? 0) + fn.ranges[0]!.count);
+    }
+  }
+  assert.equal(ran.get('src/core/scope-sets.ts'), 1, 'the coverage names the bundle\'s modules (else this test proves nothing)');
+  for (const module of ['src/core/coordinator.ts', 'node_modules/proper-lockfile/index.js', 'node_modules/oauth4webapi/build/index.js']) {
+    assert.equal(ran.get(module), 0, `${module} was not initialised`);
+  }
+});
