@@ -34,7 +34,7 @@ export class SignInFlow {
     const widened = wanted.scopes.length > profile.scopes.length;
     const flow = this.flow();
     const timings = this.backend.config().timings;
-    this.log.info(`signing in to profile "${profile.name}" at ${profile.issuer} (${flow} flow)`);
+    this.log.info(`signing in to profile "${profile.name}" at ${profile.issuer} (${flow} flow${options.loginHint ? `, login hint ${options.loginHint}` : ''})`);
     const title = vscode.l10n.t('Signing in to {0}', new URL(profile.issuer).host);
     // VS Code cannot take a notification back: once the sign-in is over, its code is moot.
     let over = false;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe } from 'node:test';
 import type { Session } from '../../src/core/session';
 import { packageExtension, readJsonLines, resultsDir, waitFor, type VsCodeWindow } from './harness/index';
-import { CREDSHARE_STATUS, pickAccount, storedSession } from './harness/credshare';
+import { CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, pickAccount, storedSession } from './harness/credshare';
 import { fixturesDir } from './harness/paths';
 import { scenarioRig } from './harness/scenario-rig';
 import { runCli } from '../support/processes';
@@ -249,5 +249,30 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
     const stats = await rig.admin.stats();
     assert.equal(stats.reuseDetections, 0);
     record('4. two profiles, account option', { refreshRequests: stats.refreshRequests });
+  });
+
+  step('5. forceNewSession signs in again as the same account, with its label as the issuer\'s login hint', async () => {
+    const [w1] = rig.windows as [VsCodeWindow];
+    await w1.runCommand('Notifications: Clear All Notifications');
+    await rig.admin.resetStats();
+    const since = Date.now();
+    await w1.runCommand(`credshare e2e ${A.name}: Get Session (force new session)`);
+    assert.match(await w1.clickDialogButton('Allow'), /wants you to sign in again using credshare/);
+    const userCode = await waitFor('the device code notification', async () => {
+      for (const n of await w1.notifications()) {
+        const m = /enter the code (\S+) at/.exec(n.message);
+        if (m) return m[1];
+      }
+      return undefined;
+    }, 30_000, 200);
+    await rig.admin.approveDevice(userCode, 'alice');
+    const forced = await w1.waitForResult<Result>(`${A.name}-force.json`, { newerThan: since, timeoutMs: 60_000 });
+    assert.equal(forced.ok, true, JSON.stringify(forced));
+    assert.equal(forced.account?.label, ALICE);
+    assert.equal(words((await atIssuer(forced.accessToken!)).scope), 'profile');
+    await waitFor('the sign-in with the login hint in credshare\'s log', async () =>
+      /signing in to profile "default" .*login hint alice@example\.test/.test(await w1.outputChannelLog(CREDSHARE, CREDSHARE_LOG_CHANNEL)), 15_000, 250);
+    const stats = await rig.admin.stats();
+    record('5. forceNewSession', { refreshRequests: stats.refreshRequests, signIns: stats.otherTokenRequests });
   });
 });
