@@ -251,7 +251,9 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
     record('4. two profiles, account option', { refreshRequests: stats.refreshRequests });
   });
 
-  step('5. forceNewSession signs in again as the same account, with its label as the issuer\'s login hint', async () => {
+  // A's account preference is bob's since step 4 (VS Code remembers the account an extension
+  // last chose), so VS Code asks credshare for a new session *for bob*: his profile, his hint.
+  step('5. forceNewSession signs in again as the extension\'s account (its profile), with its label as the issuer\'s login hint', async () => {
     const [w1] = rig.windows as [VsCodeWindow];
     await w1.runCommand('Notifications: Clear All Notifications');
     await rig.admin.resetStats();
@@ -265,13 +267,15 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
       }
       return undefined;
     }, 30_000, 200);
-    await rig.admin.approveDevice(userCode, 'alice');
+    await rig.admin.approveDevice(userCode, 'bob');
     const forced = await w1.waitForResult<Result>(`${A.name}-force.json`, { newerThan: since, timeoutMs: 60_000 });
     assert.equal(forced.ok, true, JSON.stringify(forced));
-    assert.equal(forced.account?.label, ALICE);
-    assert.equal(words((await atIssuer(forced.accessToken!)).scope), 'profile');
+    assert.equal(forced.account?.label, BOB);
+    const atIssuerNow = await atIssuer(forced.accessToken!);
+    assert.equal(atIssuerNow.sub, 'bob');
+    assert.equal(words(atIssuerNow.scope), 'profile');
     await waitFor('the sign-in with the login hint in credshare\'s log', async () =>
-      /signing in to profile "default" .*login hint alice@example\.test/.test(await w1.outputChannelLog(CREDSHARE, CREDSHARE_LOG_CHANNEL)), 15_000, 250);
+      /signing in to profile "work" .*login hint bob@example\.test/.test(await w1.outputChannelLog(CREDSHARE, CREDSHARE_LOG_CHANNEL)), 15_000, 250);
     const stats = await rig.admin.stats();
     record('5. forceNewSession', { refreshRequests: stats.refreshRequests, signIns: stats.otherTokenRequests });
   });
