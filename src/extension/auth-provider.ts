@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { SignInRequiredError } from '../core/errors';
-import { scopeKey, scopeWords } from '../core/scope-sets';
+import { scopeKey, scopeWords, sessionForScopes } from '../core/scope-sets';
 import type { Session } from '../core/session';
 import { authSessionId, parseAuthSessionId, profilesFor } from './accounts';
 import type { CredentialBackend } from './backend';
@@ -69,10 +69,14 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
   async createSession(scopes: readonly string[], options: vscode.AuthenticationProviderSessionOptions = {}): Promise<vscode.AuthenticationSession> {
     const [target] = options.account ? profilesFor(await this.backend.signedInProfiles(), this.backend.profileName(), options.account) : [];
     const profile = target?.profile ?? this.backend.profileName();
+    const key = scopeKey(scopes);
+    const stored = (await this.backend.signedInProfiles()).find((p) => p.profile === profile)?.session;
+    const previous = stored && sessionForScopes(stored, key, this.backend.config().profiles[profile]?.scopes);
     await this.signIn(scopes, { profile, loginHint: options.account?.label });
-    // The scope set's own token from the new grant (the sign-in's token where it is that set).
-    const session = await this.backend.getSession({ profile, scopes });
-    return this.remember(profile, this.toAuthSession(profile, scopeKey(scopes), session));
+    // The scope set's own token from the new grant (the sign-in's token where it is that set);
+    // never the one cached before (forceNewSession asks for a new one). Other sets keep theirs.
+    const session = await this.backend.getSession({ profile, scopes, rejectedAccessToken: previous?.accessToken });
+    return this.remember(profile, this.toAuthSession(profile, key, session));
   }
 
   async removeSession(id: string): Promise<void> {

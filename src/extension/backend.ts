@@ -20,6 +20,8 @@ export interface SessionOptions {
   force?: boolean;
   /** The scope set the access token is for (scope-sets.ts); absent: the grant's own. */
   scopes?: readonly string[];
+  /** A token the caller must not get back (a forced new session): a cached one is refreshed. */
+  rejectedAccessToken?: string;
 }
 
 /**
@@ -109,7 +111,7 @@ export class CredentialBackend implements vscode.Disposable {
       profile,
       minValiditySeconds: options.minValiditySeconds,
       scopes: options.scopes,
-      rejectedAccessToken: options.force ? (await this.mode.parts.store.read(name))?.accessToken : undefined,
+      rejectedAccessToken: options.force ? (await this.mode.parts.store.read(name))?.accessToken : options.rejectedAccessToken,
     }));
   }
 

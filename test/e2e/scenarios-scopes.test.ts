@@ -44,6 +44,7 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
   const home = () => rig.server.credshareHome;
   const config = () => JSON.parse(readFileSync(path.join(home(), 'config.json'), 'utf8'));
   let trigger = 0;
+  let bobToken: string | undefined;
 
   /** Writes credentials.json as `credshare login` would (temp file + rename: the windows' watchers see one change). */
   function writeStore(sessions: Record<string, Session>): void {
@@ -236,6 +237,7 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
     const bob = await w1.waitForResult<Result>(`${A.name}-account.json`, { newerThan: since, timeoutMs: 60_000 });
     assert.equal(bob.ok, true, JSON.stringify(bob));
     assert.equal(bob.account?.label, BOB);
+    bobToken = bob.accessToken;
     const bobAtIssuer = await atIssuer(bob.accessToken!);
     assert.equal(bobAtIssuer.sub, 'bob', 'the work profile\'s token');
     assert.equal(words(bobAtIssuer.scope), 'profile', 'for A\'s scope set');
@@ -271,6 +273,7 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
     const forced = await w1.waitForResult<Result>(`${A.name}-force.json`, { newerThan: since, timeoutMs: 60_000 });
     assert.equal(forced.ok, true, JSON.stringify(forced));
     assert.equal(forced.account?.label, BOB);
+    assert.notEqual(forced.accessToken, bobToken, 'a new token, not the one cached for A\'s set');
     const atIssuerNow = await atIssuer(forced.accessToken!);
     assert.equal(atIssuerNow.sub, 'bob');
     assert.equal(words(atIssuerNow.scope), 'profile');
