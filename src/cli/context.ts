@@ -1,6 +1,7 @@
 import { loadConfig, loginCommand, selectProfile, type Config, type Profile } from '../core/profile';
 import { resolveHome, type HomePaths } from '../core/paths';
 import { FileCredentialStore } from '../core/file-store';
+import { scopeKey, sessionForScopes } from '../core/scope-sets';
 import { isFresh, type Session } from '../core/session';
 import { SignInRequiredError } from '../core/errors';
 import { writeStdout } from './stdout';
@@ -37,20 +38,22 @@ export function profileFor(context: CliContext, explicit?: string): Profile {
  * answer if the token is fresh. Only a stale token loads the coordinator (and with it
  * proper-lockfile and oauth4webapi), so a fresh-token call pays for neither.
  */
-export async function freshSession(context: CliContext, profile: Profile, minValiditySeconds?: number): Promise<Session> {
+export async function freshSession(context: CliContext, profile: Profile, minValiditySeconds?: number, scopes?: string[]): Promise<Session> {
   // A terminal of a VS Code window that keeps its tokens in SecretStorage: ask that window.
-  if (inSecretStorageWindow(context.env)) return (await import('./ipc-client')).sessionOverIpc(context.env, profile.name, minValiditySeconds);
+  if (inSecretStorageWindow(context.env)) return (await import('./ipc-client')).sessionOverIpc(context.env, profile.name, minValiditySeconds, scopes);
   const tolerance = minValiditySeconds ?? profile.refreshToleranceSeconds;
   const stored = await context.store.read(profile.name);
   if (!stored) {
     throw new SignInRequiredError(`Not signed in to profile "${profile.name}" (no session in ${context.paths.credentials}). Run \`${loginCommand(profile.name)}\`.`);
   }
-  if (isFresh(stored, tolerance)) return stored;
+  // The scope set's cached token (or the grant's, where it serves that set).
+  const view = sessionForScopes(stored, scopeKey(scopes), profile.scopes);
+  if (view && isFresh(view, tolerance)) return view;
   if (context.env.CREDSHARE_UNSAFE_NO_COORDINATION === '1') return refreshWithoutCoordination(context, profile, minValiditySeconds);
   const { createFileCoordinator } = await import('../core/file-coordinator');
   const { testOverrides } = await import('./test-hooks');
   const overrides = { log: debugLog(context), ...testOverrides(context.env, context.paths.credentials) };
-  return createFileCoordinator(context.paths, context.config.timings, overrides).getSession({ profile, minValiditySeconds });
+  return createFileCoordinator(context.paths, context.config.timings, overrides).getSession({ profile, minValiditySeconds, scopes });
 }
 
 /**

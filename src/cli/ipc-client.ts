@@ -21,7 +21,7 @@ const TIMEOUT_MS = 120_000;
  * SecretStorage, out of this process's reach). Loaded only when `CREDSHARE_IPC_HANDLE` is
  * set, so the file-store hot path pays nothing for it. The answer carries no refresh token.
  */
-export async function sessionOverIpc(env: NodeJS.ProcessEnv, profile: string, minValiditySeconds?: number): Promise<Session> {
+export async function sessionOverIpc(env: NodeJS.ProcessEnv, profile: string, minValiditySeconds?: number, scopes?: string[]): Promise<Session> {
   const handle = env[IPC_HANDLE_ENV]!;
   // The window's nonce opens the profile it gave this terminal only; say so rather than be refused.
   if (env.CREDSHARE_PROFILE && profile !== env.CREDSHARE_PROFILE) {
@@ -29,7 +29,7 @@ export async function sessionOverIpc(env: NodeJS.ProcessEnv, profile: string, mi
       + `Switch the window's profile ("credshare: Switch Profile") and open a new terminal, or unset ${IPC_HANDLE_ENV} to use the credshare home directly.`);
   }
   const nonce = env[IPC_NONCE_ENV] ?? '';
-  const request: IpcSessionRequest = { nonce, op: 'session', profile, ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }) };
+  const request: IpcSessionRequest = { nonce, op: 'session', profile, ...(minValiditySeconds === undefined ? {} : { minValiditySeconds }), ...(scopes?.length ? { scopes } : {}) };
   const response = await exchange(handle, request);
   if (!response.ok) {
     if (response.code === 'SIGN_IN_REQUIRED') throw new SignInRequiredError(response.message);

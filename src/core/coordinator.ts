@@ -1,9 +1,11 @@
-import { InvalidGrantError, LockTimeoutError, RefreshFailedError, SignInRequiredError, errnoCode } from './errors';
+import { InvalidGrantError, LockTimeoutError, RefreshFailedError, ScopeNotGrantedError, ScopeRefusedError, SignInRequiredError, errnoCode } from './errors';
 import type { CrossProcessLock, HeldLock } from './lock';
 import type { Refresher } from './oauth/refresh-grant';
 import { loginCommand, type Profile, type Timings } from './profile';
 import { ClaimedElsewhere, type RefreshRecord } from './refresh-record';
+import { coversScopes, narrowingRefused as narrowingRefusedIn, scopeKey, scopesNotGranted, servedByGrant, sessionForScopes } from './scope-sets';
 import { fingerprint, isFresh, sessionAfterRefresh, type Session } from './session';
+import { sessionAfterScopedRefresh, withNarrowingRefused } from './scoped-refresh';
 import { describeWriteError } from './private-files';
 import { KEEP, type CredentialStore, type WriteReservation } from './store';
 import { abortable, sleep } from './timing';
@@ -16,6 +18,11 @@ export interface SessionRequest {
   minValiditySeconds?: number;
   /** An access token the caller saw rejected: treat a session holding it as stale. */
   rejectedAccessToken?: string;
+  /**
+   * The scopes the access token is for (scope-sets.ts). Absent, or the grant's own set:
+   * the grant's token. Another set: its own token, got by a refresh with that `scope`.
+   */
+  scopes?: readonly string[];
   /** Stops this caller waiting. The refresh itself goes on and is persisted regardless. */
   signal?: AbortSignal;
 }
@@ -66,6 +73,8 @@ interface Want {
   profile: Profile;
   toleranceSeconds: number;
   rejectedAccessToken?: string;
+  /** The normalised scope set ('' = the grant's own). */
+  scopes: string;
 }
 
 /**
@@ -99,9 +108,10 @@ export class TokenCoordinator {
       profile: request.profile,
       toleranceSeconds: request.minValiditySeconds ?? request.profile.refreshToleranceSeconds,
       rejectedAccessToken: request.rejectedAccessToken,
+      scopes: scopeKey(request.scopes),
     };
     if (want.rejectedAccessToken) return abortable(this.lookUp(want), request.signal);
-    const key = `${want.profile.name}\n${want.toleranceSeconds}`;
+    const key = `${want.profile.name}\n${want.toleranceSeconds}\n${want.scopes}`;
     let lookup = this.lookups.get(key);
     if (!lookup) {
       const mine = this.lookUp(want);
@@ -117,13 +127,15 @@ export class TokenCoordinator {
     // 1. Lock-free fast path.
     const session = await this.parts.store.read(want.profile.name);
     if (!session) throw this.notSignedIn(want.profile);
-    if (this.usable(session, want)) return session;
-    // 2. Join a refresh already under way in this process.
+    const usable = this.usable(session, want);
+    if (usable) return usable;
+    this.assertGranted(session, want);
+    // 2. Join a refresh already under way in this process (for the same scope set).
     return this.singleFlight(want);
   }
 
   private singleFlight(want: Want): Promise<Session> {
-    const key = want.profile.name;
+    const key = `${want.profile.name}\n${want.scopes}`;
     let pending = this.inflight.get(key);
     if (!pending) {
       // Wrapped so that even a synchronous throw becomes this promise's rejection,
@@ -179,7 +191,8 @@ export class TokenCoordinator {
       stamp = newStamp;
       const session = await store.read(want.profile.name);
       if (!session) throw this.notSignedIn(want.profile);
-      if (this.usable(session, want)) return session;
+      const usable = this.usable(session, want);
+      if (usable) return usable;
       lastLockCheck = now;
       if (await lock.isHeld()) continue;
       // The holder is done (or dead). If it failed with the token the store still holds,
@@ -206,7 +219,9 @@ export class TokenCoordinator {
     const { profile } = want;
     const current = await store.read(profile.name);
     if (!current) throw this.notSignedIn(profile);
-    if (this.usable(current, want)) return current;
+    const usable = this.usable(current, want);
+    if (usable) return usable;
+    this.assertGranted(current, want);
     if (!current.refreshToken) throw this.notSignedIn(profile, 'the stored session has no refresh token');
     const presented = current.refreshToken;
     this.assertPresentable(profile, presented);
@@ -263,21 +278,24 @@ export class TokenCoordinator {
     const { store, record, refresher, timings } = this.parts;
     const { profile } = want;
     const presented = current.refreshToken;
+    // A scope set other than the grant's: ask for it (RFC 6749 §6); the grant keeps its scope.
+    const scope = servedByGrant(current, want.scopes, profile.scopes) ? undefined : want.scopes;
     let tokens;
     const asked = performance.now();
     try {
-      this.log(`refreshing profile "${profile.name}" (refresh token ${fingerprint(presented)})`);
+      this.log(`refreshing profile "${profile.name}"${scope ? ` for scope "${scope}"` : ''} (refresh token ${fingerprint(presented)})`);
       await this.step('before-request');
-      tokens = await refresher(profile, presented, timings.requestTimeoutMs, { log: this.log });
+      tokens = await refresher(profile, presented, timings.requestTimeoutMs, { log: this.log, ...(scope ? { scope } : {}) });
     } catch (error) {
       if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth, error);
+      if (error instanceof ScopeRefusedError && scope) return this.narrowingRefused(want, held, current, error, depth);
       const retryAfterMs = error instanceof RefreshFailedError ? error.retryAfterMs ?? 0 : 0;
       const coolDown = Math.min(Math.max(retryAfterMs, FAILURE_COOL_DOWN_MS), MAX_COOL_DOWN_MS);
       record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid, message: redactSecrets((error as Error).message, [presented, current.accessToken]) });
       throw error;
     }
     // Persist before anything else: the presented token is spent from this moment on.
-    const next = sessionAfterRefresh(current, tokens);
+    const next = scope ? sessionAfterScopedRefresh(current, tokens, scope) : sessionAfterRefresh(current, tokens);
     // Compare-and-set: a sign-in or sign-out that landed meanwhile wins over this refresh.
     const answered = performance.now();
     await this.step('answered');
@@ -301,10 +319,32 @@ export class TokenCoordinator {
     const rotated = next.refreshToken !== presented;
     record.write(profile.name, { outcome: 'refreshed', presented: fingerprint(presented), at: Date.now() }, rotated ? fingerprint(presented) : undefined);
     if (held.compromised) this.log('the refresh lock was taken over while refreshing; the result was stored with compare-and-set');
-    if (stored === next) return next;
+    if (narrowingRefusedIn(next) && !narrowingRefusedIn(current)) this.log(`${profile.issuer} answered scope "${scope}" with a wider scope: it cannot narrow; handing out the grant's token`);
+    if (stored === next) return this.view(next, want);
     if (!stored) throw this.notSignedIn(profile, 'signed out by another process while refreshing');
     this.log(`profile "${profile.name}" changed while refreshing; keeping the newer session`);
-    return stored;
+    return this.view(stored, want);
+  }
+
+  /**
+   * The issuer refused the narrower scope; the refresh token was not spent. A set within
+   * the grant: the issuer cannot narrow, which the store records (doctor says so) and the
+   * grant's own token, with its real scopes, serves every set from now on. A set beyond the
+   * grant: only a sign-in for the union can add it.
+   */
+  private async narrowingRefused(want: Want, held: HeldLock, current: Session, error: ScopeRefusedError, depth: number): Promise<Session | ClaimedElsewhere> {
+    const { profile } = want;
+    if (!coversScopes(current.scope, want.scopes)) {
+      // Remembered for this grant, so that nobody asks again until a new sign-in.
+      const key = want.scopes;
+      await this.parts.store.update(profile.name, (now) => (now?.refreshToken === current.refreshToken && !scopesNotGranted(now).includes(key)
+        ? { ...now, scopesNotGranted: [...scopesNotGranted(now), key] } : KEEP));
+      throw this.notGranted(want, current, error.message, error);
+    }
+    this.log(`${error.message} It cannot narrow; handing out the grant's token.`);
+    await this.parts.store.update(profile.name, (now) => (now?.refreshToken === current.refreshToken ? withNarrowingRefused(now, error.message) : KEEP));
+    if (depth > 2) throw error;
+    return this.refreshHoldingLock(want, held, depth + 1);
   }
 
   /**
@@ -334,7 +374,9 @@ export class TokenCoordinator {
 
   private async adoptSibling(want: Want, held: HeldLock, session: Session, depth: number): Promise<Session | ClaimedElsewhere> {
     this.log(`profile "${want.profile.name}": adopting a session another process wrote`);
-    if (this.usable(session, want) || depth > 0) return session;
+    const usable = this.usable(session, want);
+    if (usable) return usable;
+    if (depth > 0) return this.view(session, want);
     return this.refreshHoldingLock(want, held, depth + 1);
   }
 
@@ -342,8 +384,27 @@ export class TokenCoordinator {
     if (this.parts.onStep) await this.parts.onStep(step);
   }
 
-  private usable(session: Session, want: Want): boolean {
-    return isFresh(session, want.toleranceSeconds) && session.accessToken !== want.rejectedAccessToken;
+  /** The session as this caller sees it (its scope set's token) if valid for the tolerance and not rejected. */
+  private usable(session: Session, want: Want): Session | undefined {
+    const view = sessionForScopes(session, want.scopes, want.profile.scopes);
+    return view && isFresh(view, want.toleranceSeconds) && view.accessToken !== want.rejectedAccessToken ? view : undefined;
+  }
+
+  /** Throws when the issuer already refused this scope set for this grant. */
+  private assertGranted(session: Session, want: Want): void {
+    if (want.scopes && scopesNotGranted(session).includes(want.scopes)) throw this.notGranted(want, session, 'the issuer refused it before');
+  }
+
+  private notGranted(want: Want, session: Session, why: string, cause?: unknown): ScopeNotGrantedError {
+    const { profile } = want;
+    const union = scopeKey([...profile.scopes, ...session.scope.split(' '), ...want.scopes.split(' ')]);
+    return new ScopeNotGrantedError(`Profile "${profile.name}" is not signed in for scope "${want.scopes}" (the grant holds "${session.scope}"; ${why}). `
+      + `Sign in for it: \`${loginCommand(profile.name)} --scope "${union}"\`.`, { cause });
+  }
+
+  /** The session as this caller sees it, fresh or not (the grant's when the set has no token). */
+  private view(session: Session, want: Want): Session {
+    return sessionForScopes(session, want.scopes, want.profile.scopes) ?? session;
   }
 
   private notSignedIn(profile: Profile, why?: string): SignInRequiredError {

@@ -60,6 +60,17 @@ export class InvalidGrantError extends CredshareError {
   override readonly code = 'INVALID_GRANT';
 }
 
+/**
+ * The issuer refused a refresh with a narrower `scope` (RFC 6749 §6): `invalid_scope`,
+ * or another refusal of that request. The refresh token was not spent.
+ */
+export class ScopeRefusedError extends CredshareError {
+  override readonly code = 'SCOPE_REFUSED';
+}
+
+/** Asked for a scope the grant does not hold: only a sign-in for the union can add it. */
+export class ScopeNotGrantedError extends SignInRequiredError {}
+
 /** A command line that cannot be understood. */
 export class UsageError extends CredshareError {
   override readonly code = 'USAGE';

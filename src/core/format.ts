@@ -5,3 +5,10 @@ export function formatDuration(seconds: number): string {
   if (s >= 60) return `${Math.floor(s / 60)}m ${s % 60}s`;
   return `${s}s`;
 }
+
+/** An account for the user: the stable label, then the display name and the subject, e.g. "bob@example.test (Bob Example, bob)". */
+export function formatAccount(account: { id: string; label: string; name?: string }): string {
+  const label = account.label || account.id || '(unknown)';
+  const extra = [account.name && account.name !== label ? account.name : '', account.id && account.id !== label ? account.id : ''].filter(Boolean);
+  return extra.length ? `${label} (${extra.join(', ')})` : label;
+}

@@ -21,6 +21,8 @@ export interface IpcSessionRequest {
   op: 'session';
   profile: string;
   minValiditySeconds?: number;
+  /** The scope set the token is for (`credshare token --scope`); absent: the grant's. */
+  scopes?: string[];
 }
 
 /** What a terminal gets: the access token and what describes it, never the refresh token. */

@@ -1,5 +1,6 @@
 import type { CrossProcessLock } from './lock';
 import type { Timings } from './profile';
+import { scopedTokens } from './scope-sets';
 import type { Session } from './session';
 import { KEEP, type CredentialStore } from './store';
 
@@ -21,10 +22,11 @@ export interface SessionWriteParts {
  * throws, the previous session is put back, so a session never sits under a profile naming
  * another issuer or client, which would send its refresh token there.
  */
-export function storeSession(parts: SessionWriteParts, profile: string, session: Session, thenWrite?: () => void): Promise<Session | undefined> {
+export function storeSession(parts: SessionWriteParts, profile: string, session: Session, options: StoreSessionOptions = {}): Promise<Session | undefined> {
+  const { thenWrite, keepScopedTokens } = options;
   return parts.lock.withLock(parts.timings.lockTimeoutMs, async () => {
     const previous = thenWrite ? await parts.store.read(profile) : undefined;
-    const stored = await parts.store.update(profile, () => session);
+    const stored = await parts.store.update(profile, (current) => (keepScopedTokens ? withScopedTokensOf(current, session) : session));
     try {
       thenWrite?.();
     } catch (error) {
@@ -33,6 +35,25 @@ export function storeSession(parts: SessionWriteParts, profile: string, session:
     }
     return stored;
   });
+}
+
+/** How a sign-in is stored (see {@link storeSession}). */
+export interface StoreSessionOptions {
+  /** Runs under the same lock right after the write (login's profile); if it throws, the previous session is put back. */
+  thenWrite?: () => void;
+  /** An incremental sign-in of the same account keeps the scope sets' cached tokens. */
+  keepScopedTokens?: boolean;
+}
+
+/**
+ * An incremental sign-in (a wider scope for the same account) keeps the scope sets' cached
+ * access tokens: the issuer issued them to this user and they stay valid until they expire,
+ * so every extension using one keeps working without a refresh. Another account's are dropped.
+ */
+function withScopedTokensOf(previous: Session | undefined, next: Session): Session {
+  if (!previous || previous.account.id !== next.account.id) return next;
+  const tokens = { ...scopedTokens(previous), ...scopedTokens(next) };
+  return Object.keys(tokens).length ? { ...next, tokens } : next;
 }
 
 /**
@@ -61,9 +82,17 @@ export function markAccessTokenRejected(parts: SessionWriteParts, profile: strin
   return parts.lock.withLock(parts.timings.lockTimeoutMs, async () => {
     let marked = false;
     await parts.store.update(profile, (current) => {
-      if (!current || current.accessToken !== accessToken || current.expiresAt <= 0) return KEEP;
+      if (!current) return KEEP;
+      if (current.accessToken === accessToken && current.expiresAt > 0) {
+        marked = true;
+        return { ...current, expiresAt: 0 };
+      }
+      // Or one of the scope sets' tokens (scope-sets.ts).
+      const tokens = scopedTokens(current);
+      const key = Object.keys(tokens).find((k) => tokens[k]?.accessToken === accessToken && tokens[k]!.expiresAt > 0);
+      if (key === undefined) return KEEP;
       marked = true;
-      return { ...current, expiresAt: 0 };
+      return { ...current, tokens: { ...tokens, [key]: { ...tokens[key]!, expiresAt: 0 } } };
     });
     return marked;
   });

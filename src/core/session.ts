@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { TokenResponse } from './oauth/refresh-grant';
+import type { ScopeNarrowing, ScopedToken } from './scope-sets';
 
-/** The account a session belongs to, as shown to the user. */
+/**
+ * The account a session belongs to: `id` is the subject; `label` a stable identifier the
+ * user recognises (preferred_username, else email, else subject), which VS Code keys each
+ * extension's access grant by, so it must not change with the display name; `name` is the
+ * display name, where the issuer gives one.
+ */
 export interface Account {
   id: string;
   label: string;
+  name?: string;
 }
 
 /**
@@ -20,6 +27,12 @@ export interface Session {
   scope: string;
   idToken?: string;
   account: Account;
+  /** Access tokens per normalised scope set (scope-sets.ts); the grant's own stay above. */
+  tokens?: Record<string, ScopedToken>;
+  /** Set once the issuer showed it cannot narrow a refresh's scope (`doctor` says so). */
+  scopeNarrowing?: ScopeNarrowing;
+  /** Scope sets the issuer refused for this grant: only a new sign-in can add them. */
+  scopesNotGranted?: string[];
   [unknownField: string]: unknown;
 }
 
@@ -45,5 +58,7 @@ export function sessionAfterRefresh(current: Session, tokens: TokenResponse): Se
     expiresAt: Date.now() + (tokens.expiresIn ?? 3600) * 1000,
     scope: tokens.scope ?? current.scope,
     idToken: tokens.idToken ?? current.idToken,
+    // A new display name from the refreshed ID token; id and label never change (account-claims.ts).
+    account: tokens.account ? { ...current.account, ...tokens.account, id: current.account.id } : current.account,
   };
 }

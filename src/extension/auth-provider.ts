@@ -1,24 +1,36 @@
 import * as vscode from 'vscode';
 import { SignInRequiredError } from '../core/errors';
+import { scopeKey, scopeWords, sessionForScopes } from '../core/scope-sets';
 import type { Session } from '../core/session';
+import { authSessionId, parseAuthSessionId, profilesFor } from './accounts';
 import type { CredentialBackend } from './backend';
 import type { SessionTransition } from './session-watcher';
 
 export const PROVIDER_ID = 'credshare';
 
-/** Signs in (interactively) and resolves to the stored session; see sign-in.ts. */
-export type SignIn = (scopes: readonly string[]) => Promise<Session>;
+/** Where and as whom to sign in: a profile (default: the active one) and an OpenID Connect login hint. */
+export interface SignInOptions {
+  profile?: string;
+  loginHint?: string;
+}
+
+/** Signs in (interactively) for the union of the profile's scopes and `scopes`; resolves to the stored session; see sign-in.ts. */
+export type SignIn = (scopes: readonly string[], options: SignInOptions) => Promise<Session>;
 
 /**
- * The `credshare` authentication provider. Sessions come from the core coordinator, so a
- * token handed out is valid for at least the tolerance, and ten windows asking at once
- * cause one refresh request. `onDidChangeSessions` follows the store, whoever wrote it:
- * this window, another window, or a CLI process.
+ * The `credshare` authentication provider. Each signed-in profile is an account; each
+ * scope set an extension asks for gets an access token carrying exactly those scopes (the
+ * core refreshes the profile's one grant with a narrower `scope`, once for every window
+ * and process), under a session id stable per (profile, account, scope set). A scope the
+ * grant lacks makes `getSessions` answer nothing, so VS Code calls `createSession`, which
+ * signs in for the union. `onDidChangeSessions` follows the store, whoever wrote it.
  */
 export class CredshareAuthenticationProvider implements vscode.AuthenticationProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
   readonly onDidChangeSessions = this.emitter.event;
   private readonly disposables: vscode.Disposable[];
+  /** The sessions handed out per profile, by id: what a change or sign-out is announced for. */
+  private readonly handedOut = new Map<string, Map<string, vscode.AuthenticationSession>>();
 
   constructor(
     private readonly backend: CredentialBackend,
@@ -27,73 +39,97 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
   ) {
     this.disposables = [
       this.emitter,
-      vscode.authentication.registerAuthenticationProvider(PROVIDER_ID, 'credshare', this, { supportsMultipleAccounts: false }),
+      vscode.authentication.registerAuthenticationProvider(PROVIDER_ID, 'credshare', this, { supportsMultipleAccounts: true }),
       backend.watcher.onDidTransition((t) => this.fire(t)),
     ];
   }
 
-  async getSessions(scopes: readonly string[] | undefined): Promise<vscode.AuthenticationSession[]> {
-    let session: Session;
-    try {
-      session = await this.backend.getSession();
-    } catch (error) {
-      if (error instanceof SignInRequiredError) return [];
-      this.log.error(`getSessions: ${(error as Error).message}`);
-      throw error;
+  async getSessions(scopes: readonly string[] | undefined, options: vscode.AuthenticationProviderSessionOptions = {}): Promise<vscode.AuthenticationSession[]> {
+    const candidates = profilesFor(await this.backend.signedInProfiles(), this.backend.profileName(), options.account);
+    const sessions: vscode.AuthenticationSession[] = [];
+    for (const { profile } of candidates) {
+      try {
+        const session = await this.backend.getSession({ profile, scopes });
+        sessions.push(this.remember(profile, this.toAuthSession(profile, scopeKey(scopes), session)));
+      } catch (error) {
+        // Signed out meanwhile, or a scope this grant lacks: no session (VS Code then offers a sign-in).
+        if (error instanceof SignInRequiredError) continue;
+        this.log.error(`getSessions (profile "${profile}"): ${(error as Error).message}`);
+        if (candidates.length === 1) throw error;
+      }
     }
-    const auth = this.toAuthSession(session);
-    if (scopes && !scopes.every((s) => auth.scopes.includes(s))) return [];
-    return [auth];
+    return sessions;
   }
 
-  async createSession(scopes: readonly string[]): Promise<vscode.AuthenticationSession> {
-    const session = await this.signIn(scopes);
-    return this.toAuthSession(session);
+  /**
+   * Signs in for the union of the profile's scopes and `scopes`. With `options.account`
+   * (forceNewSession, or an extension naming an account) that account's profile, with its
+   * label as the issuer's login hint; else the active profile.
+   */
+  async createSession(scopes: readonly string[], options: vscode.AuthenticationProviderSessionOptions = {}): Promise<vscode.AuthenticationSession> {
+    const [target] = options.account ? profilesFor(await this.backend.signedInProfiles(), this.backend.profileName(), options.account) : [];
+    const profile = target?.profile ?? this.backend.profileName();
+    const key = scopeKey(scopes);
+    const stored = (await this.backend.signedInProfiles()).find((p) => p.profile === profile)?.session;
+    const previous = stored && sessionForScopes(stored, key, this.backend.config().profiles[profile]?.scopes);
+    await this.signIn(scopes, { profile, loginHint: options.account?.label });
+    // The scope set's own token from the new grant (the sign-in's token where it is that set);
+    // never the one cached before (forceNewSession asks for a new one). Other sets keep theirs.
+    const session = await this.backend.getSession({ profile, scopes, rejectedAccessToken: previous?.accessToken });
+    return this.remember(profile, this.toAuthSession(profile, key, session));
   }
 
   async removeSession(id: string): Promise<void> {
-    const current = await this.backend.peek();
-    if (current && sessionId(this.backend.profileName(), current) !== id) {
+    const named = parseAuthSessionId(id);
+    const profile = named?.profile ?? this.backend.profileName();
+    const current = (await this.backend.signedInProfiles()).find((p) => p.profile === profile)?.session;
+    if (!current || (named && current.account.id !== named.accountId)) {
       this.log.info('removeSession: the session asked for was already replaced; nothing removed');
       return;
     }
-    await this.backend.signOut();
+    await this.backend.signOut(profile);
   }
 
-  /** Maps a transition onto added/removed/changed, by session id (profile and account). */
+  /** Maps a transition of the active profile onto added/removed/changed, for every session handed out for it. */
   private fire({ previous, current, initial }: SessionTransition): void {
     if (initial) return;
-    const before = previous?.session && this.toAuthSession(previous.session, previous.profile);
-    const after = current.session && this.toAuthSession(current.session, current.profile);
+    const grant = (profile: string, session: Session | undefined) => session && this.toAuthSession(profile, '', session);
+    const before = previous && grant(previous.profile, previous.session);
+    const after = grant(current.profile, current.session);
+    const handed = (profile: string | undefined) => [...(profile === undefined ? [] : this.handedOut.get(profile)?.values() ?? [])];
     const event = {
       added: [] as vscode.AuthenticationSession[],
       removed: [] as vscode.AuthenticationSession[],
       changed: [] as vscode.AuthenticationSession[],
     };
-    if (before && after && before.id === after.id) event.changed.push(after);
-    else {
-      if (before) event.removed.push(before);
+    if (before && after && previous?.profile === current.profile && before.account.id === after.account.id) {
+      event.changed.push(after, ...handed(current.profile).filter((s) => s.id !== after.id));
+    } else {
+      if (before) event.removed.push(before, ...handed(previous?.profile).filter((s) => s.id !== before.id));
+      if (previous) this.handedOut.delete(previous.profile);
       if (after) event.added.push(after);
     }
     if (event.added.length + event.removed.length + event.changed.length > 0) this.emitter.fire(event);
   }
 
-  /** The session as VS Code sees it, under `profileName` (default: the active profile), with the active profile's scopes. */
-  private toAuthSession(session: Session, profileName?: string): vscode.AuthenticationSession {
-    const active = this.backend.profile(); // one read of config.json for both
+  private remember(profile: string, session: vscode.AuthenticationSession): vscode.AuthenticationSession {
+    let sessions = this.handedOut.get(profile);
+    if (!sessions) this.handedOut.set(profile, sessions = new Map());
+    sessions.set(session.id, session);
+    return session;
+  }
+
+  /** The session as VS Code sees it: the scope set's token, with the scopes it really carries. */
+  private toAuthSession(profile: string, key: string, session: Session): vscode.AuthenticationSession {
     return {
-      id: sessionId(profileName ?? active?.name ?? this.backend.profileName(), session),
+      id: authSessionId(profile, session.account.id, key),
       accessToken: session.accessToken,
       account: { id: session.account.id, label: session.account.label || session.account.id },
-      scopes: [...new Set([...session.scope.split(' ').filter(Boolean), ...(active?.scopes ?? [])])],
+      scopes: scopeWords(session.scope),
     };
   }
 
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
-}
-
-function sessionId(profile: string, session: Session): string {
-  return `${profile}/${session.account.id}`;
 }

@@ -5,6 +5,7 @@ import { DEFAULT_TIMINGS, loadConfig, type Config, type Profile } from '../core/
 import { checkHome } from '../core/private-files';
 import type { Session } from '../core/session';
 import { removeSession, storeSession } from '../core/session-writes';
+import type { SignedInProfile } from './accounts';
 import { ActivityTracker, type Activity } from './activity';
 import { revokeForLog } from './revoke';
 import { SessionWatcher } from './session-watcher';
@@ -18,6 +19,10 @@ export interface SessionOptions {
   minValiditySeconds?: number;
   /** Refresh even if the token is fresh (Refresh Now). */
   force?: boolean;
+  /** The scope set the access token is for (scope-sets.ts); absent: the grant's own. */
+  scopes?: readonly string[];
+  /** A token the caller must not get back (a forced new session): a cached one is refreshed. */
+  rejectedAccessToken?: string;
 }
 
 /**
@@ -111,6 +116,16 @@ export class CredentialBackend implements vscode.Disposable {
     return this.mode.parts.store.read(this.profileName());
   }
 
+  /** Every profile with a stored session (an account each), without refreshing. */
+  async signedInProfiles(): Promise<SignedInProfile[]> {
+    const signedIn: SignedInProfile[] = [];
+    for (const profile of Object.keys(this.config().profiles)) {
+      const session = await this.mode.parts.store.read(profile);
+      if (session) signedIn.push({ profile, session });
+    }
+    return signedIn;
+  }
+
   /** A session valid for at least the tolerance, refreshed (once for every window and process) if need be. */
   async getSession(options: SessionOptions = {}): Promise<Session> {
     const config = this.config();
@@ -121,24 +136,27 @@ export class CredentialBackend implements vscode.Disposable {
     return this.activityTracker.track(async () => this.mode.coordinator.getSession({
       profile,
       minValiditySeconds: options.minValiditySeconds,
-      rejectedAccessToken: options.force ? (await this.mode.parts.store.read(name))?.accessToken : undefined,
+      scopes: options.scopes,
+      rejectedAccessToken: options.force ? (await this.mode.parts.store.read(name))?.accessToken : options.rejectedAccessToken,
     }));
   }
 
   /**
    * Stores a new sign-in for the profile (under the lock: no refresh in flight can overwrite
-   * it); `thenWrite` (a first sign-in's profile) runs under the same lock right after.
+   * it); `thenWrite` (a first sign-in's profile) runs under the same lock right after. A
+   * sign-in of the same account (an incremental one, for more scopes) keeps the scope sets'
+   * cached tokens, so extensions using them go on without a refresh.
    */
   async signIn(profile: string, session: Session, thenWrite?: () => void): Promise<void> {
-    await storeSession(this.mode.parts, profile, session, thenWrite);
+    await storeSession(this.mode.parts, profile, session, { keepScopedTokens: true, ...(thenWrite ? { thenWrite } : {}) });
     this.activityTracker.reset();
     await this.watcher.check();
   }
 
-  /** Removes the active profile's session; resolves to what was removed. */
-  async signOut(): Promise<Session | undefined> {
-    const profile = this.profile();
-    const removed = await removeSession(this.mode.parts, this.profileName(), async (session) => {
+  /** Removes the session of `name` (default: the active profile); resolves to what was removed. */
+  async signOut(name = this.profileName()): Promise<Session | undefined> {
+    const profile = this.config().profiles[name];
+    const removed = await removeSession(this.mode.parts, name, async (session) => {
       if (profile) this.log.info(`sign-out: ${await revokeForLog(profile, session, this.paths.home, this.mode.parts.timings.requestTimeoutMs)}`);
     });
     this.activityTracker.reset();

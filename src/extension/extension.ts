@@ -23,7 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     settings,
     backend,
-    new CredshareAuthenticationProvider(backend, (scopes) => signIn.run(scopes), log),
+    new CredshareAuthenticationProvider(backend, (scopes, options) => signIn.run(scopes, options), log),
     new StatusBar(backend),
     statusView,
     new Commands(backend, settings, signIn, statusView, log),

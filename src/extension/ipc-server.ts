@@ -7,7 +7,7 @@ import { CredshareError, ExitCode } from '../core/errors';
 import { IPC_MAX_MESSAGE, type IpcResponse, type IpcSession, type IpcSessionRequest } from '../core/ipc-protocol';
 
 /** Answers one terminal's request; throws CredshareErrors for the CLI to report. */
-export type IpcSessionHandler = (profile: string, minValiditySeconds: number | undefined) => Promise<IpcSession>;
+export type IpcSessionHandler = (profile: string, minValiditySeconds: number | undefined, scopes?: string[]) => Promise<IpcSession>;
 
 /**
  * The window's end of the terminal IPC (no `vscode` import, so unit tests run it as is).
@@ -78,7 +78,7 @@ export class IpcServer {
           + 'or it asked for another profile than the one the window gave this terminal (CREDSHARE_PROFILE). Open a new terminal.' });
       }
       socket.setTimeout(0);
-      handler(request.profile, request.minValiditySeconds).then(
+      handler(request.profile, request.minValiditySeconds, request.scopes).then(
         (session) => answer({ ok: true, session }),
         (error: unknown) => answer(error instanceof CredshareError
           ? { ok: false, code: error.code, exitCode: error.exitCode, message: error.message }
@@ -103,6 +103,7 @@ export class IpcServer {
     if (request.op !== 'session' || typeof request.profile !== 'string') return undefined;
     if (typeof request.nonce !== 'string' || !sameSecret(request.nonce, this.nonceFor(request.profile))) return undefined;
     if (request.minValiditySeconds !== undefined && typeof request.minValiditySeconds !== 'number') return undefined;
+    if (request.scopes !== undefined && !(Array.isArray(request.scopes) && request.scopes.every((s) => typeof s === 'string'))) return undefined;
     return request as IpcSessionRequest;
   }
 

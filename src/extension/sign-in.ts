@@ -23,12 +23,18 @@ export class SignInFlow {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  async run(extraScopes: readonly string[]): Promise<Session> {
-    const { profile, isNew } = this.profileToSignIn();
+  /**
+   * Signs in to `options.profile` (default: the active one) for the union of its scopes and
+   * `extraScopes` (an incremental sign-in), as `options.loginHint` where given, and records
+   * the union in config.json so that the CLI's next `credshare login` keeps it.
+   */
+  async run(extraScopes: readonly string[], options: { profile?: string; loginHint?: string } = {}): Promise<Session> {
+    const { profile, isNew } = this.profileToSignIn(options.profile);
     const wanted: Profile = { ...profile, scopes: [...new Set([...profile.scopes, ...extraScopes])] };
+    const widened = wanted.scopes.length > profile.scopes.length;
     const flow = this.flow();
     const timings = this.backend.config().timings;
-    this.log.info(`signing in to profile "${profile.name}" at ${profile.issuer} (${flow} flow)`);
+    this.log.info(`signing in to profile "${profile.name}" at ${profile.issuer} (${flow} flow${options.loginHint ? `, login hint ${options.loginHint}` : ''})`);
     const title = vscode.l10n.t('Signing in to {0}', new URL(profile.issuer).host);
     // VS Code cannot take a notification back: once the sign-in is over, its code is moot.
     let over = false;
@@ -45,6 +51,7 @@ export class SignInFlow {
           openUrl: (url) => this.openUrl(url),
           showCode: (prompt) => void this.showCode(prompt, () => over),
           browserTimeoutMs: BROWSER_TIMEOUT_MS,
+          loginHint: options.loginHint,
         });
         return result.session;
       } finally {
@@ -52,15 +59,15 @@ export class SignInFlow {
         cancel.dispose();
       }
     });
-    // As `credshare login` does: the profile is written with the session, never before it.
-    await this.backend.signIn(profile.name, session, isNew ? () => saveProfile(this.backend.paths, wanted, false) : undefined);
+    // As `credshare login` does: the profile (new, or its scopes widened) is written with the session, never before it.
+    await this.backend.signIn(profile.name, session, isNew || widened ? () => saveProfile(this.backend.paths, wanted, false) : undefined);
     this.log.info(`signed in to profile "${profile.name}" as ${session.account.id}`);
     return session;
   }
 
   /** The active profile, or one made from the issuer/client settings for a first sign-in. */
-  private profileToSignIn(): { profile: Profile; isNew: boolean } {
-    const existing = this.backend.profile();
+  private profileToSignIn(name?: string): { profile: Profile; isNew: boolean } {
+    const existing = name ? this.backend.config().profiles[name] : this.backend.profile();
     if (existing) return { profile: existing, isNew: false };
     const { issuer, clientId } = this.settings;
     if (!issuer || !clientId) {

@@ -13,8 +13,8 @@ export class TerminalIpc implements vscode.Disposable {
   constructor(private readonly backend: CredentialBackend, private readonly log: vscode.LogOutputChannel) {}
 
   get(): Promise<IpcServer> {
-    this.server ??= IpcServer.listen(async (profile, minValiditySeconds) => {
-      const session = await this.backend.getSession({ profile, minValiditySeconds });
+    this.server ??= IpcServer.listen(async (profile, minValiditySeconds, scopes) => {
+      const session = await this.backend.getSession({ profile, minValiditySeconds, scopes });
       this.log.debug(`terminal asked for profile "${profile}": access token ${fingerprint(session.accessToken)}`);
       return { accessToken: session.accessToken, expiresAt: session.expiresAt, scope: session.scope, account: session.account };
     }, (message) => this.log.warn(message));

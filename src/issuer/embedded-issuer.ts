@@ -75,6 +75,7 @@ export class EmbeddedIssuer {
     behaviours: IssuerBehaviours,
     deviceIntervalSeconds: number,
     revocationAuthMethods: string[] | undefined,
+    private readonly claimOverrides: Map<string, Record<string, unknown>>,
   ) {
     this.url = provider.issuer;
     this.client = client;
@@ -119,7 +120,9 @@ export class EmbeddedIssuer {
         ...(secret ? { secret: { value: secret, methods: methods ?? [clientAuthMethod ?? 'client_secret_basic'] } } : {}),
       };
       const clientAuthMethods = options.clientAuthMethods ?? methods;
+      const claimOverrides = new Map<string, Record<string, unknown>>();
       const { provider, adapters } = await createProvider(`http://127.0.0.1:${port}`, {
+        claimOverrides,
         clientId: client.clientId,
         redirectUris: options.redirectUris ?? ['http://127.0.0.1/callback'],
         accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 5,
@@ -129,11 +132,16 @@ export class EmbeddedIssuer {
         ...(clientAuthMethod ? { clientAuthMethod } : {}),
         ...(clientAuthMethods ? { clientAuthMethods } : {}),
       });
-      return new EmbeddedIssuer(server, provider, adapters, client, behaviours, options.deviceCodeIntervalSeconds ?? 1, options.revocationAuthMethods);
+      return new EmbeddedIssuer(server, provider, adapters, client, behaviours, options.deviceCodeIntervalSeconds ?? 1, options.revocationAuthMethods, claimOverrides);
     } catch (error) {
       server.close();
       throw error;
     }
+  }
+
+  /** Changes an account's claims at the issuer (e.g. a new display name); tokens issued from now on carry them. */
+  setAccountClaims(accountId: string, claims: Record<string, unknown>): void {
+    this.claimOverrides.set(accountId, { ...this.claimOverrides.get(accountId), ...claims });
   }
 
   /** A copy of the counters. */

@@ -19,6 +19,8 @@ export interface ProviderSettings {
   clientAuthMethod?: ClientSecretMethod;
   /** What the issuer offers at all (published as token_endpoint_auth_methods_supported); default the provider's. */
   clientAuthMethods?: string[];
+  /** Claims that replace an account's derived ones (a renamed user), read at every token issued. */
+  claimOverrides?: Map<string, Record<string, unknown>>;
 }
 
 /** The claims of a test account, derived from its id: 'alice' -> Alice Example, alice@example.test. */
@@ -75,7 +77,7 @@ export async function buildConfiguration(settings: ProviderSettings, adapter = c
     jwks: { keys: [await getSigningKey()] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     async findAccount(_ctx: unknown, accountId: string) {
-      return { accountId, claims: async () => accountClaims(accountId) };
+      return { accountId, claims: async () => ({ ...accountClaims(accountId), ...settings.claimOverrides?.get(accountId) }) };
     },
     // Name and email come with plain `openid` too, so a client asking only for
     // openid + offline_access (credshare's default) can still label the account.

@@ -17,11 +17,12 @@ import type { Session } from '../../src/core/session';
 import { waitFor, type VsCodeWindow } from './harness/index';
 import {
   CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, browserStorage, filesContaining, leaksIn, processCommandLines,
-  signInFromPalette, storedSession, tokensOf,
+  pickAccount, signInFromPalette, storedSession, tokensOf,
 } from './harness/credshare';
 import { scenarioRig } from './harness/scenario-rig';
 
-const ACCOUNT_LABEL = 'Bob Example';
+// The account label is a stable identifier (the email: the issuer sends no preferred_username), not the display name.
+const ACCOUNT_LABEL = 'bob@example.test';
 
 interface SessionResult { ok: boolean; accessToken?: string; error?: string; at: string }
 
@@ -47,6 +48,7 @@ describe('credshare extension with credshare.store = secretStorage (code-server:
     const since = Date.now();
     await w1.runCommand('credshare e2e: Get Session (create if none)');
     await w1.clickDialogButton('Allow');
+    await pickAccount(w1, ACCOUNT_LABEL);
     const got = await w1.waitForResult<SessionResult>('get-session-create.json', { newerThan: since });
     assert.equal(got.ok, true, JSON.stringify(got));
     inSecrets = got.accessToken;

@@ -13,11 +13,12 @@ import type { Session } from '../../src/core/session';
 import { readJsonLines, repoRoot, resultsDir, waitFor, waitForJsonLine, type VsCodeWindow } from './harness/index';
 import {
   CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, browserStorage, filesContaining, leaksIn, processCommandLines,
-  signInFromPalette, storedSession, switchProfileFromPalette, tokensOf,
+  pickAccount, signInFromPalette, storedSession, switchProfileFromPalette, tokensOf,
 } from './harness/credshare';
 import { scenarioRig } from './harness/scenario-rig';
 
-const ACCOUNT_LABEL = 'Alice Example';
+// The account label is a stable identifier (the email: the issuer sends no preferred_username), not the display name.
+const ACCOUNT_LABEL = 'alice@example.test';
 
 interface SessionResult { ok: boolean; pid: number; accessToken?: string; account?: { id: string; label: string }; error?: string; at: string }
 
@@ -56,6 +57,7 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
     const since = Date.now();
     await w1.runCommand('credshare e2e: Get Session (create if none)');
     assert.match(await w1.clickDialogButton('Allow'), /credshare e2e consumer.*wants to sign in using credshare/);
+    await pickAccount(w1, ACCOUNT_LABEL);
     const created = await w1.waitForResult<SessionResult>('get-session-create.json', { newerThan: since });
     assert.equal(created.ok, true, JSON.stringify(created));
     assert.equal(created.accessToken, stored!.accessToken);

@@ -35,10 +35,11 @@ test('signs in with the browser flow through the provider\'s own login and conse
   assert.match(await page.text(), /data-outcome="success"/);
   const result = await cli.done;
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /Signed in to profile "default" as Bob Example \(bob\)/);
+  assert.match(result.stdout, /Signed in to profile "default" as bob@example\.test \(Bob Example, bob\)/);
 
   const session = home.session()!;
-  assert.deepEqual(session.account, { id: 'bob', label: 'Bob Example' });
+  // The label is a stable identifier (the email here: no preferred_username); the display name beside it.
+  assert.deepEqual(session.account, { id: 'bob', label: 'bob@example.test', name: 'Bob Example' });
   assert.equal(await issuer.isAccessTokenValid(session.accessToken), true);
   assert.equal(await issuer.isRefreshTokenUsable(session.refreshToken), true);
   assert.ok(session.idToken);
@@ -50,7 +51,7 @@ test('signs in with the browser flow through the provider\'s own login and conse
 
   const status = await runCli(['status'], home.env);
   assert.equal(status.code, 0);
-  assert.match(status.stdout, /Account: +Bob Example \(bob\)/);
+  assert.match(status.stdout, /Account: +bob@example\.test \(Bob Example, bob\)/);
 });
 
 test('signs in with the device flow approved on the provider\'s device pages; a later login reuses the profile', { timeout: 60_000 }, async (t) => {
@@ -61,7 +62,7 @@ test('signs in with the device flow approved on the provider\'s device pages; a 
   await approveDeviceCode(issuer.url, code, 'carol');
   const result = await cli.done;
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /as Carol Example \(carol\)/);
+  assert.match(result.stdout, /as carol@example\.test \(Carol Example, carol\)/);
   const firstSession = home.session()!;
   assert.equal(await issuer.isRefreshTokenUsable(firstSession.refreshToken), true);
   assert.deepEqual(home.config().profiles.default.scopes, ['openid', 'offline_access', 'email']);
@@ -105,7 +106,7 @@ test('profiles lists every profile, the selected and default one, who is signed 
   assert.equal(listed.code, 0, listed.stderr);
   assert.match(listed.stdout, /^\* play \(default\)$/m);
   assert.match(listed.stdout, /^ {2}work$/m);
-  assert.match(listed.stdout, /session: +signed in as Erin Example, token valid for/);
+  assert.match(listed.stdout, /session: +signed in as erin@example\.test, token valid for/);
   assert.match(listed.stdout, /session: +signed out/);
   assertNoSecrets(listed.stdout, home.session('work'));
   const json = JSON.parse((await runCli(['profiles', '--json'], { ...home.env, CREDSHARE_PROFILE: 'work' })).stdout);

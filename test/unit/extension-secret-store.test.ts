@@ -142,3 +142,29 @@ test('the sharing probe finds non-shared SecretStorage, and windows opened later
   assert.equal(later.findings[0]!.length, 1);
   assert.equal(later.findings[0]![0]!.foundHere, false);
 });
+
+test('the SecretStorage store keeps the scope sets\' tokens and unknown fields across refreshes, and caches a new set beside them', async (t) => {
+  const { profile, lock, lockDir } = setup(t);
+  const secrets = new FakeSecrets();
+  const old = { accessToken: 'narrow-old', expiresAt: Date.now() + 600_000, scope: 'email' };
+  secrets.values.set(sessionKey('default'), JSON.stringify(sessionFixture({ scope: 'openid offline_access email profile', tokens: { email: old }, fromANewerCredshare: { kept: true } })));
+  const record = new RefreshRecord(lockDir);
+  const store = new SecretStorageCredentialStore(secrets, record);
+  t.after(() => store.dispose());
+  let n = 0;
+  // An issuer that narrows: the answer carries exactly the scope asked for (or the grant's).
+  const coordinator = new TokenCoordinator({ store, lock, record, timings: fastTimings, refresher: async (_p, _rt, _timeout, options) => {
+    n++;
+    return { accessToken: `at-${n}`, refreshToken: `rt-${n}`, expiresIn: 600, scope: options?.scope ?? 'openid offline_access email profile' };
+  } });
+  assert.equal((await coordinator.getSession({ profile })).accessToken, 'at-1', 'the grant refreshed');
+  assert.equal((await coordinator.getSession({ profile, scopes: ['profile'] })).accessToken, 'at-2', 'a set of its own');
+  const kept = JSON.parse((await secrets.get(sessionKey('default')))!);
+  assert.deepEqual(kept.tokens.email, old, 'the other set\'s token is kept');
+  assert.equal(kept.tokens.profile.accessToken, 'at-2');
+  assert.equal(kept.refreshToken, 'rt-2', 'the rotated refresh token is the grant\'s');
+  assert.equal(kept.accessToken, 'at-1', 'the grant\'s access token stays');
+  assert.deepEqual(kept.fromANewerCredshare, { kept: true });
+  assert.equal((await coordinator.getSession({ profile, scopes: ['email'] })).accessToken, 'narrow-old', 'served from the cache');
+  assert.equal(n, 2);
+});

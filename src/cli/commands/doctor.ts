@@ -4,7 +4,7 @@ import { parseCommandLine } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { inSecretStorageWindow } from '../window-store';
-import { formatDuration } from '../../core/format';
+import { formatAccount, formatDuration } from '../../core/format';
 import { redactSecrets } from '../../core/redact';
 import { VERSION } from '../version';
 
@@ -88,8 +88,10 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
       else {
         secrets.push(session.accessToken, session.refreshToken, session.idToken ?? '');
         const left = (session.expiresAt - Date.now()) / 1000;
-        row('Session', `${session.account.label || '?'} (${session.account.id || '?'}); access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `
+        row('Session', `${formatAccount(session.account)}; access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `
           + `${session.refreshToken ? 'can refresh' : 'no refresh token'}; scope "${session.scope}"`);
+        const { scopeSetLines } = await import('./doctor-scopes');
+        scopeSetLines(session, profile.issuer).forEach((line, i) => row(i === 0 ? 'Scope sets' : '', line));
       }
     } catch (error) {
       row('Session', 'unreadable', (error as Error).message);

@@ -5,7 +5,7 @@ import { ensurePrivateDir } from '../../core/private-files';
 import { parseCommandLine, parseSeconds } from '../args';
 import type { Command } from '../command';
 import type { CliContext } from '../context';
-import { formatDuration } from '../../core/format';
+import { formatAccount, formatDuration } from '../../core/format';
 import { refuseInSecretStorageWindow } from '../window-store';
 import { CLIENT_FLAG_HELP, CLIENT_FLAG_OPTIONS, clientFields } from '../login-client-flags';
 
@@ -129,10 +129,10 @@ async function signInAndStore(ctx: CliContext, profile: Profile, existing: Profi
   });
   // The profile under the same lock, right after the session (undone together if it fails):
   // the old refresh token is never sent to the new issuer or client, nor the new one to the old.
-  await storeSession(parts, profile.name, result.session, () => saveProfile(ctx.paths, profile, !!flags['set-default']));
+  await storeSession(parts, profile.name, result.session, { thenWrite: () => saveProfile(ctx.paths, profile, !!flags['set-default']) });
   if (replaces) ctx.stderr(`Replaced the session of ${existing.issuer} (client ${existing.clientId}): profile "${profile.name}" now uses ${profile.issuer} (client ${profile.clientId}).\n`);
   const { account } = result.session;
-  ctx.stdout(`Signed in to profile "${profile.name}" as ${account.label}${account.id && account.id !== account.label ? ` (${account.id})` : ''}.\n`);
+  ctx.stdout(`Signed in to profile "${profile.name}" as ${formatAccount(account)}.\n`);
   if (!result.session.refreshToken) {
     ctx.stderr(`Note: ${profile.issuer} gave no refresh token, so you will have to sign in again in ${formatDuration((result.session.expiresAt - Date.now()) / 1000)}. `
       + 'Most issuers need the offline_access scope for one (`--scope "openid offline_access"`).\n');

@@ -1,7 +1,7 @@
 import { parseCommandLine } from '../args';
 import type { Command } from '../command';
 import { profileFor } from '../context';
-import { formatDuration } from '../../core/format';
+import { formatAccount, formatDuration } from '../../core/format';
 import { loginCommand } from '../../core/profile';
 import { inSecretStorageWindow, windowSession } from '../window-store';
 
@@ -46,7 +46,7 @@ window (which refreshes the token first if it has expired).`,
         : refused ? `Signed out ${formatDuration((Date.now() - refused.at) / 1000)} ago: ${refused.reason}. Sign in again: run \`${loginCommand(profile.name)}\`.`
           : `Signed out. Run \`${loginCommand(profile.name)}\`.`);
     } else {
-      lines.push(`Account:  ${session.account.label || session.account.id || '(unknown)'}${session.account.id && session.account.label ? ` (${session.account.id})` : ''}`);
+      lines.push(`Account:  ${formatAccount(session.account)}`);
       lines.push(expiresIn! > 0
         ? `Token:    valid for ${formatDuration(expiresIn!)} (until ${new Date(session.expiresAt).toISOString()})`
         : `Token:    expired ${formatDuration(-expiresIn!)} ago; ${session.refreshToken ? 'the next use refreshes it' : 'no refresh token: sign in again'}`);

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import type { Account, Session } from '../session';
+import { displayName, stableLabel } from './account-claims';
 import { httpOptions, type OAuthIo } from './http';
 
 /** Where the tokens came from, to label the account and fill in defaults. */
@@ -28,16 +29,20 @@ export async function sessionFromTokens(tokens: oauth.TokenEndpointResponse, sou
 }
 
 /**
- * The account: `sub` as id, and name, else email, else preferred_username as label,
- * from the ID token or, when it carries none of them, from the userinfo endpoint.
+ * The account: `sub` as id; as label a stable identifier (preferred_username, else email,
+ * else the subject: see account-claims.ts); the display name beside it. From the ID token
+ * or, when it carries no label, from the userinfo endpoint.
  */
 async function accountOf(tokens: oauth.TokenEndpointResponse, source: TokenSource): Promise<Account> {
-  const claims = oauth.getValidatedIdTokenClaims(tokens);
-  const fromIdToken = labelOf(claims);
-  if (claims && fromIdToken) return { id: claims.sub, label: fromIdToken };
+  const claims = oauth.getValidatedIdTokenClaims(tokens) as Record<string, unknown> & { sub: string } | undefined;
+  if (claims && stableLabel(claims)) return withName({ id: claims.sub, label: stableLabel(claims)! }, displayName(claims));
   const info = await userInfo(tokens, source, claims?.sub);
   const id = claims?.sub ?? info?.sub ?? '';
-  return { id, label: labelOf(info) ?? (id || 'unknown account') };
+  return withName({ id, label: stableLabel(info) ?? (id || 'unknown account') }, displayName(claims) ?? displayName(info));
+}
+
+function withName(account: Account, name: string | undefined): Account {
+  return name ? { ...account, name } : account;
 }
 
 async function userInfo(tokens: oauth.TokenEndpointResponse, source: TokenSource, sub: string | undefined): Promise<oauth.UserInfoResponse | undefined> {
@@ -50,12 +55,4 @@ async function userInfo(tokens: oauth.TokenEndpointResponse, source: TokenSource
     // The label is a nicety: a sign-in does not fail for want of one.
     return undefined;
   }
-}
-
-function labelOf(claims: Record<string, unknown> | undefined): string | undefined {
-  for (const key of ['name', 'email', 'preferred_username']) {
-    const value = claims?.[key];
-    if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  }
-  return undefined;
 }

@@ -20,6 +20,8 @@ export interface BrowserFlowOptions {
   openUrl: (authorizationUrl: string, redirectUri: string) => Promise<void> | void;
   /** How long to wait for the browser to come back. */
   timeoutMs: number;
+  /** OpenID Connect `login_hint`: the account to sign in as (a re-sign-in for a known account). */
+  loginHint?: string;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
     url.searchParams.set('code_challenge_method', 'S256');
     url.searchParams.set('state', state);
     if (nonce) url.searchParams.set('nonce', nonce);
+    if (options.loginHint) url.searchParams.set('login_hint', options.loginHint);
     await options.openUrl(url.href, listener.redirectUri);
 
     let redirect: RedirectRequest;

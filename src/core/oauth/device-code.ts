@@ -30,11 +30,11 @@ const SLOW_DOWN_S = 5;
 const MAX_BACKOFF_S = 60;
 
 /** Step 1 (RFC 8628 section 3.1): ask for a device code. Non-interactive, so safe to retry. */
-export async function startDeviceAuthorization(target: DeviceFlowTarget, scopes: string[]): Promise<oauth.DeviceAuthorizationResponse> {
+export async function startDeviceAuthorization(target: DeviceFlowTarget, scopes: string[], loginHint?: string): Promise<oauth.DeviceAuthorizationResponse> {
   const { as, client, issuer, io } = target;
   const where = as.device_authorization_endpoint ?? issuer.href;
   try {
-    const response = await oauth.deviceAuthorizationRequest(as, client, target.auth ?? oauth.None(), { scope: scopes.join(' ') }, httpOptions(issuer, io));
+    const response = await oauth.deviceAuthorizationRequest(as, client, target.auth ?? oauth.None(), { scope: scopes.join(' '), ...(loginHint ? { login_hint: loginHint } : {}) }, httpOptions(issuer, io));
     return await oauth.processDeviceAuthorizationResponse(as, client, response);
   } catch (error) {
     if (io.signal?.aborted) throw error;

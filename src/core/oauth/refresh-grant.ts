@@ -1,6 +1,8 @@
 import * as oauth from 'oauth4webapi';
-import { InvalidGrantError, RefreshFailedError } from '../errors';
+import { InvalidGrantError, RefreshFailedError, ScopeRefusedError } from '../errors';
 import type { Profile } from '../profile';
+import type { Account } from '../session';
+import { accountUpdate } from './account-claims';
 import { sleep } from '../timing';
 import { redactError } from '../redact';
 import { httpOptions } from './http';
@@ -16,6 +18,8 @@ export interface TokenResponse {
   expiresIn?: number;
   scope?: string;
   idToken?: string;
+  /** What the checked ID token says about the account (its display name), if anything. */
+  account?: Partial<Account>;
   /** Set when the answer was kept although it failed a check (for the log; never secret). */
   problem?: string;
 }
@@ -23,6 +27,8 @@ export interface TokenResponse {
 export interface RefreshOptions {
   /** Diagnostics; never passed a secret. */
   log?: (message: string) => void;
+  /** A narrower scope for the new access token (RFC 6749 §6); the grant keeps its own. */
+  scope?: string;
 }
 
 /** Redeems a refresh token. The coordinator calls it only while holding the lock and the token's claim. */
@@ -53,7 +59,7 @@ const RETRY_POLICY = { attempts: 3, firstDelayMs: 250, maxDelayMs: 5_000 };
  */
 export const refreshWithIssuer: Refresher = async (profile, refreshToken, timeoutMs, options = {}) => {
   try {
-    return await redeem(profile, refreshToken, timeoutMs, options.log ?? (() => {}));
+    return await redeem(profile, refreshToken, timeoutMs, options.log ?? (() => {}), options.scope);
   } catch (error) {
     // An issuer may quote what it was sent in its error_description ("malformed refresh_token
     // ..."), in any encoding, and the message goes to the terminal, the log and refresh-state.json.
@@ -61,7 +67,7 @@ export const refreshWithIssuer: Refresher = async (profile, refreshToken, timeou
   }
 };
 
-async function redeem(profile: Profile, refreshToken: string, timeoutMs: number, log: (message: string) => void): Promise<TokenResponse> {
+async function redeem(profile: Profile, refreshToken: string, timeoutMs: number, log: (message: string) => void, scope?: string): Promise<TokenResponse> {
   // Load Node's fetch implementation (undici) before any request timer starts. It is the
   // bulk of a refresher's CPU; in a storm of a thousand starting processes the one
   // refresher gets a sliver of two cores, and this load alone outlasted a 20 s timeout
@@ -77,7 +83,8 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
     let response: Response;
     const sent = performance.now();
     try {
-      response = await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, httpOptions(issuer, { timeoutMs }));
+      const additionalParameters = scope ? { scope } : undefined;
+      response = await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, { ...httpOptions(issuer, { timeoutMs }), additionalParameters });
     } catch (error) {
       if (attempt < RETRY_POLICY.attempts && nothingWasSent(error)) {
         await pause(log, where, attempt, backoff(attempt), describeCode(error));
@@ -96,7 +103,7 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
       }
       throw busy(where, response.status, asked, attempt);
     }
-    return processAnswer(as, client, await withErrorStatus(response), where, timeoutMs);
+    return processAnswer(as, client, await withErrorStatus(response), where, timeoutMs, scope);
   }
 }
 
@@ -108,7 +115,7 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
  * id_token's lifetime: oauth4webapi then finds the id_token expired. The unchecked
  * id_token is not kept; the coordinator persists the rest and logs the problem.
  */
-async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client, response: Response, where: string, timeoutMs: number): Promise<TokenResponse> {
+async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client, response: Response, where: string, timeoutMs: number, scope?: string): Promise<TokenResponse> {
   const raw = await response.clone().text().catch(() => undefined);
   // A dead refresh token answered with a bare 400 or 401 (no OAuth error body): a refusal,
   // not an outage. Reporting it as a passing failure would present the dead token again
@@ -126,10 +133,15 @@ async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client
       expiresIn: result.expires_in,
       scope: result.scope,
       idToken: result.id_token,
+      account: accountUpdate(oauth.getValidatedIdTokenClaims(result)),
     };
   } catch (error) {
     if (error instanceof oauth.ResponseBodyError && DEAD_REFRESH_TOKEN_ERRORS.has(error.error)) {
       throw new InvalidGrantError(`${where} no longer accepts the refresh token (${error.error})`, { cause: error });
+    }
+    // A refusal of the narrower scope itself: the refresh token was not spent.
+    if (scope && error instanceof oauth.ResponseBodyError && SCOPE_REFUSALS.has(error.error)) {
+      throw new ScopeRefusedError(`${where} refused a refresh for scope "${scope}" (${error.error}${error.error_description ? `: ${error.error_description}` : ''}).`, { cause: error });
     }
     const kept = response.status === 200 ? rotatedTokens(raw) : undefined;
     if (kept) return { ...kept, problem: `kept the answer of ${where} although it failed a check (${(error as Error).message})` };
@@ -140,6 +152,9 @@ async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client
     throw describeOAuthFailure(error, where, timeoutMs);
   }
 }
+
+/** Errors with which issuers refuse a `scope` on a refresh (RFC 6749 §5.2). */
+const SCOPE_REFUSALS = new Set(['invalid_scope', 'invalid_request', 'unauthorized_client']);
 
 /** The tokens of a 200 answer that holds a new refresh token, checked or not. */
 function rotatedTokens(raw: string | undefined): TokenResponse | undefined {

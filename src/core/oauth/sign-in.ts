@@ -29,6 +29,13 @@ export interface SignInRequest {
   browserTimeoutMs: number;
   /** Metadata the host already loaded (and checked) for this issuer. */
   metadata?: IssuerMetadata;
+  /**
+   * The account to sign in as (OpenID Connect `login_hint`, e.g. a re-sign-in for a known
+   * account). Sent with the browser flow's authorization request and with the device
+   * authorization request (an extension parameter of RFC 8628 §3.1 that issuers which do
+   * not know it ignore).
+   */
+  loginHint?: string;
 }
 
 export interface SignInResult {
@@ -60,12 +67,12 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
     let as = metadata.as;
     if (flow === 'device') {
       const started = await withMetadata(issuer, options, metadata,
-        (candidate) => startDeviceAuthorization({ as: candidate, ...tokenClient(profile, candidate), issuer, io }, profile.scopes));
+        (candidate) => startDeviceAuthorization({ as: candidate, ...tokenClient(profile, candidate), issuer, io }, profile.scopes, request.loginHint));
       as = started.as;
       ({ client, auth } = tokenClient(profile, as));
       tokens = await pollDeviceAuthorization({ as, client, auth, issuer, io }, started.result, request.showCode);
     } else {
-      tokens = await signInWithBrowser({ as, client, auth, redirectPort: profile.redirectPort, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs });
+      tokens = await signInWithBrowser({ as, client, auth, redirectPort: profile.redirectPort, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs, loginHint: request.loginHint });
     }
     return { session: await sessionFromTokens(tokens, { as, client, issuer, io, requestedScopes: profile.scopes }), flow };
   } catch (error) {

@@ -158,3 +158,16 @@ export async function switchProfileFromPalette(w: VsCodeWindow, profile: string)
   await row(profile).click();
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
 }
+
+/**
+ * VS Code's account quick pick: shown after the consent dialog when an extension asks with
+ * `createIfNone` and accounts exist, because credshare supports several (one per signed-in
+ * profile). Picks the account labelled `label`.
+ */
+export async function pickAccount(w: VsCodeWindow, label: string, timeoutMs = 30_000): Promise<void> {
+  const page = w.page;
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: label }) }).first();
+  await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  await row.click();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: timeoutMs });
+}

@@ -24,6 +24,8 @@ export interface ScenarioRigOptions {
   settings: (issuer: EmbeddedIssuer) => Record<string, unknown>;
   /** Windows open before the first step, credshare activated in each. */
   firstWindows: number;
+  /** More extensions to install beside credshare and the consumer: returns their .vsix files, given a temp dir. */
+  extraVsix?: (tmp: string) => Promise<string[]>;
 }
 
 /** What a scenario's steps use; every field is set once the suite's `before` has run. */
@@ -81,8 +83,9 @@ export function scenarioRig(options: ScenarioRigOptions): ScenarioRig {
     for (const f of readdirSync(resultsDir)) if (f.startsWith(`${options.failedPrefix}-FAILED-`)) rmSync(path.join(resultsDir, f));
     ({ issuer: rig.issuer, admin: rig.admin } = await startIssuer());
     const consumer = await packageExtension(path.join(fixturesDir, 'consumer-extension'), path.join(tmp, 'vsix'), { dependencies: false });
+    const extra = options.extraVsix ? await options.extraVsix(tmp) : [];
     rig.server = await rig.timer.time(`install credshare.vsix + consumer, start code-server (${options.name})`, () => startVsCodeServer({
-      vsix: [credshareVsix(), consumer],
+      vsix: [credshareVsix(), consumer, ...extra],
       runDir: path.join(tmp!, 'run'),
       settings: options.settings(rig.issuer),
     }));

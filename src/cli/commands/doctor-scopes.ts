@@ -1,0 +1,23 @@
+import { narrowingRefused, scopedTokens, scopesNotGranted } from '../../core/scope-sets';
+import type { Session } from '../../core/session';
+import { formatDuration } from '../../core/format';
+
+/**
+ * `doctor`'s lines about access tokens per scope set: the cached sets and how long each
+ * token lasts, the sets the issuer refused for this grant, and an issuer that cannot
+ * narrow a refresh's scope (every set then gets the sign-in's token, with its real scopes).
+ */
+export function scopeSetLines(session: Session, issuer: string, now = Date.now()): string[] {
+  const lines: string[] = [];
+  const refused = narrowingRefused(session);
+  if (refused) {
+    lines.push(`${issuer} cannot narrow a refresh's scope (it ${refused.reason}); every scope set gets the sign-in's token, scope "${session.scope}"`);
+  }
+  for (const [key, token] of Object.entries(scopedTokens(session))) {
+    const left = ((token?.expiresAt ?? 0) - now) / 1000;
+    lines.push(`"${key}": ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}${token?.scope && token.scope !== key ? ` (carries "${token.scope}")` : ''}`);
+  }
+  const missing = scopesNotGranted(session);
+  if (missing.length) lines.push(`not granted at sign-in (sign in again with them to use them): ${missing.map((k) => `"${k}"`).join(', ')}`);
+  return lines;
+}
