@@ -101,7 +101,11 @@ export class CredentialBackend implements vscode.Disposable {
     } catch (error) {
       const message = (error as Error).message;
       this.log.error(`refusing the credshare home: ${message}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('credshare will not use its home: {0}', message));
+      void vscode.window.showErrorMessage(vscode.l10n.t({
+        message: 'credshare will not use its home: {0}',
+        args: [message],
+        comment: ['{0} is the reason, one or more whole sentences naming the directory and what to do. "home" is the credshare home directory (CREDSHARE_HOME).'],
+      }));
     }
   }
 
@@ -131,7 +135,11 @@ export class CredentialBackend implements vscode.Disposable {
     const config = this.config();
     const name = options.profile ?? this.profileName(config);
     const profile = config.profiles[name];
-    if (!profile) throw new SignInRequiredError(vscode.l10n.t('Not signed in: profile "{0}" does not exist yet. Run "credshare: Sign In".', name));
+    if (!profile) throw new SignInRequiredError(vscode.l10n.t({
+      message: 'Not signed in: profile "{0}" does not exist yet. Run "credshare: Sign In".',
+      args: [name],
+      comment: ['{0} is a credshare profile name. "credshare: Sign In" is a command title as shown in the Command Palette; keep it as translated there.'],
+    }));
     // Whether it refreshes is the coordinator's call (onRefresh, wired in createMode).
     return this.activityTracker.track(async () => this.mode.coordinator.getSession({
       profile,

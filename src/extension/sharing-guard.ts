@@ -40,7 +40,11 @@ export class SharingGuard implements vscode.Disposable {
     if (!notify) return;
     const showLog = vscode.l10n.t('Show Log');
     const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t('credshare: SecretStorage is not shared between the windows of this VS Code, so windows could not see each other\'s sign-ins and refreshes. credshare now keeps the session in {0} (mode 0600), shared by every window and terminal.', this.backend.paths.credentials),
+      vscode.l10n.t({
+        message: 'credshare: SecretStorage is not shared between the windows of this VS Code, so windows could not see each other\'s sign-ins and refreshes. credshare now keeps the session in {0} (mode 0600), shared by every window and terminal.',
+        args: [this.backend.paths.credentials],
+        comment: ['{0} is a file path. "SecretStorage" is the VS Code API that keeps secrets in the OS keychain; keep the name. "mode 0600" is a Unix file permission: readable by its owner only.'],
+      }),
       showLog);
     if (choice === showLog) this.log.show();
   }

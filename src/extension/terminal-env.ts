@@ -48,8 +48,14 @@ export class TerminalEnvironment implements vscode.Disposable {
       // The nonce must die with the window: a collection holding it is never persisted.
       collection.persistent = !viaWindow;
       collection.description = viaWindow
-        ? vscode.l10n.t('Enables `credshare` in terminals: the CLI on PATH, the credshare profile, and a private channel to this window for its tokens in SecretStorage.')
-        : vscode.l10n.t('Enables `credshare` in terminals: the CLI on PATH, and the credshare home and profile this window uses.');
+        ? vscode.l10n.t({
+          message: 'Enables `credshare` in terminals: the CLI on PATH, the credshare profile, and a private channel to this window for its tokens in SecretStorage.',
+          comment: ['Shown in the terminal\'s environment hover. `credshare` is a command name and PATH an environment variable: keep both. SecretStorage is the VS Code API that keeps secrets in the OS keychain.'],
+        })
+        : vscode.l10n.t({
+          message: 'Enables `credshare` in terminals: the CLI on PATH, and the credshare home and profile this window uses.',
+          comment: ['Shown in the terminal\'s environment hover. `credshare` is a command name and PATH an environment variable: keep both. The credshare home is its configuration directory.'],
+        });
       collection.prepend('PATH', this.binDir + path.delimiter);
       collection.replace('CREDSHARE_HOME', this.backend.paths.home);
       collection.replace('CREDSHARE_PROFILE', this.backend.profileName());
