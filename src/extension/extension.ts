@@ -24,7 +24,7 @@ export function activate(context: vscode.ExtensionContext): Awake {
   const statusView = new StatusView(backend, () => settings.terminalEnabled);
   const ipc = new TerminalIpc(backend, log);
   const terminals = new TerminalEnvironment(context, settings, backend, () => ipc.get(), log);
-  const provider = new CredshareAuthenticationProvider(backend, (scopes) => signIn.run(scopes), log);
+  const provider = new CredshareAuthenticationProvider(backend, (scopes) => signIn.run(scopes, { joinRecent: true }), log);
   context.subscriptions.push(
     log,
     settings,

@@ -14,6 +14,18 @@ import { extensionHostKind, reachableRedirect, signInFlows, type ExtensionHostKi
 import { SingleSignIn } from './single-sign-in';
 
 const BROWSER_TIMEOUT_MS = 5 * 60_000;
+/**
+ * VS Code hands a provider one `createSession` at a time: a second extension that asked
+ * while the first sign-in ran gets its call only after that sign-in ended (seen in
+ * code-server 4.139). Within this window after a sign-in, such a call gets that sign-in.
+ */
+const RECENT_SIGN_IN_MS = 60_000;
+
+/** How a caller wants its sign-in. */
+export interface SignInOptions {
+  /** Accept a sign-in that ended moments ago and covers the scopes (requests from other extensions); not for "Sign In" by the user. */
+  joinRecent?: boolean;
+}
 
 /** The loopback redirect cannot be reached from the user's browser here: try the next flow. */
 class RedirectUnreachable extends Error {}
@@ -28,6 +40,7 @@ class RedirectUnreachable extends Error {}
  */
 export class SignInFlow {
   private readonly single = new SingleSignIn<Session>();
+  private readonly recent = new Map<string, { scopes: ReadonlySet<string>; accountId: string; at: number }>();
 
   constructor(
     private readonly backend: CredentialBackend,
@@ -36,11 +49,29 @@ export class SignInFlow {
   ) {}
 
   /** Signs in to the active profile with its scopes plus `extraScopes`; joins a sign-in already under way that covers them. */
-  async run(extraScopes: readonly string[]): Promise<Session> {
+  async run(extraScopes: readonly string[], options: SignInOptions = {}): Promise<Session> {
     const { profile, isNew } = this.profileToSignIn();
     const wanted: Profile = { ...profile, scopes: [...new Set([...profile.scopes, ...extraScopes])] };
     if (this.single.running(profile.name)) this.log.info(`joining the sign-in to profile "${profile.name}" already under way`);
-    return this.single.run(profile.name, wanted.scopes, () => this.signInOnce(wanted, isNew));
+    else if (options.joinRecent) {
+      const joined = await this.recentSignIn(profile.name, wanted.scopes);
+      if (joined) return joined;
+    }
+    return this.single.run(profile.name, wanted.scopes, async () => {
+      const session = await this.signInOnce(wanted, isNew);
+      this.recent.set(profile.name, { scopes: new Set(wanted.scopes), accountId: session.account.id, at: Date.now() });
+      return session;
+    });
+  }
+
+  /** The session of a sign-in that ended within {@link RECENT_SIGN_IN_MS}, covers `scopes` and is still the stored account's. */
+  private async recentSignIn(profile: string, scopes: readonly string[]): Promise<Session | undefined> {
+    const recent = this.recent.get(profile);
+    if (!recent || Date.now() - recent.at > RECENT_SIGN_IN_MS || !scopes.every((s) => recent.scopes.has(s))) return undefined;
+    const current = await this.backend.peek().catch(() => undefined);
+    if (current?.account.id !== recent.accountId) return undefined;
+    this.log.info(`a sign-in to profile "${profile}" ended ${Math.round((Date.now() - recent.at) / 1000)}s ago and covers the scopes asked for: using it`);
+    return this.backend.getSession();
   }
 
   private async signInOnce(profile: Profile, isNew: boolean): Promise<Session> {

@@ -24,6 +24,8 @@ export interface ScenarioRigOptions {
   settings: (issuer: EmbeddedIssuer) => Record<string, unknown>;
   /** Windows open before the first step, credshare activated in each. */
   firstWindows: number;
+  /** More fixture extensions (folder names under fixtures/) to install beside the consumer. */
+  extraFixtures?: string[];
 }
 
 /** What a scenario's steps use; every field is set once the suite's `before` has run. */
@@ -80,9 +82,10 @@ export function scenarioRig(options: ScenarioRigOptions): ScenarioRig {
     mkdirSync(resultsDir, { recursive: true });
     for (const f of readdirSync(resultsDir)) if (f.startsWith(`${options.failedPrefix}-FAILED-`)) rmSync(path.join(resultsDir, f));
     ({ issuer: rig.issuer, admin: rig.admin } = await startIssuer());
-    const consumer = await packageExtension(path.join(fixturesDir, 'consumer-extension'), path.join(tmp, 'vsix'), { dependencies: false });
-    rig.server = await rig.timer.time(`install credshare.vsix + consumer, start code-server (${options.name})`, () => startVsCodeServer({
-      vsix: [credshareVsix(), consumer],
+    const fixtures = await Promise.all(['consumer-extension', ...(options.extraFixtures ?? [])]
+      .map((name) => packageExtension(path.join(fixturesDir, name), path.join(tmp!, 'vsix'), { dependencies: false })));
+    rig.server = await rig.timer.time(`install credshare.vsix + ${fixtures.length} fixture(s), start code-server (${options.name})`, () => startVsCodeServer({
+      vsix: [credshareVsix(), ...fixtures],
       runDir: path.join(tmp!, 'run'),
       settings: options.settings(rig.issuer),
     }));
