@@ -14,7 +14,8 @@ const main = path.join(dist, 'extension-main.js');
 
 /** Loads a bundle with a stand-in for the `vscode` module (only what module top levels touch). */
 function loadWithoutVscode(file: string): unknown {
-  const stub: unknown = new Proxy(function () {}, { get: (_t, key) => (key === '__esModule' ? false : stub), apply: () => stub, construct: () => stub as object });
+  // (The bundle's __toESM builds the namespace on the module's prototype: the stub is its own.)
+  const stub: object = new Proxy(function () {}, { get: (_t, key) => (key === '__esModule' ? false : stub), apply: () => stub, construct: () => stub, getPrototypeOf: () => stub });
   const load = (Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown })._load;
   (Module as unknown as { _load: typeof load })._load = (request, ...rest) => (request === 'vscode' ? stub : load(request, ...rest));
   try {
