@@ -35,14 +35,32 @@ interface SetupResult {
   getSession?: Record<string, { firstMs: number; medianMs: number; p90Ms: number; outcome: string }>;
 }
 
+/** What `npm run bench:vscode` and `npm run bench -- --vscode` take. */
+export interface VsCodeBenchOptions {
+  windows: number;
+  minutes: number;
+  /** The .vsix of the version to compare with (e.g. built from main before this change). */
+  base?: string;
+  outDir: string;
+  /** Only the setups whose name contains this. */
+  only?: string;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     windows: { type: 'string', default: '10' }, minutes: { type: 'string', default: '10' },
     base: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' },
   } });
-  const windows = Number(values.windows);
-  const minutes = Number(values.minutes);
-  const outDir = path.resolve(values.out ?? path.join(repoRoot, 'docs', 'bench'));
+  await runVsCodeBench({
+    windows: Number(values.windows), minutes: Number(values.minutes), base: values.base, only: values.only,
+    outDir: path.resolve(values.out ?? path.join(repoRoot, 'docs', 'bench')),
+  });
+}
+
+/** Runs every setup and writes `<outDir>/vscode.json`. */
+export async function runVsCodeBench(options: VsCodeBenchOptions): Promise<void> {
+  const values = options;
+  const { windows, minutes, outDir } = options;
   const setups: Setup[] = [
     { name: 'VS Code built-ins only', signedIn: false },
     ...(values.base ? [{ name: `before (${path.basename(values.base)}), signed in`, vsix: path.resolve(values.base), signedIn: true }] : []),
@@ -133,7 +151,9 @@ function table(results: SetupResult[]): string {
   return ['| setup | idle CPU per window (% of a core) | activation (Running Extensions) | getSession credshare (median) | getSession github (median) |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
