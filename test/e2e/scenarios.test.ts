@@ -66,7 +66,8 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
     const stats = await rig.admin.stats();
     assert.equal(stats.refreshRequests, 0, 'a sign-in and fresh tokens need no refresh');
 
-    await w1.runCommand('credshare: Show Status');
+    // Show Status is a quick pick (the status bar item opens it; runCommand would wait for the palette to close).
+    await w1.page.locator(`[id="${CREDSHARE_STATUS}"]`).click();
     await w1.page.locator('.quick-input-widget .quick-input-list', { hasText: ACCOUNT_LABEL }).first().waitFor({ timeout: 15_000 });
     await w1.screenshot('vscode-status-view');
     await w1.page.keyboard.press('Escape');
