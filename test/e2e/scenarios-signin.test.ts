@@ -117,6 +117,7 @@ describe('credshare sign-in UX and idle cost in VS Code', { timeout: 6 * 60_000 
     // the status bar item: runCommand waits for the palette to close, and this opens a quick pick.)
     await w.page.locator(`[id="${CREDSHARE_STATUS}"]`).click();
     await list.filter({ hasText: /Last refresh: refreshed/ }).first().waitFor({ timeout: 15_000 });
+    await sleep(800); // the quick pick fades in
     await w.screenshot('vscode-status-quick-pick');
     copyToDocs('vscode-status-quick-pick');
     await w.page.keyboard.press('Escape');
