@@ -63,6 +63,31 @@ const plainFs = {
   },
 };
 
+// The extension runs in VS Code's extension host, a process shared by every extension of the
+// window: nothing of credshare's may patch what the others use. proper-lockfile pulls in
+// graceful-fs (which patches fs: its close/open queue and retries, and fs.promises) and
+// signal-exit 3 (which replaces process.emit and process.reallyExit and adds signal
+// handlers, at require time). The extension bundle gets plain node:fs instead of
+// graceful-fs, and an exit hook on the public 'exit' event instead of signal-exit: locks
+// still go on a normal exit, and a crashed host's lock goes stale and heals as any other.
+const noPatchingInSharedHost = {
+  name: 'no-patching-in-the-shared-extension-host',
+  setup(build) {
+    build.onResolve({ filter: /^graceful-fs$/ }, () => ({ path: 'node:fs', external: true }));
+    build.onResolve({ filter: /^signal-exit$/ }, () => ({ path: 'signal-exit', namespace: 'exit-hook' }));
+    build.onLoad({ filter: /.*/, namespace: 'exit-hook' }, () => ({
+      loader: 'js',
+      contents: [
+        'module.exports = (callback) => {',
+        "  const listener = () => callback(process.exitCode ?? 0, null);",
+        "  process.once('exit', listener);",
+        "  return () => process.removeListener('exit', listener);",
+        '};',
+      ].join('\n'),
+    }));
+  },
+};
+
 const builds = [
   {
     ...common,
@@ -73,12 +98,23 @@ const builds = [
   },
 ];
 if (existsSync('src/extension/extension.ts')) {
-  builds.push({
-    ...common,
-    entryPoints: ['src/extension/extension.ts'],
-    outfile: 'dist/extension.js',
-    external: ['vscode'],
-  });
+  builds.push(
+    // The entry VS Code loads in every window: the startup gate, a few KB. It requires
+    // ./extension-main.js (kept external) only where credshare is used.
+    {
+      ...common,
+      entryPoints: ['src/extension/startup-gate.ts'],
+      outfile: 'dist/extension.js',
+      external: ['vscode', './extension-main.js'],
+    },
+    {
+      ...common,
+      entryPoints: ['src/extension/extension.ts'],
+      outfile: 'dist/extension-main.js',
+      external: ['vscode'],
+      plugins: [noPatchingInSharedHost],
+    },
+  );
 }
 
 // Bazel runs its credential helper with only `get` (it cannot pass arguments), and docker

@@ -2,6 +2,8 @@
 // embedded oidc-provider. Prints the tables, writes them as JSON and draws the chart.
 //   full:   docs/bench/results.json and docs/bench/storm.svg (committed; takes a few minutes)
 //   --quick: smaller N and fewer rounds, to test-results/bench/ (a sanity check, ~1 minute)
+//   --vscode [--vscode-windows N --vscode-minutes M --vscode-base OLD.vsix]: also the VS Code
+//            figures (vscode.ts; code-server from test/e2e/setup.sh, credshare.vsix from npm run package)
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,12 +18,18 @@ import { hotPath } from './hot-path';
 import { inProcessStorm } from './in-process';
 import { bends, printReport, targets, type BenchReport } from './report';
 import { storm } from './storm';
+import { runVsCodeBench } from './vscode';
 import { readWindowsFigures } from './windows';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
+  const { values } = parseArgs({ options: {
+    quick: { type: 'boolean', default: false }, out: { type: 'string' },
+    // The VS Code figures (code-server; needs test/e2e/setup.sh and `npm run package`): see vscode.ts.
+    vscode: { type: 'boolean', default: false }, 'vscode-windows': { type: 'string', default: '10' },
+    'vscode-minutes': { type: 'string', default: '10' }, 'vscode-base': { type: 'string' },
+  } });
   const quick = values.quick!;
   const plan = quick
     ? { sizes: [{ processes: 1, rounds: 3 }, { processes: 10, rounds: 3 }, { processes: 50, rounds: 1 }], hotRounds: 6, inProcessRepeats: 2 }
@@ -75,6 +83,10 @@ async function main(): Promise<void> {
     const subtitle = `${meta.cores} cores (${meta.cpuModel}), Node ${meta.node}, ${meta.date.slice(0, 10)}, commit ${meta.commit}`;
     fs.writeFileSync(path.join(outDir, 'storm.svg'), stormChart(stormRows, subtitle));
     printReport(report, process.stdout);
+    if (values.vscode) {
+      process.stdout.write('\n6. VS Code: bundle, activation, idle windows, getSession latency (code-server)\n');
+      await runVsCodeBench({ windows: Number(values['vscode-windows']), minutes: Number(values['vscode-minutes']), base: values['vscode-base'], outDir });
+    }
     process.stdout.write(`\nwrote ${path.relative(repoRoot, path.join(outDir, 'results.json'))} and ${path.relative(repoRoot, path.join(outDir, 'storm.svg'))}\n`);
   } finally {
     await env.close();

@@ -3,6 +3,7 @@ import { CredshareAuthenticationProvider } from './auth-provider';
 import { CredentialBackend } from './backend';
 import { Commands } from './commands';
 import { Settings } from './settings';
+import type { Awake } from './stand-in';
 import { SharingGuard } from './sharing-guard';
 import { SignInFlow } from './sign-in';
 import { StatusBar } from './status-bar';
@@ -10,8 +11,12 @@ import { StatusView } from './status-view';
 import { TerminalEnvironment } from './terminal-env';
 import { TerminalIpc } from './terminal-ipc';
 
-/** Wiring only: each capability is a Disposable of its own. */
-export function activate(context: vscode.ExtensionContext): void {
+/**
+ * Wiring only: each capability is a Disposable of its own. Started by the startup gate
+ * (startup-gate.ts, the bundle's entry) where credshare is used; returns the provider so
+ * that a call the gate's stand-in received can be handed over.
+ */
+export function activate(context: vscode.ExtensionContext): Awake {
   const log = vscode.window.createOutputChannel('credshare', { log: true });
   const settings = new Settings();
   const backend = new CredentialBackend(context, settings, log);
@@ -19,11 +24,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const statusView = new StatusView(backend, () => settings.terminalEnabled);
   const ipc = new TerminalIpc(backend, log);
   const terminals = new TerminalEnvironment(context, settings, backend, () => ipc.get(), log);
+  const provider = new CredshareAuthenticationProvider(backend, (scopes, options) => signIn.run(scopes, { ...options, joinRecent: options.loginHint === undefined }), log);
   context.subscriptions.push(
     log,
     settings,
     backend,
-    new CredshareAuthenticationProvider(backend, (scopes, options) => signIn.run(scopes, options), log),
+    provider,
     new StatusBar(backend),
     statusView,
     new Commands(backend, settings, signIn, statusView, log),
@@ -33,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   log.info(`activated in extension host ${process.pid}; home ${backend.paths.home}, store ${backend.storeMode.kind}`);
   void terminals.apply();
+  return { provider };
 }
 
 export function deactivate(): void {}

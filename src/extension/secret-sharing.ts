@@ -21,6 +21,8 @@ export interface NotSharedFinding {
 
 export const PROBE_KEY = 'credshare.sharing-probe';
 const PROBE_FILE = 'secret-storage-probe.json';
+/** With file events, a look at the probe file this often catches an event lost. */
+const SAFETY_CHECK_MS = 60_000;
 
 /**
  * Finds out whether this host shares SecretStorage between windows (desktop VS Code does;
@@ -57,14 +59,18 @@ export class SecretSharingProbe {
       await this.secrets.store(PROBE_KEY, value);
       this.writeFile({ value, writer: this.me, at: Date.now() });
     });
+    let watched = false;
     try {
       const watcher = fs.watch(this.lock.dir, (_e, f) => { if (!f || f === PROBE_FILE) void this.onFileChange(); });
       watcher.on('error', () => watcher.close());
       this.disposables.push({ dispose: () => watcher.close() });
+      watched = true;
     } catch {
       // The poll below is enough.
     }
-    const timer = setInterval(() => void this.onFileChange(), 1000);
+    // Events carry the news; the timer is the safety net (every second only where nothing can be watched).
+    const timer = setInterval(() => void this.onFileChange(), watched ? SAFETY_CHECK_MS : 1000);
+    timer.unref?.();
     this.disposables.push({ dispose: () => clearInterval(timer) });
   }
 

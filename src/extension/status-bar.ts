@@ -3,7 +3,11 @@ import type { CredentialBackend } from './backend';
 
 export const STATUS_BAR_ID = 'credshare.status';
 
-/** "$(account) Alice" / "signed out" / "refreshing" / "error" in the status bar; a click opens Show Status. */
+/**
+ * "$(account) Alice" / "signed out" / "refreshing" / "error" in the status bar; a click
+ * opens Show Status. Shown only once the active profile exists: someone who never signed
+ * in has nothing to see there (the Accounts menu and the palette offer the sign-in).
+ */
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[];
@@ -19,16 +23,20 @@ export class StatusBar implements vscode.Disposable {
       backend.onDidChangeMode(() => this.update()),
     ];
     this.update();
-    this.item.show();
   }
 
   update(): void {
     const session = this.backend.watcher.current;
+    void vscode.commands.executeCommand('setContext', 'credshare.signedIn', !!session);
+    if (!this.backend.profile()) {
+      this.item.hide();
+      return;
+    }
+    this.item.show();
     const activity = this.backend.activity;
     const profile = this.backend.profileName();
     const who = session ? session.account.label || session.account.id : undefined;
     this.item.backgroundColor = undefined;
-    void vscode.commands.executeCommand('setContext', 'credshare.signedIn', !!session);
     if (activity.kind === 'error') {
       this.item.text = `$(warning) ${who ?? 'credshare'}`;
       this.item.tooltip = vscode.l10n.t('credshare: {0}\nClick for the status and what to do.', activity.message);
@@ -41,7 +49,7 @@ export class StatusBar implements vscode.Disposable {
       this.item.tooltip = vscode.l10n.t('credshare: signed in to profile "{0}" as {1}', profile, who!);
     } else {
       this.item.text = `$(account) ${vscode.l10n.t('credshare: signed out')}`;
-      this.item.tooltip = vscode.l10n.t('credshare: not signed in to profile "{0}". Click for the status; run "credshare: Sign In" to sign in.', profile);
+      this.item.tooltip = vscode.l10n.t('credshare: not signed in to profile "{0}". Click to sign in or see the status.', profile);
     }
     if (this.backend.fallback) this.item.tooltip += '\n' + vscode.l10n.t('SecretStorage is not shared between windows here: using the shared store.');
   }

@@ -1,73 +1,110 @@
 import * as vscode from 'vscode';
 import { formatDuration } from '../core/format';
+import type { Session } from '../core/session';
 import type { CredentialBackend } from './backend';
 
-const SCHEME = 'credshare-status';
-export const STATUS_URI = vscode.Uri.from({ scheme: SCHEME, path: '/credshare status.md' });
+type Item = vscode.QuickPickItem & { command?: string };
+
+/** Access tokens per scope set, where the store keeps them (`session.tokens`); absent in older stores. */
+type ScopedTokens = Record<string, { expiresAt?: number; scope?: string }>;
 
 /**
- * "credshare: Show Status": a read-only document saying who is signed in, how long the
- * access token lasts, where the session lives and what terminals get. Never a token.
- * It follows changes while open.
+ * "credshare: Show Status" (and a click on the status bar item): a quick pick with what a
+ * user acts on — the account, how long the token lasts, the scope sets, the last refresh
+ * by any window or process, where the session lives — and the actions: Sign In or Sign
+ * Out, Refresh Now, Switch Profile, Show Log. Never a token. It follows changes while open.
  */
-export class StatusView implements vscode.TextDocumentContentProvider, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.emitter.event;
+export class StatusView implements vscode.Disposable {
+  private picker: vscode.QuickPick<Item> | undefined;
   private readonly disposables: vscode.Disposable[];
 
   constructor(private readonly backend: CredentialBackend, private readonly terminalsEnabled: () => boolean) {
-    this.disposables = [
-      this.emitter,
-      vscode.workspace.registerTextDocumentContentProvider(SCHEME, this),
-      backend.watcher.onDidTransition(() => this.emitter.fire(STATUS_URI)),
-      backend.onDidChangeActivity(() => this.emitter.fire(STATUS_URI)),
-      backend.onDidChangeMode(() => this.emitter.fire(STATUS_URI)),
-    ];
+    const refresh = (): void => void this.refreshItems();
+    this.disposables = [backend.watcher.onDidTransition(refresh), backend.onDidChangeActivity(refresh), backend.onDidChangeMode(refresh)];
   }
 
   async show(): Promise<void> {
-    this.emitter.fire(STATUS_URI);
-    const document = await vscode.workspace.openTextDocument(STATUS_URI);
-    await vscode.window.showTextDocument(document, { preview: true });
+    this.picker?.dispose();
+    const picker = vscode.window.createQuickPick<Item>();
+    this.picker = picker;
+    picker.title = vscode.l10n.t({ message: 'credshare: profile "{0}"', args: [this.backend.profileName()], comment: ['{0} is a profile name'] });
+    picker.placeholder = vscode.l10n.t('Choose an action');
+    picker.matchOnDescription = true;
+    picker.onDidAccept(() => {
+      const command = picker.selectedItems[0]?.command;
+      if (!command) return; // An information row: stay open.
+      picker.hide();
+      void vscode.commands.executeCommand(command);
+    });
+    picker.onDidHide(() => {
+      picker.dispose();
+      if (this.picker === picker) this.picker = undefined;
+    });
+    await this.refreshItems();
+    picker.show();
   }
 
-  async provideTextDocumentContent(): Promise<string> {
-    const b = this.backend;
+  private async refreshItems(): Promise<void> {
+    const picker = this.picker;
+    if (!picker) return;
+    picker.items = await this.items();
+  }
+
+  private async items(): Promise<Item[]> {
     const t = vscode.l10n.t;
+    const b = this.backend;
     const name = b.profileName();
     const profile = b.profile();
-    const lines = [`# ${t('credshare status')}`, '', `- ${t('Profile')}: ${name}`];
+    const session = profile ? await b.peek().catch(() => undefined) : undefined;
+    const rows: Item[] = [];
     if (!profile) {
-      lines.push(`- ${t('Signed out: profile "{0}" does not exist yet. Run "credshare: Sign In" (or `credshare login` in a terminal).', name)}`);
+      rows.push({ label: `$(account) ${t('Not signed in')}`, detail: t('Profile "{0}" does not exist yet: Sign In creates it from the settings "credshare.issuer" and "credshare.clientId".', name) });
+    } else if (!session) {
+      rows.push({ label: `$(account) ${t('Not signed in')}`, description: profile.issuer });
     } else {
-      lines.push(`- ${t('Issuer')}: ${profile.issuer}`, `- ${t('Client')}: ${profile.clientId}`);
-      const session = await b.peek().catch(() => undefined);
-      if (!session) {
-        lines.push(`- ${t('Signed out. Run "credshare: Sign In" (or `credshare login` in a terminal).')}`);
-      } else {
-        const left = session.expiresAt - Date.now();
-        lines.push(`- ${t('Account')}: ${session.account.label || session.account.id} (${session.account.id})`);
-        lines.push(`- ${t('Access token')}: ${left > 0 ? t('valid for {0} (until {1})', formatDuration(left / 1000), new Date(session.expiresAt).toISOString()) : t('expired {0} ago; the next request refreshes it', formatDuration(-left / 1000))}`);
-        lines.push(`- ${t('Refresh tolerance')}: ${profile.refreshToleranceSeconds}s`);
+      rows.push({ label: `$(account) ${session.account.label || session.account.id}`, description: session.account.id, detail: t('Signed in at {0}', profile.issuer) });
+      rows.push(tokenRow(session, t('Access token')));
+      for (const [scopes, token] of Object.entries((session.tokens ?? {}) as ScopedTokens)) {
+        if (typeof token?.expiresAt === 'number') rows.push({ ...tokenRow({ expiresAt: token.expiresAt }, t('Scopes {0}', scopes)), description: token.scope });
       }
-      const last = b.storeMode.parts.record.read(name);
-      if (last) lines.push(`- ${t('Last refresh (any window or process)')}: ${last.outcome} ${t('at')} ${new Date(last.at).toISOString()}${last.message ? ` (${last.message})` : ''}`);
+    }
+    const last = profile ? b.storeMode.parts.record.read(name) : undefined;
+    if (last) {
+      rows.push({
+        label: `$(history) ${t({ message: 'Last refresh: {0}, {1} ago', args: [last.outcome, formatDuration((Date.now() - last.at) / 1000)], comment: ['{0} is refreshed, failed or signed-out; {1} a duration'] })}`,
+        description: new Date(last.at).toLocaleString(),
+        detail: last.message,
+      });
     }
     const activity = b.activity;
-    if (activity.kind === 'refreshing') lines.push(`- ${t('Now')}: ${t('refreshing')}`);
-    if (activity.kind === 'error') lines.push(`- ${t('Last request failed')}: ${activity.message}`, `- ${t('Details: run "credshare: Show Log".')}`);
-    lines.push('', `## ${t('Where')}`, '');
-    lines.push(`- ${t('Store')}: ${b.storeMode.kind === 'shared' ? b.paths.credentials : t('VS Code SecretStorage')}`);
-    if (b.fallback) lines.push(`- ${t('SecretStorage is not shared between the windows of this VS Code ({0}), so credshare uses the shared store instead.', b.fallback)}`);
-    lines.push(`- ${t('Refresh lock')}: ${b.storeMode.parts.lock.lockPath}`);
-    lines.push(`- ${t('Home')}: ${b.paths.home}`);
-    lines.push(`- ${t('Terminals')}: ${this.terminalsEnabled()
-      ? t('`credshare` on PATH, CREDSHARE_HOME and CREDSHARE_PROFILE set{0}', b.storeMode.kind === 'secretStorage' ? t('; tokens through this window') : '')
-      : t('off (credshare.terminal.enabled)')}`);
-    return lines.join('\n') + '\n';
+    if (activity.kind === 'refreshing') rows.push({ label: `$(sync~spin) ${t('Refreshing now')}` });
+    if (activity.kind === 'error') rows.push({ label: `$(warning) ${t('The last request failed')}`, detail: activity.message, command: 'credshare.showLog' });
+    rows.push({
+      label: `$(database) ${b.storeMode.kind === 'shared' ? t('Shared store') : t('VS Code SecretStorage')}`,
+      description: b.storeMode.kind === 'shared' ? b.paths.credentials : undefined,
+      detail: b.fallback
+        ? t('SecretStorage is not shared between the windows of this VS Code ({0}), so credshare uses the shared store.', b.fallback)
+        : this.terminalsEnabled() ? t('Terminals get `credshare` on PATH and this profile.') : t('Terminal integration is off (credshare.terminal.enabled).'),
+    });
+    rows.push({ label: t('Actions'), kind: vscode.QuickPickItemKind.Separator });
+    if (session) rows.push({ label: `$(sign-out) ${t('Sign Out')}`, description: t('in every window and terminal'), command: 'credshare.signOut' });
+    else rows.push({ label: `$(sign-in) ${t('Sign In')}`, command: 'credshare.signIn' });
+    if (session) rows.push({ label: `$(refresh) ${t('Refresh Now')}`, description: t('a new access token for everyone'), command: 'credshare.refreshNow' });
+    rows.push({ label: `$(arrow-swap) ${t('Switch Profile')}`, description: name, command: 'credshare.switchProfile' });
+    rows.push({ label: `$(output) ${t('Show Log')}`, command: 'credshare.showLog' });
+    return rows;
   }
 
   dispose(): void {
+    this.picker?.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+function tokenRow(token: Pick<Session, 'expiresAt'>, what: string): Item {
+  const t = vscode.l10n.t;
+  const left = token.expiresAt - Date.now();
+  return left > 0
+    ? { label: `$(pass) ${t({ message: '{0}: valid for {1}', args: [what, formatDuration(left / 1000)], comment: ['{0} names a token, {1} is a duration'] })}`, description: t('until {0}', new Date(token.expiresAt).toLocaleTimeString()) }
+    : { label: `$(clock) ${t({ message: '{0}: expired {1} ago', args: [what, formatDuration(-left / 1000)], comment: ['{0} names a token, {1} is a duration'] })}`, description: t('the next request refreshes it') };
 }

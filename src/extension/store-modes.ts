@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { TokenCoordinator, type CoordinatorParts } from '../core/coordinator';
 import { fileStoreParts } from '../core/file-coordinator';
@@ -24,8 +25,16 @@ export interface StoreMode extends vscode.Disposable {
 /** What a mode's coordinator reports to the window: its log, and each refresh it starts. */
 export type ModeObservers = Pick<CoordinatorParts, 'log' | 'onRefresh'>;
 
-/** Waiters elsewhere poll too; this is only the backstop for missed file-system events. */
-const POLL_MS = 2000;
+/**
+ * File-system events (inotify, FSEvents, ReadDirectoryChangesW) tell a window about every
+ * write at no cost while nothing happens; this slow check is only the safety net for an
+ * event lost (a network file system, a full inotify queue). Idle, a window wakes once a
+ * minute for one stat. A coordinator waiting on a sibling's refresh polls on its own,
+ * briefly, so no request waits on this.
+ */
+export const SAFETY_CHECK_MS = 60_000;
+/** Where the store cannot be watched at all: look this often instead (the old behaviour). */
+export const POLL_MS = 2000;
 
 abstract class BaseMode implements StoreMode {
   abstract readonly kind: StoreSetting;
@@ -35,11 +44,34 @@ abstract class BaseMode implements StoreMode {
   protected readonly disposables: vscode.Disposable[] = [this.touched];
   private lastStamp = '';
 
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(readonly parts: CoordinatorParts & SessionWriteParts) {
     this.coordinator = new TokenCoordinator(parts);
-    const timer = setInterval(() => void this.poll(), POLL_MS);
-    timer.unref?.();
-    this.disposables.push({ dispose: () => clearInterval(timer) });
+    this.disposables.push({ dispose: () => clearInterval(this.timer) });
+  }
+
+  /** Starts the periodic look at the stamp: slow where `watched`, the old 2-second poll where nothing could be watched. */
+  protected checkEvery(watched: boolean): void {
+    clearInterval(this.timer);
+    this.timer = setInterval(() => void this.poll(), watched ? SAFETY_CHECK_MS : POLL_MS);
+    this.timer.unref?.();
+  }
+
+  /** Watches `dir` for writes to `file` (renames included: watch the directory, not the inode); false if it cannot. */
+  protected watch(dir: string, file: string, log: ((message: string) => void) | undefined): boolean {
+    try {
+      const watcher = fs.watch(dir, (_event, changed) => {
+        if (!changed || changed === file) this.changed();
+      });
+      // A watcher that dies (the directory removed) falls back to polling.
+      watcher.on('error', () => { watcher.close(); this.checkEvery(false); });
+      this.disposables.push({ dispose: () => watcher.close() });
+      return true;
+    } catch (error) {
+      log?.(`cannot watch ${dir} (${(error as Error).message}); polling every ${POLL_MS / 1000}s instead`);
+      return false;
+    }
   }
 
   /**
@@ -70,19 +102,16 @@ export class SharedMode extends BaseMode {
 
   constructor(paths: HomePaths, timings: Timings, observers: ModeObservers) {
     super({ ...fileStoreParts(paths, timings), ...observers });
+    let watched = false;
     try {
       // Never create or tighten a home the CLI would refuse; the backend reports why (issue 12).
       checkHome(paths.home);
       ensurePrivateDir(paths.home);
-      // Writes are renames, so watch the directory, not the file (whose inode changes each time).
-      const watcher = fs.watch(paths.home, (_event, file) => {
-        if (!file || file === 'credentials.json') this.changed();
-      });
-      watcher.on('error', () => watcher.close());
-      this.disposables.push({ dispose: () => watcher.close() });
+      watched = this.watch(paths.home, path.basename(paths.credentials), observers.log);
     } catch (error) {
-      observers.log?.(`cannot watch ${paths.home} (${(error as Error).message}); polling every ${POLL_MS / 1000}s instead`);
+      observers.log?.(`cannot create ${paths.home} (${(error as Error).message}); polling every ${POLL_MS / 1000}s instead`);
     }
+    this.checkEvery(watched);
   }
 }
 
@@ -97,5 +126,8 @@ export class SecretStorageMode extends BaseMode {
     super({ store, lock: new CrossProcessLock(lockDir, timings.lockStaleMs), record, refresher: refreshWithIssuer, timings, ...observers });
     // After the store's own listener (registered first), which counts the change into its stamp.
     this.disposables.push(store, secrets.onDidChange(() => this.changed()));
+    // A sibling window's refresh reaches this one through the record it rewrites, not
+    // through SecretStorage events (which only fire for this window's own writes here).
+    this.checkEvery(this.watch(lockDir, path.basename(record.file), observers.log));
   }
 }

@@ -37,7 +37,8 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
 
   step('1. sign in from the palette: status bar, Accounts menu and another extension get the account; the issuer accepts its token', async () => {
     const [w1, w2] = rig.windows as [VsCodeWindow, VsCodeWindow];
-    for (const w of rig.windows) await waitForStatus(w, /signed out/);
+    // No profile yet: credshare's startup gate stays idle, and shows no status bar item.
+    for (const w of rig.windows) assert.equal(await w.statusBarText(CREDSHARE_STATUS), undefined, `window ${w.index} shows no credshare item before any sign-in`);
     await rig.admin.resetStats();
     await signInFromPalette(w1, rig.admin, 'alice');
     for (const w of rig.windows) await waitForStatus(w, new RegExp(ACCOUNT_LABEL));
@@ -67,10 +68,12 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
     const stats = await rig.admin.stats();
     assert.equal(stats.refreshRequests, 0, 'a sign-in and fresh tokens need no refresh');
 
-    await w1.runCommand('credshare: Show Status');
-    await w1.page.locator('.monaco-editor .view-lines', { hasText: ACCOUNT_LABEL }).first().waitFor({ timeout: 15_000 });
+    // Show Status is a quick pick (the status bar item opens it; runCommand would wait for the palette to close).
+    await w1.page.locator(`[id="${CREDSHARE_STATUS}"]`).click();
+    await w1.page.locator('.quick-input-widget .quick-input-list', { hasText: ACCOUNT_LABEL }).first().waitFor({ timeout: 15_000 });
     await w1.screenshot('vscode-status-view');
-    // The README's picture: status view, status bar item and Accounts menu together.
+    await w1.page.keyboard.press('Escape');
+    // The README's picture: the status bar item and the Accounts menu together.
     await w1.openAccountsMenu();
     const picture = await w1.screenshot('vscode-signed-in');
     await w1.closeMenus();

@@ -20,7 +20,7 @@ test('signs in, refreshes and revokes with client_secret_basic, the secret read 
   await approveDeviceCode(issuer.url, await deviceCodeOf(cli), 'alice');
   const login = await cli.done;
   assert.equal(login.code, 0, login.stderr);
-  assert.match(login.stdout, /Signed in to profile "default" as Alice Example/);
+  assert.match(login.stdout, /Signed in to profile "default" as alice@example\.test \(Alice Example, alice\)/);
   assert.equal(home.config().profiles.default.clientSecret, SECRET, 'saved in the profile');
   assert.equal(fs.statSync(`${home.home}/config.json`).mode & 0o777, 0o600, 'config.json holding a secret is 0600');
   const outputs = [login.stdout, login.stderr];

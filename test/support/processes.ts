@@ -24,6 +24,9 @@ export function run(command: string, args: string[], options: SpawnOptions & { i
     child.stderr!.on('data', (d) => { stderr += d; });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: performance.now() - started }));
+    // A child that exits without reading its input (a usage error, say) closes the pipe:
+    // EPIPE there is that child's answer, not the test's failure.
+    child.stdin!.on('error', (error: NodeJS.ErrnoException) => { if (error.code !== 'EPIPE') reject(error); });
     child.stdin!.end(options.input ?? '');
   });
 }

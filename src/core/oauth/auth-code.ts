@@ -22,6 +22,12 @@ export interface BrowserFlowOptions {
   timeoutMs: number;
   /** OpenID Connect `login_hint`: the account to sign in as (a re-sign-in for a known account). */
   loginHint?: string;
+  /**
+   * The redirect URI the browser can reach, given the listener's loopback one (VS Code:
+   * `asExternalUri`, which forwards the port from a remote host). Throws if none: then
+   * the authorization URL is never opened. Default: the loopback URI itself.
+   */
+  reachableRedirectUri?: (loopbackRedirectUri: string) => Promise<string>;
 }
 
 /**
@@ -39,9 +45,11 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
   const nonce = options.scopes.includes('openid') ? oauth.generateRandomNonce() : undefined;
   const listener = await listenForRedirect(options.redirectPort);
   try {
+    // The same URI in the authorization request and the token request (RFC 6749 section 4.1.3).
+    const redirectUri = options.reachableRedirectUri ? await options.reachableRedirectUri(listener.redirectUri) : listener.redirectUri;
     const url = new URL(as.authorization_endpoint);
     url.searchParams.set('client_id', client.client_id);
-    url.searchParams.set('redirect_uri', listener.redirectUri);
+    url.searchParams.set('redirect_uri', redirectUri);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('scope', options.scopes.join(' '));
     url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(verifier));
@@ -49,7 +57,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
     url.searchParams.set('state', state);
     if (nonce) url.searchParams.set('nonce', nonce);
     if (options.loginHint) url.searchParams.set('login_hint', options.loginHint);
-    await options.openUrl(url.href, listener.redirectUri);
+    await options.openUrl(url.href, redirectUri);
 
     let redirect: RedirectRequest;
     try {
@@ -61,7 +69,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
     }
     try {
       const params = validateRedirect(options, redirect, state);
-      const response = await oauth.authorizationCodeGrantRequest(as, client, options.auth ?? oauth.None(), params, listener.redirectUri, verifier, httpOptions(issuer, io));
+      const response = await oauth.authorizationCodeGrantRequest(as, client, options.auth ?? oauth.None(), params, redirectUri, verifier, httpOptions(issuer, io));
       const tokens = await oauth.processAuthorizationCodeResponse(as, client, await withErrorStatus(response), nonce ? { expectedNonce: nonce, requireIdToken: true } : {});
       redirect.respond('success', 'You are signed in. You can close this tab and return to your terminal or editor.');
       return tokens;

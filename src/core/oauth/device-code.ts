@@ -43,20 +43,22 @@ export async function startDeviceAuthorization(target: DeviceFlowTarget, scopes:
 }
 
 /**
- * Step 2: show the code, then poll the token endpoint at the server's interval until the
+ * Step 2: show the code (and wait, if `showCode` returns a promise), then poll the token endpoint at the server's interval until the
  * user approves, honouring `slow_down` and backing off on network errors, and give up at
  * the code's expiry. `io.signal` stops the polling.
  */
 export async function pollDeviceAuthorization(target: DeviceFlowTarget, device: oauth.DeviceAuthorizationResponse,
-  showCode: (prompt: DeviceCodePrompt) => void): Promise<oauth.TokenEndpointResponse> {
+  showCode: (prompt: DeviceCodePrompt) => void | Promise<void>): Promise<oauth.TokenEndpointResponse> {
   const { as, client, issuer, io } = target;
-  showCode({
+  const deadline = Date.now() + device.expires_in * 1000;
+  // A host may wait for the user to take the code (VS Code's modal) before polling starts;
+  // if it throws (the user dismissed it), nothing is polled.
+  await showCode({
     userCode: device.user_code,
     verificationUri: device.verification_uri,
     ...(device.verification_uri_complete ? { verificationUriComplete: device.verification_uri_complete } : {}),
     expiresInSeconds: device.expires_in,
   });
-  const deadline = Date.now() + device.expires_in * 1000;
   let interval = device.interval && device.interval > 0 ? device.interval : DEFAULT_INTERVAL_S;
   const where = as.token_endpoint ?? issuer.href;
   for (;;) {

@@ -23,8 +23,10 @@ export interface SignInRequest {
   io: OAuthIo;
   /** Browser flow: show the user this URL (open a browser, print it). Must not throw. */
   openUrl: (authorizationUrl: string, redirectUri: string) => Promise<void> | void;
-  /** Device flow: show the user this code and where to enter it. */
-  showCode: (prompt: DeviceCodePrompt) => void;
+  /** Device flow: show the user this code and where to enter it; polling starts once a returned promise resolves. */
+  showCode: (prompt: DeviceCodePrompt) => void | Promise<void>;
+  /** Browser flow: the redirect URI a browser can reach (see BrowserFlowOptions). */
+  reachableRedirectUri?: (loopbackRedirectUri: string) => Promise<string>;
   /** Browser flow: how long to wait for the redirect. */
   browserTimeoutMs: number;
   /** Metadata the host already loaded (and checked) for this issuer. */
@@ -72,7 +74,8 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
       ({ client, auth } = tokenClient(profile, as));
       tokens = await pollDeviceAuthorization({ as, client, auth, issuer, io }, started.result, request.showCode);
     } else {
-      tokens = await signInWithBrowser({ as, client, auth, redirectPort: profile.redirectPort, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs, loginHint: request.loginHint });
+      tokens = await signInWithBrowser({ as, client, auth, redirectPort: profile.redirectPort, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs,
+        loginHint: request.loginHint, reachableRedirectUri: request.reachableRedirectUri });
     }
     return { session: await sessionFromTokens(tokens, { as, client, issuer, io, requestedScopes: profile.scopes }), flow };
   } catch (error) {

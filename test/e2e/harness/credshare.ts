@@ -78,20 +78,68 @@ export function storedSession(home: string, profile = 'default'): Session | unde
 }
 
 /**
- * "credshare: Sign In" from the palette, then approve the device code that the
- * notification shows, through the issuer's admin endpoint (as a person at the issuer's page would).
+ * "credshare: Sign In" from the palette, then "Copy & Open" on the device-code modal, and
+ * approve the code at the issuer through its admin endpoint (as a person at the issuer's
+ * page would).
  */
 export async function signInFromPalette(w: VsCodeWindow, admin: IssuerAdmin, accountId: string): Promise<string> {
   await w.runCommand('credshare: Sign In');
-  const userCode = await waitFor('the device code notification', async () => {
-    for (const n of await w.notifications()) {
-      const m = /enter the code (\S+) at/.exec(n.message);
-      if (m) return m[1];
-    }
-    return undefined;
-  }, 30_000, 200);
+  const { userCode } = await answerDeviceCodeModal(w, 'Copy & Open');
   await admin.approveDevice(userCode, accountId);
   return userCode;
+}
+
+/** The modal dialog on screen: its text (message and detail) and buttons; undefined if none. */
+export async function modalDialog(w: VsCodeWindow): Promise<{ text: string; buttons: string[] } | undefined> {
+  const dialog = w.page.locator('.monaco-dialog-box').first();
+  if (!(await dialog.isVisible())) return undefined;
+  // innerText: the message and the detail on lines of their own.
+  const text = (await dialog.locator('.dialog-message-container').first().innerText()).trim();
+  const buttons = await dialog.locator('.dialog-buttons .monaco-button').evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim()));
+  return { text, buttons };
+}
+
+/** Clicks a button of the modal dialog on screen (without waiting for it to go: another may follow at once). */
+export async function clickModalButton(w: VsCodeWindow, button: string): Promise<void> {
+  const dialog = w.page.locator('.monaco-dialog-box').first();
+  await dialog.locator('.dialog-buttons .monaco-button', { hasText: new RegExp(`^\\s*${button.replace(/[.*+?^${}()|[\]\\&]/g, '\\$&')}\\s*$`) }).first().click();
+}
+
+/**
+ * Waits for credshare's device-code modal ("Your code: …"), allowing on the way any
+ * consent dialogs ("The extension … wants to sign in using credshare"), and answers it
+ * with `button`. Returns the code, the modal's text and how many consents were given.
+ */
+export async function answerDeviceCodeModal(w: VsCodeWindow, button: 'Copy & Open' | 'Cancel', opts: { beforeAnswer?: () => Promise<void>; timeoutMs?: number } = {}):
+  Promise<{ userCode: string; text: string; consents: number }> {
+  let consents = 0;
+  let lastConsent = '';
+  const found = await waitFor('the device-code modal', async () => {
+    const dialog = await modalDialog(w);
+    if (!dialog) return undefined;
+    const code = /Your code: (\S+)/.exec(dialog.text)?.[1];
+    if (code) return { userCode: code, text: dialog.text };
+    if (/wants to sign in using credshare/.test(dialog.text) && dialog.text !== lastConsent) {
+      await clickModalButton(w, 'Allow');
+      consents++;
+      lastConsent = dialog.text;
+      await w.page.waitForTimeout(300);
+      lastConsent = '';
+    }
+    return undefined;
+  }, opts.timeoutMs ?? 30_000, 200);
+  await opts.beforeAnswer?.();
+  await clickModalButton(w, button);
+  return { ...found, consents };
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 /** Every token of these sessions (access, refresh, id), for leak scans. */

@@ -26,6 +26,8 @@ export interface ScenarioRigOptions {
   firstWindows: number;
   /** More extensions to install beside credshare and the consumer: returns their .vsix files, given a temp dir. */
   extraVsix?: (tmp: string) => Promise<string[]>;
+  /** More fixture extensions (folder names under fixtures/) to install beside the consumer. */
+  extraFixtures?: string[];
 }
 
 /** What a scenario's steps use; every field is set once the suite's `before` has run. */
@@ -83,9 +85,11 @@ export function scenarioRig(options: ScenarioRigOptions): ScenarioRig {
     for (const f of readdirSync(resultsDir)) if (f.startsWith(`${options.failedPrefix}-FAILED-`)) rmSync(path.join(resultsDir, f));
     ({ issuer: rig.issuer, admin: rig.admin } = await startIssuer());
     const consumer = await packageExtension(path.join(fixturesDir, 'consumer-extension'), path.join(tmp, 'vsix'), { dependencies: false });
+    const fixtures = await Promise.all((options.extraFixtures ?? [])
+      .map((name) => packageExtension(path.join(fixturesDir, name), path.join(tmp!, 'vsix'), { dependencies: false })));
     const extra = options.extraVsix ? await options.extraVsix(tmp) : [];
-    rig.server = await rig.timer.time(`install credshare.vsix + consumer, start code-server (${options.name})`, () => startVsCodeServer({
-      vsix: [credshareVsix(), consumer, ...extra],
+    rig.server = await rig.timer.time(`install credshare.vsix + consumer + ${fixtures.length + extra.length} more, start code-server (${options.name})`, () => startVsCodeServer({
+      vsix: [credshareVsix(), consumer, ...fixtures, ...extra],
       runDir: path.join(tmp!, 'run'),
       settings: options.settings(rig.issuer),
     }));
