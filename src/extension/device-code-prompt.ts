@@ -20,19 +20,18 @@ export class DeviceCodeUi {
 
   /** For the core's `showCode`: resolves once the user took the code; throws (and aborts) if they did not. */
   async show(prompt: DeviceCodePrompt): Promise<void> {
-    const t = vscode.l10n.t;
     const page = openableVerificationUri(prompt);
     this.log.info(`device sign-in: enter the code at ${prompt.verificationUri} (valid ${prompt.expiresInSeconds}s)`);
     if (!page) this.log.warn(`not opening the verification page: ${prompt.verificationUri} is not an http(s) URL`);
-    const copyAndOpen = t('Copy & Open');
-    const copy = t('Copy');
+    const copyAndOpen = vscode.l10n.t({ message: 'Copy & Open', comment: ['A button: copies the one-time code and opens the sign-in page.'] });
+    const copy = vscode.l10n.t({ message: 'Copy', comment: ['A button: copies the one-time code.'] });
     const choice = await vscode.window.showInformationMessage(
-      t({ message: 'Your code: {0}', args: [prompt.userCode], comment: ['{0} is a one-time code such as WDJB-MJHT'] }),
+      vscode.l10n.t({ message: 'Your code: {0}', args: [prompt.userCode], comment: ['{0} is a one-time code such as WDJB-MJHT'] }),
       {
         modal: true,
         detail: page
-          ? t({ message: 'To finish signing in to {0}, open {1} and enter this one-time code.', args: [this.issuerHost, prompt.verificationUri], comment: ['{0} is a host name, {1} the page where the code goes'] })
-          : t({ message: 'To finish signing in to {0}, enter this one-time code at {1}. credshare does not open that address: it is not a web page.', args: [this.issuerHost, prompt.verificationUri], comment: ['{0} is a host name, {1} what the issuer sent'] }),
+          ? vscode.l10n.t({ message: 'To finish signing in to {0}, open {1} and enter this one-time code.', args: [this.issuerHost, prompt.verificationUri], comment: ['{0} is a host name, {1} the page where the code goes'] })
+          : vscode.l10n.t({ message: 'To finish signing in to {0}, enter this one-time code at {1}. credshare does not open that address: it is not a web page.', args: [this.issuerHost, prompt.verificationUri], comment: ['{0} is a host name, {1} the verification address the issuer sent (not a web page)'] }),
       },
       page ? copyAndOpen : copy);
     if (choice === undefined) {

@@ -92,7 +92,11 @@ export class SignInFlow {
     const metadata = await loadIssuerMetadata(issuer, { ...io, home: this.backend.paths.home, endpoints: profile.endpoints });
     const flows = signInFlows(host, { authorizationEndpoint: !!metadata.as.authorization_endpoint, deviceAuthorization: !!metadata.as.device_authorization_endpoint }, this.settings.signInFlow);
     if (flows.length === 0) {
-      throw new SignInError(vscode.l10n.t('{0} offers no sign-in flow that works here (setting "credshare.signIn.flow" is "{1}"). Choose another flow in the settings.', issuer.href, this.settings.signInFlow));
+      throw new SignInError(vscode.l10n.t({
+        message: '{0} offers no sign-in flow that works here (setting "credshare.signIn.flow" is "{1}"). Choose another flow in the settings.',
+        args: [issuer.href, this.settings.signInFlow],
+        comment: ['{0} is the identity provider\'s URL, {1} the setting\'s value (auto, browser or deviceCode: keep as is).'],
+      }));
     }
     let session: Session | undefined;
     for (const [i, flow] of flows.entries()) {
@@ -105,7 +109,11 @@ export class SignInFlow {
         this.log.info(`browser flow skipped: ${error.message}`);
       }
     }
-    if (!session) throw new SignInError(vscode.l10n.t('No browser can reach this window\'s sign-in listener, and {0} offers no device sign-in.', issuer.href));
+    if (!session) throw new SignInError(vscode.l10n.t({
+      message: 'No browser can reach this window\'s sign-in listener, and {0} offers no device sign-in.',
+      args: [issuer.href],
+      comment: ['{0} is the identity provider\'s URL. The listener is the local web address the browser returns to after signing in; device sign-in is the flow with a one-time code.'],
+    }));
     // As `credshare login` does: the profile (new, or its scopes widened) is written with the session, never before it.
     await this.backend.signIn(profile.name, session, writeProfile ? () => saveProfile(this.backend.paths, profile, false) : undefined);
     this.log.info(`signed in to profile "${profile.name}" as ${session.account.id}`);
@@ -124,7 +132,7 @@ export class SignInFlow {
         ui.end();
       }
     }
-    const title = vscode.l10n.t({ message: 'Signing in to {0}…', args: [issuerHost], comment: ['{0} is a host name'] });
+    const title = vscode.l10n.t({ message: 'Signing in to {0}…', args: [issuerHost], comment: ['{0} is the host name of the identity provider'] });
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_progress, token) => {
       const cancel = token.onCancellationRequested(() => abort.abort());
       try {
@@ -168,7 +176,10 @@ export class SignInFlow {
     if (existing) return { profile: existing, isNew: false };
     const { issuer, clientId } = this.settings;
     if (!issuer || !clientId) {
-      throw new ConfigError(vscode.l10n.t('Nothing to sign in to yet: set "credshare.issuer" and "credshare.clientId" in the settings (your identity provider\'s URL and the client ID registered for credshare), then sign in again.'));
+      throw new ConfigError(vscode.l10n.t({
+        message: 'Nothing to sign in to yet: set "credshare.issuer" and "credshare.clientId" in the settings (your identity provider\'s URL and the client ID registered for credshare), then sign in again.',
+        comment: ['credshare.issuer and credshare.clientId are setting names: keep them. A client ID is what the identity provider calls the registered application.'],
+      }));
     }
     return {
       profile: {

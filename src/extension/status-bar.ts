@@ -14,7 +14,7 @@ export class StatusBar implements vscode.Disposable {
 
   constructor(private readonly backend: CredentialBackend) {
     this.item = vscode.window.createStatusBarItem(STATUS_BAR_ID, vscode.StatusBarAlignment.Left, 10);
-    this.item.name = vscode.l10n.t('credshare sign-in');
+    this.item.name = vscode.l10n.t({ message: 'credshare sign-in', comment: ['The status bar item\'s name, shown where users hide or show status bar items.'] });
     this.item.command = 'credshare.showStatus';
     this.disposables = [
       this.item,
@@ -39,19 +39,34 @@ export class StatusBar implements vscode.Disposable {
     this.item.backgroundColor = undefined;
     if (activity.kind === 'error') {
       this.item.text = `$(warning) ${who ?? 'credshare'}`;
-      this.item.tooltip = vscode.l10n.t('credshare: {0}\nClick for the status and what to do.', activity.message);
+      this.item.tooltip = vscode.l10n.t({
+        message: 'credshare: {0}\nClick for the status and what to do.',
+        args: [activity.message],
+        comment: ['{0} is what went wrong, one or more whole sentences.'],
+      });
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     } else if (activity.kind === 'refreshing') {
       this.item.text = `$(sync~spin) ${who ?? 'credshare'}`;
-      this.item.tooltip = vscode.l10n.t('credshare: refreshing the access token of profile "{0}"', profile);
+      this.item.tooltip = vscode.l10n.t({ message: 'credshare: refreshing the access token of profile "{0}"', args: [profile], comment: ['{0} is a credshare profile name.'] });
     } else if (session) {
       this.item.text = `$(account) ${who}`;
-      this.item.tooltip = vscode.l10n.t('credshare: signed in to profile "{0}" as {1}', profile, who!);
+      this.item.tooltip = vscode.l10n.t({
+        message: 'credshare: signed in to profile "{0}" as {1}',
+        args: [profile, who!],
+        comment: ['{0} is a credshare profile name, {1} an account (a user name or email address).'],
+      });
     } else {
-      this.item.text = `$(account) ${vscode.l10n.t('credshare: signed out')}`;
-      this.item.tooltip = vscode.l10n.t('credshare: not signed in to profile "{0}". Click to sign in or see the status.', profile);
+      this.item.text = `$(account) ${vscode.l10n.t({ message: 'credshare: signed out', comment: ['Status bar text: keep it short.'] })}`;
+      this.item.tooltip = vscode.l10n.t({
+        message: 'credshare: not signed in to profile "{0}". Click to sign in or see the status.',
+        args: [profile],
+        comment: ['{0} is a credshare profile name.'],
+      });
     }
-    if (this.backend.fallback) this.item.tooltip += '\n' + vscode.l10n.t('SecretStorage is not shared between windows here: using the shared store.');
+    if (this.backend.fallback) this.item.tooltip += '\n' + vscode.l10n.t({
+      message: 'SecretStorage is not shared between windows here, so credshare uses the shared store.',
+      comment: ['SecretStorage is the VS Code API that keeps secrets in the OS keychain: keep the name. The shared store is the credentials file that the credshare command line uses too.'],
+    });
   }
 
   dispose(): void {

@@ -1,9 +1,6 @@
 import * as vscode from 'vscode';
-import { formatDuration } from '../core/format';
-import type { Session } from '../core/session';
 import type { CredentialBackend } from './backend';
-
-type Item = vscode.QuickPickItem & { command?: string };
+import { lastRefreshRow, tokenRow, type StatusItem as Item } from './status-rows';
 
 /** Access tokens per scope set, where the store keeps them (`session.tokens`); absent in older stores. */
 type ScopedTokens = Record<string, { expiresAt?: number; scope?: string }>;
@@ -27,8 +24,8 @@ export class StatusView implements vscode.Disposable {
     this.picker?.dispose();
     const picker = vscode.window.createQuickPick<Item>();
     this.picker = picker;
-    picker.title = vscode.l10n.t({ message: 'credshare: profile "{0}"', args: [this.backend.profileName()], comment: ['{0} is a profile name'] });
-    picker.placeholder = vscode.l10n.t('Choose an action');
+    picker.title = vscode.l10n.t({ message: 'credshare: profile "{0}"', args: [this.backend.profileName()], comment: ['{0} is a credshare profile name'] });
+    picker.placeholder = vscode.l10n.t('Choose an action, or read the status');
     picker.matchOnDescription = true;
     picker.onDidAccept(() => {
       const command = picker.selectedItems[0]?.command;
@@ -51,47 +48,50 @@ export class StatusView implements vscode.Disposable {
   }
 
   private async items(): Promise<Item[]> {
-    const t = vscode.l10n.t;
     const b = this.backend;
     const name = b.profileName();
     const profile = b.profile();
     const session = profile ? await b.peek().catch(() => undefined) : undefined;
     const rows: Item[] = [];
+    const notSignedIn = `$(account) ${vscode.l10n.t('Not signed in')}`;
     if (!profile) {
-      rows.push({ label: `$(account) ${t('Not signed in')}`, detail: t('Profile "{0}" does not exist yet: Sign In creates it from the settings "credshare.issuer" and "credshare.clientId".', name) });
+      rows.push({ label: notSignedIn, detail: vscode.l10n.t({
+        message: 'Profile "{0}" does not exist yet: Sign In creates it from the settings "credshare.issuer" and "credshare.clientId".',
+        args: [name],
+        comment: ['{0} is a credshare profile name. Sign In is a command: keep it as translated in the command title. The quoted names are settings: keep them.'],
+      }) });
     } else if (!session) {
-      rows.push({ label: `$(account) ${t('Not signed in')}`, description: profile.issuer });
+      rows.push({ label: notSignedIn, description: profile.issuer });
     } else {
-      rows.push({ label: `$(account) ${session.account.label || session.account.id}`, description: session.account.id, detail: t('Signed in at {0}', profile.issuer) });
-      rows.push(tokenRow(session, t('Access token')));
+      rows.push({ label: `$(account) ${session.account.label || session.account.id}`, description: session.account.id,
+        detail: vscode.l10n.t({ message: 'Signed in at {0}', args: [profile.issuer], comment: ['{0} is the identity provider\'s URL.'] }) });
+      rows.push(tokenRow(session));
       for (const [scopes, token] of Object.entries((session.tokens ?? {}) as ScopedTokens)) {
-        if (typeof token?.expiresAt === 'number') rows.push({ ...tokenRow({ expiresAt: token.expiresAt }, t('Scopes {0}', scopes)), description: token.scope });
+        if (typeof token?.expiresAt === 'number') rows.push({ ...tokenRow({ expiresAt: token.expiresAt }, scopes), description: token.scope });
       }
     }
     const last = profile ? b.storeMode.parts.record.read(name) : undefined;
-    if (last) {
-      rows.push({
-        label: `$(history) ${t({ message: 'Last refresh: {0}, {1} ago', args: [last.outcome, formatDuration((Date.now() - last.at) / 1000)], comment: ['{0} is refreshed, failed or signed-out; {1} a duration'] })}`,
-        description: new Date(last.at).toLocaleString(),
-        detail: last.message,
-      });
-    }
+    if (last) rows.push(lastRefreshRow(last));
     const activity = b.activity;
-    if (activity.kind === 'refreshing') rows.push({ label: `$(sync~spin) ${t('Refreshing now')}` });
-    if (activity.kind === 'error') rows.push({ label: `$(warning) ${t('The last request failed')}`, detail: activity.message, command: 'credshare.showLog' });
+    if (activity.kind === 'refreshing') rows.push({ label: `$(sync~spin) ${vscode.l10n.t('Refreshing the access token now')}` });
+    if (activity.kind === 'error') rows.push({ label: `$(warning) ${vscode.l10n.t('The last request failed')}`, detail: activity.message, command: 'credshare.showLog' });
     rows.push({
-      label: `$(database) ${b.storeMode.kind === 'shared' ? t('Shared store') : t('VS Code SecretStorage')}`,
+      label: `$(database) ${b.storeMode.kind === 'shared' ? vscode.l10n.t('Shared store') : vscode.l10n.t('VS Code SecretStorage')}`,
       description: b.storeMode.kind === 'shared' ? b.paths.credentials : undefined,
       detail: b.fallback
-        ? t('SecretStorage is not shared between the windows of this VS Code ({0}), so credshare uses the shared store.', b.fallback)
-        : this.terminalsEnabled() ? t('Terminals get `credshare` on PATH and this profile.') : t('Terminal integration is off (credshare.terminal.enabled).'),
+        ? vscode.l10n.t({
+          message: 'SecretStorage is not shared between the windows of this VS Code ({0}), so credshare uses the shared store.',
+          args: [b.fallback],
+          comment: ['{0} says how credshare found out, in English. SecretStorage is the VS Code API that keeps secrets in the OS keychain: keep the name.'],
+        })
+        : this.terminalsEnabled() ? vscode.l10n.t('Terminals get `credshare` on PATH and this profile.') : vscode.l10n.t('Terminal integration is off (credshare.terminal.enabled).'),
     });
-    rows.push({ label: t('Actions'), kind: vscode.QuickPickItemKind.Separator });
-    if (session) rows.push({ label: `$(sign-out) ${t('Sign Out')}`, description: t('in every window and terminal'), command: 'credshare.signOut' });
-    else rows.push({ label: `$(sign-in) ${t('Sign In')}`, command: 'credshare.signIn' });
-    if (session) rows.push({ label: `$(refresh) ${t('Refresh Now')}`, description: t('a new access token for everyone'), command: 'credshare.refreshNow' });
-    rows.push({ label: `$(arrow-swap) ${t('Switch Profile')}`, description: name, command: 'credshare.switchProfile' });
-    rows.push({ label: `$(output) ${t('Show Log')}`, command: 'credshare.showLog' });
+    rows.push({ label: vscode.l10n.t('Available actions'), kind: vscode.QuickPickItemKind.Separator });
+    if (session) rows.push({ label: `$(sign-out) ${vscode.l10n.t('Sign Out')}`, description: vscode.l10n.t('Signs out in every window and terminal.'), command: 'credshare.signOut' });
+    else rows.push({ label: `$(sign-in) ${vscode.l10n.t('Sign In')}`, command: 'credshare.signIn' });
+    if (session) rows.push({ label: `$(refresh) ${vscode.l10n.t('Refresh Now')}`, description: vscode.l10n.t('Gets a new access token for every window and terminal.'), command: 'credshare.refreshNow' });
+    rows.push({ label: `$(arrow-swap) ${vscode.l10n.t('Switch Profile')}`, description: name, command: 'credshare.switchProfile' });
+    rows.push({ label: `$(output) ${vscode.l10n.t('Show Log')}`, command: 'credshare.showLog' });
     return rows;
   }
 
@@ -99,12 +99,4 @@ export class StatusView implements vscode.Disposable {
     this.picker?.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
-}
-
-function tokenRow(token: Pick<Session, 'expiresAt'>, what: string): Item {
-  const t = vscode.l10n.t;
-  const left = token.expiresAt - Date.now();
-  return left > 0
-    ? { label: `$(pass) ${t({ message: '{0}: valid for {1}', args: [what, formatDuration(left / 1000)], comment: ['{0} names a token, {1} is a duration'] })}`, description: t('until {0}', new Date(token.expiresAt).toLocaleTimeString()) }
-    : { label: `$(clock) ${t({ message: '{0}: expired {1} ago', args: [what, formatDuration(-left / 1000)], comment: ['{0} names a token, {1} is a duration'] })}`, description: t('the next request refreshes it') };
 }

@@ -28,13 +28,17 @@ export const fakeVscode = {
 
 const format = (text: string, ...args: unknown[]): string => text.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]));
 
+/** `vscode.l10n.t` in both of its forms: `t(message, ...args)` and `t({ message, args, comment })`. */
+const translate = (first: string | { message: string; args?: unknown[] }, ...args: unknown[]): string =>
+  typeof first === 'string' ? format(first, ...args) : format(first.message, ...(first.args ?? []));
+
 export const vscodeStub = {
   EventEmitter,
   CancellationError,
   ProgressLocation: { Notification: 15 },
   UIKind: { Desktop: 1, Web: 2 },
   ConfigurationTarget: { Global: 1 },
-  l10n: { t: format },
+  l10n: { t: translate },
   Uri: { parse: (value: string) => ({ toString: () => value }) },
   env: {
     uiKind: 1,
