@@ -68,7 +68,10 @@ test('the committed l10n bundle is what l10n-dev exports from the sources (run `
     assert.equal(run.status, 0, run.stderr);
     const exported = JSON.parse(fs.readFileSync(path.join(out, 'bundle.l10n.json'), 'utf8'));
     const committed = JSON.parse(fs.readFileSync(bundlePath, 'utf8'));
-    assert.deepEqual(committed, exported, 'l10n/bundle.l10n.json is out of date: run `npm run l10n` and commit it');
+    const differing = [...new Set([...Object.keys(committed), ...Object.keys(exported)])]
+      .filter((key) => JSON.stringify(committed[key]) !== JSON.stringify(exported[key]))
+      .map((key) => `${key in exported ? (key in committed ? 'changed' : 'missing') : 'stale'}: ${key}`);
+    assert.deepEqual(differing, [], 'l10n/bundle.l10n.json is out of date: run `npm run l10n` and commit it');
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
@@ -80,8 +83,9 @@ test('the manifest points VS Code at the bundle, and the package ships it', () =
   assert.match(manifest.scripts.l10n, /l10n-dev export .*src\/extension/);
   assert.match(fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8'), /^!l10n\/\*\*$/m);
   const nls = JSON.parse(fs.readFileSync(path.join(root, 'package.nls.json'), 'utf8'));
-  const keys = [...JSON.stringify(manifest.contributes).matchAll(/"%([^%"]+)%"/g)].map((m) => m[1]);
+  const keys = new Set([...JSON.stringify(manifest).matchAll(/"%([^%"]+)%"/g)].map((m) => m[1]));
   for (const key of keys) assert.ok(key in nls, `package.json uses %${key}% but package.nls.json has no such key`);
+  for (const key of Object.keys(nls)) assert.ok(keys.has(key), `package.nls.json has ${key}, which package.json no longer uses: translators would translate it for nothing`);
 });
 
 test('every l10n.t call is one l10n-dev can export', () => {
