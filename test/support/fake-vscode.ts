@@ -26,7 +26,12 @@ export const fakeVscode = {
   messages: [] as string[],
 };
 
-const format = (text: string, ...args: unknown[]): string => text.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]));
+/** `vscode.l10n.t` in both its forms: `(message, ...args)` and `({ message, args, comment })`. */
+const format = (text: string | { message: string; args?: unknown[] }, ...args: unknown[]): string => {
+  const message = typeof text === 'string' ? text : text.message;
+  const values = typeof text === 'string' ? args : text.args ?? [];
+  return message.replace(/\{(\d+)\}/g, (_, i: string) => String(values[Number(i)]));
+};
 
 /** `vscode.l10n.t` in both of its forms: `t(message, ...args)` and `t({ message, args, comment })`. */
 const translate = (first: string | { message: string; args?: unknown[] }, ...args: unknown[]): string =>
