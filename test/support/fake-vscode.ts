@@ -33,17 +33,13 @@ const format = (text: string | { message: string; args?: unknown[] }, ...args: u
   return message.replace(/\{(\d+)\}/g, (_, i: string) => String(values[Number(i)]));
 };
 
-/** `vscode.l10n.t` in both of its forms: `t(message, ...args)` and `t({ message, args, comment })`. */
-const translate = (first: string | { message: string; args?: unknown[] }, ...args: unknown[]): string =>
-  typeof first === 'string' ? format(first, ...args) : format(first.message, ...(first.args ?? []));
-
 export const vscodeStub = {
   EventEmitter,
   CancellationError,
   ProgressLocation: { Notification: 15 },
   UIKind: { Desktop: 1, Web: 2 },
   ConfigurationTarget: { Global: 1 },
-  l10n: { t: translate },
+  l10n: { t: format },
   Uri: { parse: (value: string) => ({ toString: () => value }) },
   env: {
     uiKind: 1,
