@@ -54,18 +54,22 @@ export async function signedInHomeWithIssuerProcess(options: SignedInHomeOptions
   return homeSignedInTo(issuer, () => issuer.mint('alice'), options);
 }
 
+/** The session a sign-in would store for tokens the issuer minted (the demo's account). */
+export function sessionFromMinted(minted: MintedSession): Session {
+  return {
+    accessToken: minted.accessToken,
+    refreshToken: minted.refreshToken,
+    expiresAt: Date.now() + minted.expiresIn * 1000,
+    scope: minted.scope,
+    ...(minted.idToken ? { idToken: minted.idToken } : {}),
+    account: { id: minted.accountId, label: 'Alice Example' },
+  };
+}
+
 async function homeSignedInTo<I extends RaceIssuer>(issuer: I, mint: () => Promise<MintedSession>, options: SignedInHomeOptions): Promise<SignedInHome<I>> {
   const home = makeHome({ issuer: issuer.url, clientId: issuer.clientId, hosts: options.hosts, timings: options.timings, toleranceSeconds: options.toleranceSeconds, prefix: options.prefix });
   const signIn = async (): Promise<Session> => {
-    const minted = await mint();
-    const session: Session = {
-      accessToken: minted.accessToken,
-      refreshToken: minted.refreshToken,
-      expiresAt: Date.now() + minted.expiresIn * 1000,
-      scope: minted.scope,
-      ...(minted.idToken ? { idToken: minted.idToken } : {}),
-      account: { id: minted.accountId, label: 'Alice Example' },
-    };
+    const session = sessionFromMinted(await mint());
     home.writeSession(session);
     return session;
   };

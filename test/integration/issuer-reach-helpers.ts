@@ -3,6 +3,7 @@
 // credshare home signed in to it, with extra profile fields in config.json.
 import * as fs from 'node:fs';
 import type { Session } from '../../src/core/session';
+import { sessionFromMinted } from '../../src/demo/signed-in-home';
 import { EmbeddedIssuer, type IssuerOptions } from '../../src/issuer/embedded-issuer';
 import { makeHome, type TestHome } from '../support/home';
 
@@ -23,14 +24,7 @@ export async function reachHome(options: IssuerOptions, fields: Record<string, u
   Object.assign(config.profiles.default, fields);
   fs.writeFileSync(home.paths.config, JSON.stringify(config, null, 2), { mode: 0o600 });
   const minted = await issuer.mintSession({ accountId: 'alice' });
-  const session: Session = {
-    accessToken: minted.accessToken,
-    refreshToken: minted.refreshToken,
-    expiresAt: Date.now() + minted.expiresIn * 1000,
-    scope: minted.scope,
-    ...(minted.idToken ? { idToken: minted.idToken } : {}),
-    account: { id: minted.accountId, label: 'Alice Example' },
-  };
+  const session = sessionFromMinted(minted);
   home.writeSession(session);
   return {
     issuer,

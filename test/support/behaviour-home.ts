@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Session } from '../../src/core/session';
+import { sessionFromMinted } from '../../src/demo/signed-in-home';
 import type { EmbeddedIssuer } from '../../src/issuer/embedded-issuer';
 
 /**
@@ -66,14 +67,7 @@ export function emptyBehaviourHome(prefix: string): BehaviourHome {
 export async function signInByHand(home: BehaviourHome, issuer: EmbeddedIssuer, fields: IssueNineFields): Promise<Session> {
   writeProfile(home, issuer, fields);
   const minted = await issuer.mintSession({ accountId: 'alice' });
-  const session: Session = {
-    accessToken: minted.accessToken,
-    refreshToken: minted.refreshToken,
-    expiresAt: Date.now() + minted.expiresIn * 1000,
-    scope: minted.scope,
-    ...(minted.idToken ? { idToken: minted.idToken } : {}),
-    account: { id: minted.accountId, label: 'Alice Example' },
-  };
+  const session = sessionFromMinted(minted);
   home.writeSession(session);
   return session;
 }
