@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe } from 'node:test';
 import type { Session } from '../../src/core/session';
 import { packageExtension, readJsonLines, resultsDir, waitFor, type VsCodeWindow } from './harness/index';
-import { CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, pickAccount, storedSession } from './harness/credshare';
+import { answerDeviceCodeModal, CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, pickAccount, storedSession } from './harness/credshare';
 import { fixturesDir } from './harness/paths';
 import { scenarioRig } from './harness/scenario-rig';
 import { runCli } from '../support/processes';
@@ -86,6 +86,13 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
     return w.waitForResult<Result>(`${ext.name}-${file}.json`, { newerThan: since, timeoutMs: 60_000 });
   }
 
+  /** The device code from credshare's modal (Copy & Open), approved at the issuer as `account`. */
+  async function approveInModal(w: VsCodeWindow, account: string): Promise<void> {
+    const { userCode } = await answerDeviceCodeModal(w, 'Copy & Open');
+    await w.page.bringToFront();
+    await rig.admin.approveDevice(userCode, account);
+  }
+
   /** The consent dialog and, where accounts exist, VS Code's account pick; then the result. */
   async function create(w: VsCodeWindow, ext: { name: string }, account: string, pick: boolean, afterConsent?: () => Promise<void>): Promise<Result> {
     const since = Date.now();
@@ -137,14 +144,7 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
     // B asks for "email", which the grant lacks: no session, so VS Code asks for one, and
     // credshare signs in for the union (the device code approved at the issuer).
     const b = await create(w1, B, ALICE, false, async () => {
-      const userCode = await waitFor('the device code notification', async () => {
-        for (const n of await w1.notifications()) {
-          const m = /enter the code (\S+) at/.exec(n.message);
-          if (m) return m[1];
-        }
-        return undefined;
-      }, 30_000, 200);
-      await rig.admin.approveDevice(userCode, 'alice');
+      await approveInModal(w1, 'alice');
     });
     assert.equal(b.ok, true, JSON.stringify(b));
     assert.equal(b.account?.label, ALICE);
@@ -262,14 +262,7 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
     const since = Date.now();
     await w1.runCommand(`credshare e2e ${A.name}: Get Session (force new session)`);
     assert.match(await w1.clickDialogButton('Allow'), /wants you to sign in again using credshare/);
-    const userCode = await waitFor('the device code notification', async () => {
-      for (const n of await w1.notifications()) {
-        const m = /enter the code (\S+) at/.exec(n.message);
-        if (m) return m[1];
-      }
-      return undefined;
-    }, 30_000, 200);
-    await rig.admin.approveDevice(userCode, 'bob');
+    await approveInModal(w1, 'bob');
     const forced = await w1.waitForResult<Result>(`${A.name}-force.json`, { newerThan: since, timeoutMs: 60_000 });
     assert.equal(forced.ok, true, JSON.stringify(forced));
     assert.equal(forced.account?.label, BOB);
