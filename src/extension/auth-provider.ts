@@ -75,7 +75,11 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
     await this.signIn(scopes, { profile, loginHint: options.account?.label });
     // The scope set's own token from the new grant (the sign-in's token where it is that set);
     // never the one cached before (forceNewSession asks for a new one). Other sets keep theirs.
-    const session = await this.backend.getSession({ profile, scopes, rejectedAccessToken: previous?.accessToken });
+    // A call that joined a sign-in another extension made moments ago (sign-in.ts) finds the
+    // same grant: its token is that sign-in's, and rejecting it would refresh for nothing.
+    const after = (await this.backend.signedInProfiles()).find((p) => p.profile === profile)?.session;
+    const newGrant = after?.refreshToken !== stored?.refreshToken;
+    const session = await this.backend.getSession({ profile, scopes, ...(newGrant && previous ? { rejectedAccessToken: previous.accessToken } : {}) });
     return this.remember(profile, this.toAuthSession(profile, key, session));
   }
 
