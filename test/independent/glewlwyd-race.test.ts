@@ -25,7 +25,9 @@ test('glewlwyd (Debian): device sign-in in its own pages, then 50 processes on a
   const login = await signIn(server, home, browser);
   assert.equal(login.code, 0, login.stderr);
   t.diagnostic(`sign-in (device code typed into glewlwyd's page, password, scope grant): ${(performance.now() - signInStarted).toFixed(0)} ms`);
-  assert.match(login.stderr + login.stdout, new RegExp(`Signed in to profile "default" as ${USER.name}`));
+  // The label is the stable identifier: glewlwyd's ID token for "openid offline_access" carries
+  // neither preferred_username nor email, so it is the subject; the display name stands beside it.
+  assert.match(login.stderr + login.stdout, new RegExp(`Signed in to profile "default" as \\S+ \\(${USER.name}\\)`));
   const first = home.session()!;
   assertNoSecrets(login.stdout + login.stderr, first);
   assert.equal(server.proxy.count('urn:ietf:params:oauth:grant-type:device_code') >= 1, true, 'credshare polled glewlwyd\'s token endpoint');
