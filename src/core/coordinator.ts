@@ -1,66 +1,17 @@
 import { InvalidGrantError, LockTimeoutError, RefreshFailedError, ScopeNotGrantedError, ScopeRefusedError, SignInRequiredError, errnoCode } from './errors';
-import type { CrossProcessLock, HeldLock } from './lock';
-import type { Refresher } from './oauth/refresh-grant';
-import { loginCommand, type Profile, type Timings } from './profile';
-import { ClaimedElsewhere, type RefreshRecord } from './refresh-record';
+import type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinator-parts';
+import type { HeldLock } from './lock';
+import { loginCommand, type Profile } from './profile';
+import { ClaimedElsewhere } from './refresh-record';
 import { coversScopes, narrowingRefused as narrowingRefusedIn, scopeKey, scopesNotGranted, servedByGrant, sessionForScopes } from './scope-sets';
 import { fingerprint, isFresh, sessionAfterRefresh, type Session } from './session';
 import { sessionAfterScopedRefresh, withNarrowingRefused } from './scoped-refresh';
 import { describeWriteError } from './private-files';
-import { KEEP, type CredentialStore, type WriteReservation } from './store';
+import { KEEP, type WriteReservation } from './store';
 import { abortable, sleep } from './timing';
 import { redactSecrets } from './redact';
 
-/** What a caller wants: a session for this profile, valid for at least the tolerance. */
-export interface SessionRequest {
-  profile: Profile;
-  /** Overrides the profile's `refreshToleranceSeconds` for this call (`--min-validity`). */
-  minValiditySeconds?: number;
-  /** An access token the caller saw rejected: treat a session holding it as stale. */
-  rejectedAccessToken?: string;
-  /**
-   * The scopes the access token is for (scope-sets.ts). Absent, or the grant's own set:
-   * the grant's token. Another set: its own token, got by a refresh with that `scope`.
-   */
-  scopes?: readonly string[];
-  /** Stops this caller waiting. The refresh itself goes on and is persisted regardless. */
-  signal?: AbortSignal;
-}
-
-export interface CoordinatorParts {
-  store: CredentialStore;
-  lock: CrossProcessLock;
-  record: RefreshRecord;
-  refresher: Refresher;
-  timings: Timings;
-  /** After invalid_grant, how often and how far apart to re-read the store for a sibling's win. */
-  invalidGrantRechecks?: { attempts: number; intervalMs: number };
-  /** Diagnostics; never passed a secret. */
-  log?: (message: string) => void;
-  /**
-   * Called when this process starts a refresh of a profile (its own, or waiting for
-   * another process's), with the promise that settles when it is over: the extension
-   * shows "refreshing" meanwhile.
-   */
-  onRefresh?: (refresh: Promise<Session>) => void;
-  /**
-   * TEST-ONLY: awaited at each step of a refresh, so that the fault suite can stop or kill
-   * the process at an exact point (test/faults, docs/faults.md). Only the CLI sets it, and
-   * only from `CREDSHARE_TEST_PAUSE_AT` (src/cli/test-hooks.ts); production callers leave it unset.
-   */
-  onStep?: (step: RefreshStep) => void | Promise<void>;
-}
-
-/** The points of a refresh at which {@link CoordinatorParts.onStep} runs, in order. */
-export type RefreshStep =
-  /** Holding the lock, the store re-read, the refresh token about to be claimed. */
-  | 'locked'
-  /** Everything checked; the next thing is the request that spends the refresh token. */
-  | 'before-request'
-  /** The issuer answered with new tokens; nothing written yet. */
-  | 'answered'
-  /** The new tokens are in the store; the outcome not yet recorded, the lock not yet released. */
-  | 'written';
+export type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinator-parts';
 
 /**
  * After a failed refresh, how long other processes report that failure instead of
@@ -78,7 +29,7 @@ interface Want {
 }
 
 /**
- * The refresh coordinator (DESIGN.md, "The refresh algorithm"): however many callers
+ * The refresh coordinator (docs/design.md, "The refresh algorithm"): however many callers
  * in however many processes find the access token stale at once, one refresh request
  * reaches the issuer, and every caller gets its result.
  */
