@@ -1,4 +1,4 @@
-import { narrowingRefused, scopedTokens, scopesNotGranted } from '../../core/scope-sets';
+import { narrowingRefused, scopedTokens, scopesNotGranted, type ScopedToken } from '../../core/scope-sets';
 import type { Session } from '../../core/session';
 import { formatDuration } from '../../core/format';
 
@@ -15,9 +15,19 @@ export function scopeSetLines(session: Session, issuer: string, now = Date.now()
   }
   for (const [key, token] of Object.entries(scopedTokens(session))) {
     const left = ((token?.expiresAt ?? 0) - now) / 1000;
-    lines.push(`"${key}": ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}${token?.scope && token.scope !== key ? ` (carries "${token.scope}")` : ''}`);
+    lines.push(`"${key}": ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}${carries(key, token)}`);
   }
   const missing = scopesNotGranted(session);
   if (missing.length) lines.push(`not granted at sign-in (sign in again with them to use them): ${missing.map((k) => `"${k}"`).join(', ')}`);
   return lines;
+}
+
+/** What a scope set's token carries, and how credshare knows, where that is not simply the set. */
+function carries(key: string, token: ScopedToken | undefined): string {
+  if (token?.scopeFrom === 'grant') {
+    return ` (unconfirmed: the issuer's answer gave no "scope" and the token is not a JWT; it may carry up to the sign-in's "${token.scope}", `
+      + 'as an issuer that ignores the scope of a refresh would hand out)';
+  }
+  if (token?.scopeFrom === 'access-token') return ` (carries "${token.scope}", from the access token's own scope claim: the answer gave no "scope")`;
+  return token?.scope && token.scope !== key ? ` (carries "${token.scope}")` : '';
 }
