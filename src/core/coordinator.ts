@@ -7,6 +7,7 @@ import { coversScopes, missingFromGrant, narrowingRefused as narrowingRefusedIn,
 import { fingerprint, isFresh, sessionAfterRefresh, type Session } from './session';
 import { sessionAfterScopedRefresh, withNarrowingRefused } from './scoped-refresh';
 import { describeWriteError } from './private-files';
+import { noRefreshTokenError } from './missing-refresh-token';
 import { KEEP, type WriteReservation } from './store';
 import { abortable, sleep } from './timing';
 import { redactSecrets } from './redact';
@@ -173,7 +174,7 @@ export class TokenCoordinator {
     const usable = this.usable(current, want);
     if (usable) return usable;
     this.assertGranted(current, want);
-    if (!current.refreshToken) throw this.notSignedIn(profile, 'the stored session has no refresh token');
+    if (!current.refreshToken) throw noRefreshTokenError(profile, current);
     const presented = current.refreshToken;
     this.assertPresentable(profile, presented);
     await this.step('locked');

@@ -90,6 +90,11 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
         const left = (session.expiresAt - Date.now()) / 1000;
         row('Session', `${formatAccount(session.account)}; access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `
           + `${session.refreshToken ? 'can refresh' : 'no refresh token'}; scope "${session.scope}"`);
+        if (!session.refreshToken) {
+          const { askedForOfflineAccess, noRefreshTokenNote } = await import('../../core/missing-refresh-token');
+          // A problem where the sign-in asked for offline access; some issuers (GitHub's OAuth apps) never give one.
+          row('Refresh', noRefreshTokenNote(profile, session), askedForOfflineAccess(profile) ? 'the sign-in asked for offline access and got no refresh token' : undefined);
+        }
         const { scopeSetLines } = await import('./doctor-scopes');
         scopeSetLines(session, profile.issuer).forEach((line, i) => row(i === 0 ? 'Scope sets' : '', line));
       }
@@ -136,6 +141,8 @@ function clientDescription(profile: Profile): string | undefined {
     ...(profile.tokenEndpointAuthMethod ? [`token endpoint auth ${profile.tokenEndpointAuthMethod}`] : []),
     ...(profile.redirectPort ? [`redirect http://127.0.0.1:${profile.redirectPort}/callback`] : []),
     ...(profile.endpoints?.token ? [`endpoints from config.json (${Object.keys(profile.endpoints).join(', ')})`] : []),
+    ...(profile.prompt ? [`prompt ${profile.prompt}`] : []),
+    ...(profile.authorizationParameters ? [`authorization parameters ${Object.entries(profile.authorizationParameters).map(([k, v]) => `${k}=${v}`).join(' ')}`] : []),
   ];
   return parts.length ? parts.join(', ') : undefined;
 }

@@ -22,6 +22,10 @@ export interface BrowserFlowOptions {
   timeoutMs: number;
   /** OpenID Connect `login_hint`: the account to sign in as (a re-sign-in for a known account). */
   loginHint?: string;
+  /** OpenID Connect `prompt` (the profile's; checked by authorization-request.ts). */
+  prompt?: string;
+  /** More parameters for the authorization request (the profile's; never one credshare sets itself). */
+  extraParameters?: Record<string, string>;
   /**
    * The redirect URI the browser can reach, given the listener's loopback one (VS Code:
    * `asExternalUri`, which forwards the port from a remote host). Throws if none: then
@@ -48,6 +52,8 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
     // The same URI in the authorization request and the token request (RFC 6749 section 4.1.3).
     const redirectUri = options.reachableRedirectUri ? await options.reachableRedirectUri(listener.redirectUri) : listener.redirectUri;
     const url = new URL(as.authorization_endpoint);
+    // First, so that none can stand in for one credshare sets below (config.json's check refuses those names too).
+    for (const [name, value] of Object.entries(options.extraParameters ?? {})) url.searchParams.set(name, value);
     url.searchParams.set('client_id', client.client_id);
     url.searchParams.set('redirect_uri', redirectUri);
     url.searchParams.set('response_type', 'code');
@@ -57,6 +63,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
     url.searchParams.set('state', state);
     if (nonce) url.searchParams.set('nonce', nonce);
     if (options.loginHint) url.searchParams.set('login_hint', options.loginHint);
+    if (options.prompt) url.searchParams.set('prompt', options.prompt);
     await options.openUrl(url.href, redirectUri);
 
     let redirect: RedirectRequest;

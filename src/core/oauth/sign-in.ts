@@ -75,7 +75,7 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
       tokens = await pollDeviceAuthorization({ as, client, auth, issuer, io }, started.result, request.showCode);
     } else {
       tokens = await signInWithBrowser({ as, client, auth, redirectPort: profile.redirectPort, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs,
-        loginHint: request.loginHint, reachableRedirectUri: request.reachableRedirectUri });
+        loginHint: request.loginHint, reachableRedirectUri: request.reachableRedirectUri, prompt: profile.prompt, extraParameters: profile.authorizationParameters });
     }
     return { session: await sessionFromTokens(tokens, { as, client, issuer, io, requestedScopes: profile.scopes }), flow };
   } catch (error) {
