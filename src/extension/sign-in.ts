@@ -12,6 +12,7 @@ import { DeviceCodeUi } from './device-code-prompt';
 import type { Settings } from './settings';
 import { extensionHostKind, reachableRedirect, signInFlows, type ExtensionHostKind } from './sign-in-choice';
 import { SingleSignIn } from './single-sign-in';
+import { formatIssuer } from '../core/format';
 
 const BROWSER_TIMEOUT_MS = 5 * 60_000;
 /**
@@ -94,7 +95,7 @@ export class SignInFlow {
     if (flows.length === 0) {
       throw new SignInError(vscode.l10n.t({
         message: '{0} offers no sign-in flow that works here (setting "credshare.signIn.flow" is "{1}"). Choose another flow in the settings.',
-        args: [issuer.href, this.settings.signInFlow],
+        args: [formatIssuer(issuer), this.settings.signInFlow],
         comment: ['{0} is the identity provider\'s URL, {1} the setting\'s value (auto, browser or deviceCode: keep as is).'],
       }));
     }
@@ -111,7 +112,7 @@ export class SignInFlow {
     }
     if (!session) throw new SignInError(vscode.l10n.t({
       message: 'No browser can reach this window\'s sign-in listener, and {0} offers no device sign-in.',
-      args: [issuer.href],
+      args: [formatIssuer(issuer)],
       comment: ['{0} is the identity provider\'s URL. The listener is the local web address the browser returns to after signing in; device sign-in is the flow with a one-time code.'],
     }));
     // As `credshare login` does: the profile (new, or its scopes widened) is written with the session, never before it.

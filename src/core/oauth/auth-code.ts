@@ -4,6 +4,7 @@ import { describeIssuerFailure, SignInError } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 import { withErrorStatus } from './refusal';
 import { listenForRedirect, nextWithState, type RedirectRequest } from './redirect-listener';
+import { formatIssuer } from '../format';
 
 /** One browser sign-in: the issuer, the client and how to reach the issuer. */
 export interface BrowserFlowOptions {
@@ -43,7 +44,7 @@ export interface BrowserFlowOptions {
  */
 export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oauth.TokenEndpointResponse> {
   const { as, client, issuer, io } = options;
-  if (!as.authorization_endpoint) throw new SignInError(`${issuer.href} offers no authorization endpoint; use the device flow (\`credshare login --device\`).`);
+  if (!as.authorization_endpoint) throw new SignInError(`${formatIssuer(issuer)} offers no authorization endpoint; use the device flow (\`credshare login --device\`).`);
   const verifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
   const nonce = options.scopes.includes('openid') ? oauth.generateRandomNonce() : undefined;
@@ -82,7 +83,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
       return tokens;
     } catch (error) {
       // The token endpoint may quote the code or the verifier it refused: neither reaches the page or the terminal.
-      const failure = redactError(io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? issuer.href, io.timeoutMs),
+      const failure = redactError(io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? formatIssuer(issuer), io.timeoutMs),
         [redirect.url.searchParams.get('code') ?? undefined, verifier]);
       redirect.respond('failure', `${(failure as Error).message}`);
       throw failure;
@@ -100,7 +101,7 @@ function validateRedirect(options: BrowserFlowOptions, redirect: RedirectRequest
     const where = `${redirect.url.origin}${redirect.url.pathname}`;
     if (error instanceof oauth.AuthorizationResponseError) {
       const detail = error.error_description ? `${error.error}: ${error.error_description}` : error.error;
-      return fail(`${options.issuer.href} did not sign you in (${detail}). Nothing was stored; run \`credshare login\` to try again.`, error);
+      return fail(`${formatIssuer(options.issuer)} did not sign you in (${detail}). Nothing was stored; run \`credshare login\` to try again.`, error);
     }
     const message = (error as Error).message;
     if (/"state"/.test(message)) {
