@@ -31,3 +31,11 @@ function carries(key: string, token: ScopedToken | undefined): string {
   if (token?.scopeFrom === 'access-token') return ` (carries "${token.scope}", from the access token's own scope claim: the answer gave no "scope")`;
   return token?.scope && token.scope !== key ? ` (carries "${token.scope}")` : '';
 }
+
+/** `doctor`'s line about the VS Code extensions' own grant (core/extension-grant.ts), beside the profile's. */
+export function extensionGrantLine(own: Session, extensions: Session, now = Date.now()): string {
+  const left = (extensions.expiresAt - now) / 1000;
+  const whose = extensions.account.id === own.account.id ? '' : ` (another account, ${extensions.account.id}: ignored until an extension signs in again)`;
+  return `VS Code extensions' own sign-in for scope "${extensions.scope}"${whose}; access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `
+    + `${extensions.refreshToken ? 'can refresh' : 'no refresh token'}; build tools get the profile's sign-in, never this one`;
+}

@@ -96,8 +96,14 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
           // A problem where the sign-in asked for offline access; some issuers (GitHub's OAuth apps) never give one.
           row('Refresh', noRefreshTokenNote(profile, session), askedForOfflineAccess(profile) ? 'the sign-in asked for offline access and got no refresh token' : undefined);
         }
-        const { scopeSetLines } = await import('./doctor-scopes');
+        const { scopeSetLines, extensionGrantLine } = await import('./doctor-scopes');
         scopeSetLines(session, profile.issuer).forEach((line, i) => row(i === 0 ? 'Scope sets' : '', line));
+        const { extensionGrantName } = await import('../../core/extension-grant');
+        const extensions = await ctx!.store.read(extensionGrantName(profile.name));
+        if (extensions) {
+          secrets.push(extensions.accessToken, extensions.refreshToken, extensions.idToken ?? '');
+          row('Extensions', extensionGrantLine(session, extensions));
+        }
       }
     } catch (error) {
       row('Session', 'unreadable', (error as Error).message);
