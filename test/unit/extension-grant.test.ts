@@ -50,8 +50,6 @@ for (const [name, behaviours] of [['a narrowing issuer', {}], ['an issuer that i
       tally.tries++;
       assert.deepEqual(await provider.getSessions(['openid', 'email']), [], 'the profile\'s grant lacks email: VS Code is told to sign in');
       const extension = await provider.createSession(['openid', 'email']);
-      assert.equal(opened.length, 1, 'one sign-in');
-      assert.equal(opened[0]!.searchParams.get('login_hint'), 'alice@example.test', 'as the profile\'s account');
       assert.ok(extension.scopes.includes('email'), `the session says it carries email: ${extension.scopes.join(' ')}`);
       assert.match((await introspect(issuer, extension.accessToken)).scope ?? '', /\bemail\b/, 'the extension\'s token carries email');
 
@@ -65,6 +63,8 @@ for (const [name, behaviours] of [['a narrowing issuer', {}], ['an issuer that i
       if (/\bemail\b/.test(tool.scope ?? '')) tally.dataLost++;
       assert.equal(sortedWords(tool.scope), 'offline_access openid', 'the build tool\'s token carries only the profile\'s scopes');
 
+      assert.equal(opened.length, 1, 'one sign-in');
+      assert.equal(opened[0]!.searchParams.get('login_hint'), 'alice@example.test', 'as the profile\'s account');
       const token = await runCli(['token', '--scope', 'openid email'], home.env);
       assert.equal(token.code, 3, '`credshare token` never gets the extension\'s scopes either');
       const config = JSON.parse(fs.readFileSync(home.paths.config, 'utf8'));
