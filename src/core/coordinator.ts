@@ -349,7 +349,7 @@ export class TokenCoordinator {
   private assertGranted(session: Session, want: Want): void {
     if (!want.scopes) return;
     if (scopeRoute(session, want.scopes, want.profile.scopes) === 'not-granted') {
-      const missing = missingFromGrant(session, want.scopes).join(' ');
+      const missing = missingFromGrant(session, want.scopes, want.profile.scopes).join(' ');
       throw this.notGranted(want, session, `a refresh cannot add "${missing}" (RFC 6749 section 6), so none was sent`);
     }
     if (scopesNotGranted(session).includes(want.scopes)) throw this.notGranted(want, session, 'the issuer refused it before');

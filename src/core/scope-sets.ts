@@ -88,7 +88,7 @@ export function coversScopes(have: string | readonly string[], wanted: string | 
 export function scopeRoute(session: Session, key: string, profileScopes: readonly string[] = []): 'grant' | 'not-granted' | 'narrow' {
   const access = withoutOfflineAccess(key);
   if (access === '' || access === withoutOfflineAccess(session.scope) || access === withoutOfflineAccess(profileScopes)) return 'grant';
-  if (missingFromGrant(session, key).length > 0) return 'not-granted';
+  if (missingFromGrant(session, key, profileScopes).length > 0) return 'not-granted';
   return narrowingRefused(session) ? 'grant' : 'narrow';
 }
 
@@ -97,9 +97,13 @@ export function servedByGrant(session: Session, key: string, profileScopes: read
   return scopeRoute(session, key, profileScopes) === 'grant';
 }
 
-/** The words of `key` the grant's recorded scope lacks (`offline_access` aside). */
-export function missingFromGrant(session: Session, key: string): string[] {
-  const held = new Set(scopeWords(session.scope));
+/**
+ * The words of `key` the grant's recorded scope lacks (`offline_access` aside). A grant
+ * recorded without any scope (an empty answer) is taken to hold what the profile asked for:
+ * RFC 6749 §5.1's reading of an answer that does not say.
+ */
+export function missingFromGrant(session: Session, key: string, profileScopes: readonly string[] = []): string[] {
+  const held = new Set(scopeWords(session.scope || profileScopes));
   return scopeWords(withoutOfflineAccess(key)).filter((w) => !held.has(w));
 }
 

@@ -81,3 +81,17 @@ test('ignore-refresh-scope: a refresh for a narrower scope gets the grant\'s who
   const wider = await refresh(issuer, body.refresh_token as string, { scope: 'openid phone' });
   assert.equal(wider.status, 200);
 });
+
+test('no-rotation, with credshare: two refreshes present the same refresh token, nothing is recorded spent, no reuse', { timeout: 60_000 }, async (t) => {
+  const { runCli } = await import('../support/processes');
+  const { signedInWithGrant } = await import('../support/scoped-home');
+  const { issuer, home } = await signedInWithGrant(t, 'openid offline_access', { refreshWithoutRotation: true });
+  const before = home.readSession()!;
+  issuer.resetStats();
+  assert.equal((await runCli(['token'], home.env)).code, 0);
+  home.expire();
+  const again = await runCli(['token'], home.env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(home.readSession()!.refreshToken, before.refreshToken, 'the refresh token is kept');
+  assert.deepEqual([issuer.stats().refreshRequests, issuer.stats().refreshSuccesses, issuer.stats().reuseDetections], [2, 2, 0]);
+});
