@@ -53,7 +53,8 @@ export function extensionGrantScopes(profile: Profile, current: Session | undefi
  */
 export async function profileForExtension(store: CredentialStore, profile: Profile, scopes: readonly string[] | undefined): Promise<Profile> {
   const key = scopeKey(scopes);
-  if (!key) return profile;
+  // Within the profile's own scopes: no read at all (VS Code asks this at every getSession).
+  if (!key || beyondProfile(profile, scopes ?? []).length === 0) return profile;
   const own = await store.read(profile.name);
   if (!own || scopeRoute(own, key, profile.scopes) !== 'not-granted') return profile;
   const granted = await store.read(extensionGrantName(profile.name));
