@@ -12,6 +12,7 @@ import { DeviceCodeUi } from './device-code-prompt';
 import type { Settings } from './settings';
 import { extensionHostKind, reachableRedirect, signInFlows, type ExtensionHostKind } from './sign-in-choice';
 import { SingleSignIn } from './single-sign-in';
+import { noRefreshTokenNote } from '../core/missing-refresh-token';
 import { beyondProfile, extensionGrantName, extensionGrantProfile, extensionGrantScopes } from '../core/extension-grant';
 import { formatIssuer } from '../core/format';
 
@@ -152,6 +153,7 @@ export class SignInFlow {
     // As `credshare login` does: the profile (new, or its scopes widened) is written with the session, never before it.
     await this.backend.signIn(profile.name, session, writeProfile ? () => saveProfile(this.backend.paths, profile, false) : undefined);
     this.log.info(`signed in to profile "${profile.name}" as ${session.account.id}`);
+    if (!session.refreshToken) this.log.warn(noRefreshTokenNote(profile, session));
     return session;
   }
 
