@@ -187,8 +187,9 @@ export class CredentialBackend implements vscode.Disposable {
   }
 
   /** Removes the session of `name` (default: the active profile); resolves to what was removed. */
-  async signOut(name = this.profileName()): Promise<Session | undefined> {
-    const profile = this.config().profiles[name];
+  async signOut(name = this.profileName(), revokeAs?: Profile): Promise<Session | undefined> {
+    // `revokeAs`: the profile whose issuer and client revoke a session stored under another name (an extension grant).
+    const profile = revokeAs ?? this.config().profiles[name];
     const removed = await removeSession(this.mode.parts, name, async (session) => {
       if (profile) this.log.info(`sign-out: ${await revokeForLog(profile, session, this.paths.home, this.mode.parts.timings.requestTimeoutMs)}`);
     });

@@ -98,7 +98,7 @@ export class SignInFlow {
       this.log.info(`scopes beyond profile "${profile.name}" (${beyondProfile(profile, extraScopes).join(' ')}): signing in the extensions' own grant, which build tools never get`);
       const session = await this.signInOnce(wanted, false, options.loginHint ?? own.account.label);
       if (session.account.id !== own.account.id) {
-        await this.backend.signOut(name);
+        await this.backend.signOut(name, profile);
         throw new SignInError(vscode.l10n.t({
           message: 'You signed in as {0}, but profile "{1}" belongs to {2}. Sign in as {2} to give extensions more access.',
           args: [session.account.label || session.account.id, profile.name, own.account.label || own.account.id],
