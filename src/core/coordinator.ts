@@ -1,8 +1,9 @@
-import { InvalidGrantError, LockTimeoutError, RefreshFailedError, ScopeNotGrantedError, ScopeRefusedError, SignInRequiredError, errnoCode } from './errors';
+import { ClientRejectedError, InvalidGrantError, LockTimeoutError, RefreshFailedError, ScopeNotGrantedError, ScopeRefusedError, SignInRequiredError, errnoCode } from './errors';
 import type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinator-parts';
 import type { HeldLock } from './lock';
 import { loginCommand, type Profile } from './profile';
-import { ClaimedElsewhere } from './refresh-record';
+import { ClaimedElsewhere, type TokenClaim } from './refresh-record';
+import { errorFromRecord, failureFields, lostRotation, lostRotationWords, refusalSince, signedOutError } from './refusal-outcomes';
 import { coversScopes, narrowingRefused as narrowingRefusedIn, scopeKey, scopesNotGranted, servedByGrant, sessionForScopes } from './scope-sets';
 import { fingerprint, isFresh, sessionAfterRefresh, type Session } from './session';
 import { sessionAfterScopedRefresh, withNarrowingRefused } from './scoped-refresh';
@@ -26,6 +27,8 @@ interface Want {
   rejectedAccessToken?: string;
   /** The normalised scope set ('' = the grant's own). */
   scopes: string;
+  /** When the caller asked (epoch ms): a refusal recorded since is its answer. */
+  since: number;
 }
 
 /**
@@ -60,6 +63,7 @@ export class TokenCoordinator {
       toleranceSeconds: request.minValiditySeconds ?? request.profile.refreshToleranceSeconds,
       rejectedAccessToken: request.rejectedAccessToken,
       scopes: scopeKey(request.scopes),
+      since: Date.now(),
     };
     if (want.rejectedAccessToken) return abortable(this.lookUp(want), request.signal);
     const key = `${want.profile.name}\n${want.toleranceSeconds}\n${want.scopes}`;
@@ -141,7 +145,7 @@ export class TokenCoordinator {
       if (!changed && now - lastLockCheck < LOCK_CHECK_MS) continue;
       stamp = newStamp;
       const session = await store.read(want.profile.name);
-      if (!session) throw this.notSignedIn(want.profile);
+      if (!session) throw this.notSignedIn(want.profile, undefined, want.since);
       const usable = this.usable(session, want);
       if (usable) return usable;
       lastLockCheck = now;
@@ -150,7 +154,7 @@ export class TokenCoordinator {
       // after we began waiting, its failure is our answer: do not repeat a doomed request.
       const outcome = record.read(want.profile.name);
       if (outcome?.outcome === 'failed' && outcome.at >= started && outcome.presented === fingerprint(session.refreshToken)) {
-        throw new RefreshFailedError(outcome.message ?? 'Another credshare process failed to refresh this session.');
+        throw errorFromRecord(outcome);
       }
       return undefined;
     }
@@ -169,7 +173,7 @@ export class TokenCoordinator {
     const { store, record } = this.parts;
     const { profile } = want;
     const current = await store.read(profile.name);
-    if (!current) throw this.notSignedIn(profile);
+    if (!current) throw this.notSignedIn(profile, undefined, want.since);
     const usable = this.usable(current, want);
     if (usable) return usable;
     this.assertGranted(current, want);
@@ -197,7 +201,7 @@ export class TokenCoordinator {
       // Room for the result before the token is spent: a full disk fails here, harmlessly.
       const reservation = await store.reserveWrite?.();
       try {
-        return await this.redeem(want, held, now, depth, reservation);
+        return await this.redeem(want, held, now, depth, claim, reservation);
       } finally {
         reservation?.release();
       }
@@ -220,12 +224,12 @@ export class TokenCoordinator {
     }
     // Another process's failure only: this one's own next attempt is a deliberate retry.
     if (last?.outcome === 'failed' && last.presented === presented && last.by !== process.pid && last.retryAt !== undefined && Date.now() < last.retryAt) {
-      throw new RefreshFailedError(last.message ?? 'Another credshare process failed to refresh this session just now; try again shortly.');
+      throw errorFromRecord(last);
     }
   }
 
   /** 5-7, holding the lock and the claim on the stored refresh token. */
-  private async redeem(want: Want, held: HeldLock, current: Session, depth: number, reservation?: WriteReservation): Promise<Session | ClaimedElsewhere> {
+  private async redeem(want: Want, held: HeldLock, current: Session, depth: number, claim: TokenClaim, reservation?: WriteReservation): Promise<Session | ClaimedElsewhere> {
     const { store, record, refresher, timings } = this.parts;
     const { profile } = want;
     const presented = current.refreshToken;
@@ -236,15 +240,20 @@ export class TokenCoordinator {
     try {
       this.log(`refreshing profile "${profile.name}"${scope ? ` for scope "${scope}"` : ''} (refresh token ${fingerprint(presented)})`);
       await this.step('before-request');
-      tokens = await refresher(profile, presented, timings.requestTimeoutMs, { log: this.log, ...(scope ? { scope } : {}) });
+      const provenShapes = record.read(profile.name)?.shapes;
+      tokens = await refresher(profile, presented, timings.requestTimeoutMs, { log: this.log, ...(scope ? { scope } : {}), ...(provenShapes ? { provenShapes } : {}) });
     } catch (error) {
-      if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth, error);
+      if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth, error, claim);
       if (error instanceof ScopeRefusedError && scope) return this.narrowingRefused(want, held, current, error, depth);
       const retryAfterMs = error instanceof RefreshFailedError ? error.retryAfterMs ?? 0 : 0;
       const coolDown = Math.min(Math.max(retryAfterMs, FAILURE_COOL_DOWN_MS), MAX_COOL_DOWN_MS);
-      record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid, message: redactSecrets((error as Error).message, [presented, current.accessToken]) });
+      // What the refusal table decided, so that every waiting process reports this failure as this one does.
+      record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid,
+        message: redactSecrets((error as Error).message, [presented, current.accessToken]), ...failureFields(error) });
+      if (error instanceof ClientRejectedError) this.log(`refresh refused as a client problem (session kept): ${(error as Error).message}`);
       throw error;
     }
+    if (claim.takenOverFrom) this.log(`took over the claim of process ${claim.takenOverFrom.pid}, which died while redeeming refresh token ${fingerprint(presented)}; the issuer still accepted it, nothing was lost`);
     // Persist before anything else: the presented token is spent from this moment on.
     const next = scope ? sessionAfterScopedRefresh(current, tokens, scope) : sessionAfterRefresh(current, tokens);
     // Compare-and-set: a sign-in or sign-out that landed meanwhile wins over this refresh.
@@ -268,7 +277,7 @@ export class TokenCoordinator {
     await this.step('written');
     if (tokens.problem) this.log(tokens.problem);
     const rotated = next.refreshToken !== presented;
-    record.write(profile.name, { outcome: 'refreshed', presented: fingerprint(presented), at: Date.now() }, rotated ? fingerprint(presented) : undefined);
+    record.write(profile.name, { outcome: 'refreshed', presented: fingerprint(presented), at: Date.now() }, rotated ? fingerprint(presented) : undefined, tokens.shape);
     if (held.compromised) this.log('the refresh lock was taken over while refreshing; the result was stored with compare-and-set');
     if (narrowingRefusedIn(next) && !narrowingRefusedIn(current)) this.log(`${profile.issuer} answered scope "${scope}" with a wider scope: it cannot narrow; handing out the grant's token`);
     if (stored === next) return this.view(next, want);
@@ -305,7 +314,7 @@ export class TokenCoordinator {
    * still holds the token that failed. Either way the failed token is recorded spent, so
    * no process ever presents it again.
    */
-  private async recoverFromInvalidGrant(want: Want, held: HeldLock, failed: string, depth: number, refusal: InvalidGrantError): Promise<Session | ClaimedElsewhere> {
+  private async recoverFromInvalidGrant(want: Want, held: HeldLock, failed: string, depth: number, refusal: InvalidGrantError, claim: TokenClaim): Promise<Session | ClaimedElsewhere> {
     const { store, record } = this.parts;
     const { profile } = want;
     const { attempts, intervalMs } = this.parts.invalidGrantRechecks ?? { attempts: 5, intervalMs: 100 };
@@ -316,11 +325,20 @@ export class TokenCoordinator {
       if (!now) break;
       await sleep(intervalMs);
     }
+    // 17.6: a dead process's claim on this token, and no outcome: the issuer most likely rotated it already.
+    const lost = lostRotation(claim, fingerprint(failed), record, profile.name);
+    const why = `${refusal.message}, so the session was removed${lost ? `. ${lostRotationWords(lost)}` : ''}`;
+    const { refusal: row } = failureFields(refusal);
+    const refused = { outcome: 'signed-out' as const, presented: fingerprint(failed), message: why,
+      ...(row ? { refusal: row } : {}), ...(lost ? { cause: 'reused-rotated-token' as const, lostBy: lost } : {}) };
+    // Recorded before the session goes, so that a process that sees it gone finds why (and
+    // again after, so that the record is never older than the store: sessionRefusal).
+    record.write(profile.name, { ...refused, at: Date.now() }, fingerprint(failed));
     const after = await store.update(profile.name, (now) => (now && !siblingWon(now) ? undefined : KEEP));
     if (siblingWon(after)) return this.adoptSibling(want, held, after, depth);
-    const why = `${refusal.message}, so the session was removed`;
-    record.write(profile.name, { outcome: 'signed-out', presented: fingerprint(failed), at: Date.now(), message: why }, fingerprint(failed));
-    throw new SignInRequiredError(`Signed out: ${why}. Sign in again: run \`${loginCommand(profile.name)}\`.`, { cause: refusal });
+    record.write(profile.name, { ...refused, at: Date.now() }, fingerprint(failed));
+    if (lost) this.log(`profile "${profile.name}": ${why}`);
+    throw signedOutError(profile.name, why, refusal);
   }
 
   private async adoptSibling(want: Want, held: HeldLock, session: Session, depth: number): Promise<Session | ClaimedElsewhere> {
@@ -358,7 +376,14 @@ export class TokenCoordinator {
     return sessionForScopes(session, want.scopes, want.profile.scopes) ?? session;
   }
 
-  private notSignedIn(profile: Profile, why?: string): SignInRequiredError {
+  /**
+   * No session. When the record shows the issuer refused it since `since` (this caller
+   * saw it signed in then, or waited on the refresh that was refused), that refusal is the
+   * answer: the words of the issuer and what to do, never a bare "not signed in".
+   */
+  private notSignedIn(profile: Profile, why?: string, since?: number): SignInRequiredError {
+    const refused = since === undefined ? undefined : refusalSince(this.parts.record, profile.name, since);
+    if (refused) return refused;
     return new SignInRequiredError(`Not signed in to profile "${profile.name}"${why ? ` (${why})` : ` (no session in ${this.parts.store.location})`}. Run \`${loginCommand(profile.name)}\`.`);
   }
 }

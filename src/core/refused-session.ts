@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import type { HomePaths } from './paths';
-import { RefreshRecord } from './refresh-record';
+import { RefreshRecord, type RefreshOutcome } from './refresh-record';
+import { fingerprint, type Session } from './session';
 
 /** Why a profile has no session, when the issuer refused it; for `status` and `doctor`. */
 export interface SessionRefusal {
@@ -28,4 +29,22 @@ export function sessionRefusal(paths: HomePaths, profileName: string): SessionRe
   // The coordinator removes the session, then writes the record: a later change is someone else's.
   // (A few ms of slack: the file system may stamp with a finer or coarser clock than Date.now.)
   return changed <= last.at + 50 ? { at: last.at, reason: last.message } : undefined;
+}
+
+/** The last refresh of the session's current refresh token failed: how, for `status`, `doctor` and the extension. */
+export interface RefreshProblem {
+  at: number;
+  /** The refresher's message (the issuer's words, redacted, and what to do). */
+  reason: string;
+  /** The refusal table's class: the client was refused (fix settings), or the issuer could not answer (try later). */
+  kind: 'client' | 'transient';
+}
+
+/**
+ * Whether the last refresh of the session's current refresh token failed, from
+ * refresh-state.json (any process's). A refresh since, or a new sign-in, makes it moot.
+ */
+export function refreshProblem(last: RefreshOutcome | undefined, session: Pick<Session, 'refreshToken'>): RefreshProblem | undefined {
+  if (last?.outcome !== 'failed' || !last.message || !session.refreshToken || last.presented !== fingerprint(session.refreshToken)) return undefined;
+  return { at: last.at, reason: last.message, kind: last.kind ?? 'transient' };
 }

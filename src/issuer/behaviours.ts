@@ -36,6 +36,13 @@ export interface IssuerBehaviours {
   reuseLeewaySeconds?: number;
   /** A rotation leaves the previous refresh token valid (Entra ID; Keycloak by default). */
   keepRotatedRefreshTokens?: boolean;
+  /**
+   * A refused refresh (a dead refresh token: unknown, expired, revoked or reused) is answered
+   * with this OAuth error instead of `invalid_grant`, and no description: HTTP 400
+   * `invalid_request` (LemonLDAP::NG 2.16's answer to a refresh token it cannot find) or
+   * `unauthorized_client`, HTTP 401 `invalid_client`.
+   */
+  refreshRefusalError?: 'invalid_request' | 'unauthorized_client' | 'invalid_client';
 }
 
 /** Named behaviours, for `main.ts --behaviour NAME` and the test matrix. */
@@ -50,6 +57,9 @@ export const BEHAVIOUR_PRESETS = {
   'client-secret-post': { clientSecretMethods: ['client_secret_post'] },
   'reuse-leeway': { reuseLeewaySeconds: 30 },
   'non-revoking': { keepRotatedRefreshTokens: true },
+  'invalid-request-refusals': { refreshRefusalError: 'invalid_request' },
+  'unauthorized-client-refusals': { refreshRefusalError: 'unauthorized_client' },
+  'invalid-client-refusals': { refreshRefusalError: 'invalid_client' },
 } satisfies Record<string, IssuerBehaviours>;
 
 /** A name of {@link BEHAVIOUR_PRESETS}. */

@@ -39,6 +39,10 @@ export function providerCaller(provider: Provider, shaping: AnswerShaping): Prov
       ctx.remove('Content-Type');
     } else if (shape === 'status-200' && ctx.status >= 400) {
       ctx.status = 200; // the OAuth error body stays
+    } else if (typeof shape === 'object' && ctx.status >= 400 && (ctx.body as { error?: unknown } | undefined)?.error === 'invalid_grant') {
+      // LemonLDAP::NG's sendOIDCError: the code alone, no description.
+      ctx.status = shape.invalidGrantAs === 'invalid_client' ? 401 : 400;
+      ctx.body = { error: shape.invalidGrantAs };
     }
   });
   const callback = provider.callback();

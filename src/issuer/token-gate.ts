@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { IssuerBehaviours } from './behaviours';
 import type { ReadRequest } from './replay';
 
 /** Counters of what reached the token and revocation endpoints. */
@@ -38,9 +39,10 @@ export type TokenEndpointFault =
 
 /**
  * How an error answer of the provider goes out: as it is; `bare`, with its status and an
- * empty body; `status-200`, with its OAuth error body but HTTP 200.
+ * empty body; `status-200`, with its OAuth error body but HTTP 200; `{ invalidGrantAs }`,
+ * an `invalid_grant` answered with that error code instead (IssuerBehaviours.refreshRefusalError).
  */
-export type ErrorShape = 'as-is' | 'bare' | 'status-200';
+export type ErrorShape = 'as-is' | 'bare' | 'status-200' | { invalidGrantAs: NonNullable<IssuerBehaviours['refreshRefusalError']> };
 
 /** Hands a request to the provider; resolves with the status the provider decided on (before any reshaping). */
 export type ProviderCall = (req: IncomingMessage, res: ServerResponse, options?: { errorShape?: ErrorShape }) => Promise<number>;

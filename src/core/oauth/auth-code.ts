@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { redactError } from '../redact';
-import { describeIssuerFailure, SignInError } from './errors';
+import { describeIssuerFailure, SignInError, type ClientAuthFacts } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 import { withErrorStatus } from './refusal';
 import { listenForRedirect, nextWithState, type RedirectRequest } from './redirect-listener';
@@ -11,6 +11,8 @@ export interface BrowserFlowOptions {
   client: oauth.Client;
   /** How the client authenticates at the token endpoint; default none (a public client). */
   auth?: oauth.ClientAuth;
+  /** Which client and method `auth` is, for the message when the issuer refuses it. */
+  clientAuth?: ClientAuthFacts;
   /** Listen on this loopback port (an issuer that matches redirect URIs exactly); default a random one. */
   redirectPort?: number;
   issuer: URL;
@@ -75,7 +77,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
       return tokens;
     } catch (error) {
       // The token endpoint may quote the code or the verifier it refused: neither reaches the page or the terminal.
-      const failure = redactError(io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? issuer.href, io.timeoutMs),
+      const failure = redactError(io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? issuer.href, io.timeoutMs, options.clientAuth),
         [redirect.url.searchParams.get('code') ?? undefined, verifier]);
       redirect.respond('failure', `${(failure as Error).message}`);
       throw failure;

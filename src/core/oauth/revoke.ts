@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi';
-import type { Profile } from '../profile';
+import { loginCommand, type Profile } from '../profile';
 import { clientCredentials, revocationAuthMethod } from './client-auth';
 import { redactError } from '../redact';
 import { describeIssuerFailure } from './errors';
@@ -21,7 +21,7 @@ export type RevocationOutcome =
  * failure: nothing credshare can do will revoke that token. Other failures throw an
  * IssuerRequestError naming the endpoint.
  */
-export async function revokeRefreshToken(as: oauth.AuthorizationServer, profile: Pick<Profile, 'clientId' | 'clientSecret' | 'tokenEndpointAuthMethod'>,
+export async function revokeRefreshToken(as: oauth.AuthorizationServer, profile: Pick<Profile, 'clientId' | 'clientSecret' | 'tokenEndpointAuthMethod'> & { name?: string },
   issuer: URL, refreshToken: string, io: OAuthIo): Promise<RevocationOutcome> {
   const endpoint = as.revocation_endpoint;
   if (!endpoint) return { revoked: false, reason: 'not-offered' };
@@ -38,7 +38,7 @@ export async function revokeRefreshToken(as: oauth.AuthorizationServer, profile:
       return { revoked: false, reason: 'unavailable', endpoint, why: 'the issuer answered 401: it demands client authentication, and this profile has no client secret' };
     }
     // An endpoint may quote the token it was sent, which is still valid if revocation failed.
-    throw redactError(describeIssuerFailure(error, endpoint, io.timeoutMs), [refreshToken]);
+    throw redactError(describeIssuerFailure(error, endpoint, io.timeoutMs, { method, clientId: profile.clientId, login: loginCommand(profile.name ?? 'default') }), [refreshToken]);
   }
 }
 
