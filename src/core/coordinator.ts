@@ -20,6 +20,13 @@ export type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinato
  */
 const FAILURE_COOL_DOWN_MS = 5_000;
 const MAX_COOL_DOWN_MS = 5 * 60_000;
+/**
+ * After the issuer refused the client (refusal-table.ts, class `client`): a person must
+ * change something (the secret, the registration), and repeated failed client
+ * authentication is what issuers rate-limit or lock out. A new sign-in is not held back:
+ * its refresh token is another one.
+ */
+const CLIENT_COOL_DOWN_MS = 60_000;
 
 interface Want {
   profile: Profile;
@@ -246,7 +253,7 @@ export class TokenCoordinator {
       if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth, error, claim);
       if (error instanceof ScopeRefusedError && scope) return this.narrowingRefused(want, held, current, error, depth);
       const retryAfterMs = error instanceof RefreshFailedError ? error.retryAfterMs ?? 0 : 0;
-      const coolDown = Math.min(Math.max(retryAfterMs, FAILURE_COOL_DOWN_MS), MAX_COOL_DOWN_MS);
+      const coolDown = Math.min(Math.max(retryAfterMs, error instanceof ClientRejectedError ? CLIENT_COOL_DOWN_MS : FAILURE_COOL_DOWN_MS), MAX_COOL_DOWN_MS);
       // What the refusal table decided, so that every waiting process reports this failure as this one does.
       record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid,
         message: redactSecrets((error as Error).message, [presented, current.accessToken]), ...failureFields(error) });
