@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { redactError } from '../redact';
-import { describeIssuerFailure, SignInError, type ClientAuthFacts } from './errors';
+import { describeIssuerFailure, readChallengeBody, SignInError, type ClientAuthFacts } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 import { withErrorStatus } from './refusal';
 import { listenForRedirect, nextWithState, type RedirectRequest } from './redirect-listener';
@@ -76,6 +76,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
       redirect.respond('success', 'You are signed in. You can close this tab and return to your terminal or editor.');
       return tokens;
     } catch (error) {
+      await readChallengeBody(error);
       // The token endpoint may quote the code or the verifier it refused: neither reaches the page or the terminal.
       const failure = redactError(io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? issuer.href, io.timeoutMs, options.clientAuth),
         [redirect.url.searchParams.get('code') ?? undefined, verifier]);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as oauth from 'oauth4webapi';
 import { redactError } from '../redact';
-import { describeIssuerFailure, SignInError, type ClientAuthFacts } from './errors';
+import { describeIssuerFailure, readChallengeBody, SignInError, type ClientAuthFacts } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 import { withErrorStatus } from './refusal';
 
@@ -40,6 +40,7 @@ export async function startDeviceAuthorization(target: DeviceFlowTarget, scopes:
     return await oauth.processDeviceAuthorizationResponse(as, client, response);
   } catch (error) {
     if (io.signal?.aborted) throw error;
+    await readChallengeBody(error);
     throw describeIssuerFailure(error, where, io.timeoutMs, target.clientAuth);
   }
 }
@@ -86,6 +87,7 @@ export async function pollDeviceAuthorization(target: DeviceFlowTarget, device: 
         interval = Math.min(interval * 2, MAX_BACKOFF_S);
         continue;
       }
+      await readChallengeBody(error);
       // The device code is a secret until it expires; an issuer may quote it.
       throw redactError(describeIssuerFailure(error, where, io.timeoutMs, target.clientAuth), [device.device_code]);
     }

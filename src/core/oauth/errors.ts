@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { CredshareError } from '../errors';
 import type { TokenEndpointAuthMethod } from '../profile';
+import { readRefreshAnswer } from './refusal';
 import { answerInWords, clientAuthAdvice, clientInWords, type RefreshAnswer } from './refusal-table';
 
 /** A sign-in that did not complete (denied, expired, timed out, refused). Nothing was stored. */
@@ -74,8 +75,9 @@ export function describeIssuerFailure(error: unknown, where: string, timeoutMs: 
 export function clientRefusal(error: unknown, method: TokenEndpointAuthMethod): RefreshAnswer | undefined {
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     const [first] = error.cause;
-    const code = first?.parameters.error;
-    const description = first?.parameters.error_description;
+    const body = challengeBodies.get(error);
+    const code = first?.parameters.error ?? body?.error;
+    const description = first?.parameters.error_description ?? body?.description;
     return { status: error.status, ...(first ? { challenge: first.scheme.replace(/^./, (c) => c.toUpperCase()) } : {}),
       ...(code ? { error: code } : {}), ...(description ? { description } : {}) };
   }
@@ -86,4 +88,16 @@ export function clientRefusal(error: unknown, method: TokenEndpointAuthMethod): 
     return { status: 401 };
   }
   return undefined;
+}
+
+const challengeBodies = new WeakMap<Error, RefreshAnswer>();
+
+/**
+ * oauth4webapi stops at a WWW-Authenticate challenge without reading the body, where the
+ * issuer's own words are (LemonLDAP::NG: `{"error":"invalid_client"}`). Reads them for
+ * {@link clientRefusal}; call in the catch block before {@link describeIssuerFailure}.
+ */
+export async function readChallengeBody(error: unknown): Promise<void> {
+  if (!(error instanceof oauth.WWWAuthenticateChallengeError) || error.response.bodyUsed) return;
+  challengeBodies.set(error, await readRefreshAnswer(error.response));
 }

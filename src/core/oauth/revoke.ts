@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { loginCommand, type Profile } from '../profile';
 import { clientCredentials, revocationAuthMethod } from './client-auth';
 import { redactError } from '../redact';
-import { describeIssuerFailure } from './errors';
+import { describeIssuerFailure, readChallengeBody } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 
 /** How a revocation went: done at the endpoint, the issuer offers none, or not to this client. */
@@ -37,6 +37,7 @@ export async function revokeRefreshToken(as: oauth.AuthorizationServer, profile:
     if (method === 'none' && statusOf(error) === 401) {
       return { revoked: false, reason: 'unavailable', endpoint, why: 'the issuer answered 401: it demands client authentication, and this profile has no client secret' };
     }
+    await readChallengeBody(error);
     // An endpoint may quote the token it was sent, which is still valid if revocation failed.
     throw redactError(describeIssuerFailure(error, endpoint, io.timeoutMs, { method, clientId: profile.clientId, login: loginCommand(profile.name ?? 'default') }), [refreshToken]);
   }
