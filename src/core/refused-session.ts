@@ -3,12 +3,15 @@ import type { HomePaths } from './paths';
 import { RefreshRecord, type RefreshOutcome } from './refresh-record';
 import { fingerprint, type Session } from './session';
 
-/** Why a profile has no session, when the issuer refused it; for `status` and `doctor`. */
+/** Why a profile has no session, when the issuer refused it; for `status`, `doctor` and the extension. */
 export interface SessionRefusal {
   /** When the refresh was refused and the session removed (epoch ms). */
   at: number;
   /** The coordinator's words, e.g. "http://.../token refused the refresh token (HTTP 400 with an empty body), so the session was removed". No secrets. */
   reason: string;
+  /** Set when credshare can tell why the issuer refused (refresh-record.ts). */
+  cause?: RefreshOutcome['cause'];
+  lostBy?: RefreshOutcome['lostBy'];
 }
 
 /**
@@ -18,17 +21,25 @@ export interface SessionRefusal {
  * store holds no session for the profile.
  */
 export function sessionRefusal(paths: HomePaths, profileName: string): SessionRefusal | undefined {
-  const last = new RefreshRecord(paths.home).read(profileName);
-  if (last?.outcome !== 'signed-out' || !last.message) return undefined;
   let changed: number;
   try {
     changed = fs.statSync(paths.credentials).mtimeMs;
   } catch {
     return undefined;
   }
+  return refusalInRecord(new RefreshRecord(paths.home).read(profileName), changed);
+}
+
+/**
+ * The same from a record already read. `storeChangedMs`: when the store last changed, where
+ * that is known (the file store); a store without that (VS Code SecretStorage) trusts the record.
+ */
+export function refusalInRecord(last: RefreshOutcome | undefined, storeChangedMs?: number): SessionRefusal | undefined {
+  if (last?.outcome !== 'signed-out' || !last.message) return undefined;
   // The coordinator removes the session, then writes the record: a later change is someone else's.
   // (A few ms of slack: the file system may stamp with a finer or coarser clock than Date.now.)
-  return changed <= last.at + 50 ? { at: last.at, reason: last.message } : undefined;
+  if (storeChangedMs !== undefined && storeChangedMs > last.at + 50) return undefined;
+  return { at: last.at, reason: last.message, ...(last.cause ? { cause: last.cause } : {}), ...(last.lostBy ? { lostBy: last.lostBy } : {}) };
 }
 
 /** The last refresh of the session's current refresh token failed: how, for `status`, `doctor` and the extension. */
