@@ -23,7 +23,7 @@ export interface AnswerShaping {
  * hung up), and the answer can still be reshaped.
  */
 export function providerCaller(provider: Provider, shaping: AnswerShaping): ProviderCall {
-  const calls = new WeakMap<IncomingMessage, { settle: (status: number) => void; errorShape?: ErrorShape }>();
+  const calls = new WeakMap<IncomingMessage, { settle: (status: number) => void; errorShape?: ErrorShape; holdAnswerMs?: number }>();
   provider.use(async (ctx, next) => {
     try {
       await next();
@@ -33,6 +33,9 @@ export function providerCaller(provider: Provider, shaping: AnswerShaping): Prov
     const body = ctx.status === 200 && ctx.body && typeof ctx.body === 'object' ? ctx.body as Record<string, unknown> : undefined;
     if (body && ctx.method === 'POST' && ctx.path === '/device/auth') body.interval = shaping.deviceIntervalSeconds;
     if (body && ctx.method === 'GET' && DISCOVERY_PATHS.includes(ctx.path)) adjustMetadata(shaping.behaviours, body, shaping.revocationAuthMethods);
+    // The work is done (stats settled above); only the answer waits (TokenEndpointFault 'hold-answer').
+    const hold = calls.get(ctx.req)?.holdAnswerMs;
+    if (hold) await new Promise((resolve) => setTimeout(resolve, hold).unref());
     const shape = calls.get(ctx.req)?.errorShape;
     if (shape === 'bare' && ctx.status >= 400) {
       ctx.body = ''; // the status stays: the error handler set it explicitly

@@ -34,6 +34,11 @@ export type TokenEndpointFault =
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
   | { kind: 'garbage' }
   | { kind: 'delay'; ms: number }
+  /**
+   * The provider redeems the token at once (it is rotated, the new tokens issued), and the
+   * answer goes out `ms` later: a client stopped in between loses the rotated token.
+   */
+  | { kind: 'hold-answer'; ms: number }
   | { kind: 'hang' }
   | { kind: 'reset' };
 
@@ -45,7 +50,7 @@ export type TokenEndpointFault =
 export type ErrorShape = 'as-is' | 'bare' | 'status-200' | { invalidGrantAs: NonNullable<IssuerBehaviours['refreshRefusalError']> };
 
 /** Hands a request to the provider; resolves with the status the provider decided on (before any reshaping). */
-export type ProviderCall = (req: IncomingMessage, res: ServerResponse, options?: { errorShape?: ErrorShape }) => Promise<number>;
+export type ProviderCall = (req: IncomingMessage, res: ServerResponse, options?: { errorShape?: ErrorShape; holdAnswerMs?: number }) => Promise<number>;
 
 /** How the gate treats refresh requests (see IssuerBehaviours). */
 export interface RefreshPolicy {
@@ -120,7 +125,8 @@ export class TokenGate {
 
     this.stats.refreshRequests++;
     const fault = this.takeFault();
-    if (fault && (await this.applyFault(fault, req, res))) return;
+    if (fault && fault.kind !== 'hold-answer' && (await this.applyFault(fault, req, res))) return;
+    const holdAnswerMs = fault?.kind === 'hold-answer' ? fault.ms : undefined;
     if (refused(res)) {
       this.stats.refreshFailures++;
       return;
@@ -137,7 +143,7 @@ export class TokenGate {
           this.stats.reuseDetections++;
         }
       }
-      const status = await this.callProvider(request.replay(), res, { errorShape: this.policy.refusalShape });
+      const status = await this.callProvider(request.replay(), res, { errorShape: this.policy.refusalShape, ...(holdAnswerMs ? { holdAnswerMs } : {}) });
       if (status === 200) {
         this.stats.refreshSuccesses++;
         if (spentAt === undefined) this.spent.set(refreshToken, Date.now()); // a leeway runs from the first rotation
@@ -154,7 +160,7 @@ export class TokenGate {
   }
 
   /** Returns true when the fault answered (or swallowed) the request. */
-  private async applyFault(fault: TokenEndpointFault, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  private async applyFault(fault: Exclude<TokenEndpointFault, { kind: 'hold-answer' }>, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     if (fault.kind === 'delay') {
       try {
         await sleep(fault.ms, undefined, { signal: this.stopping.signal });
