@@ -1,9 +1,9 @@
-import { ClientRejectedError, InvalidGrantError, LockTimeoutError, RefreshFailedError, ScopeNotGrantedError, ScopeRefusedError, SignInRequiredError, errnoCode } from './errors';
+import { InvalidGrantError, LockTimeoutError, RefreshFailedError, ScopeNotGrantedError, ScopeRefusedError, SignInRequiredError, errnoCode } from './errors';
 import type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinator-parts';
 import type { HeldLock } from './lock';
 import { loginCommand, type Profile } from './profile';
 import { ClaimedElsewhere, type TokenClaim } from './refresh-record';
-import { errorFromRecord, failureFields, lostRotation, lostRotationWords, refusalSince, signedOutError } from './refusal-outcomes';
+import { clientCoolDownMs, errorFromRecord, failureFields, lostRotation, refusalSince, signedOutError, signedOutOutcome } from './refusal-outcomes';
 import { coversScopes, narrowingRefused as narrowingRefusedIn, scopeKey, scopesNotGranted, servedByGrant, sessionForScopes } from './scope-sets';
 import { fingerprint, isFresh, sessionAfterRefresh, type Session } from './session';
 import { sessionAfterScopedRefresh, withNarrowingRefused } from './scoped-refresh';
@@ -20,13 +20,6 @@ export type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinato
  */
 const FAILURE_COOL_DOWN_MS = 5_000;
 const MAX_COOL_DOWN_MS = 5 * 60_000;
-/**
- * After the issuer refused the client (refusal-table.ts, class `client`): a person must
- * change something (the secret, the registration), and repeated failed client
- * authentication is what issuers rate-limit or lock out. A new sign-in is not held back:
- * its refresh token is another one.
- */
-const CLIENT_COOL_DOWN_MS = 60_000;
 
 interface Want {
   profile: Profile;
@@ -34,8 +27,7 @@ interface Want {
   rejectedAccessToken?: string;
   /** The normalised scope set ('' = the grant's own). */
   scopes: string;
-  /** When the caller asked (epoch ms): a refusal recorded since is its answer. */
-  since: number;
+  since: number; // when the caller asked (epoch ms): a refusal recorded since is its answer
 }
 
 /**
@@ -88,7 +80,7 @@ export class TokenCoordinator {
   private async lookUp(want: Want): Promise<Session> {
     // 1. Lock-free fast path.
     const session = await this.parts.store.read(want.profile.name);
-    if (!session) throw this.notSignedIn(want.profile);
+    if (!session) throw this.notSignedIn(want.profile, undefined, want.since);
     const usable = this.usable(session, want);
     if (usable) return usable;
     this.assertGranted(session, want);
@@ -247,20 +239,16 @@ export class TokenCoordinator {
     try {
       this.log(`refreshing profile "${profile.name}"${scope ? ` for scope "${scope}"` : ''} (refresh token ${fingerprint(presented)})`);
       await this.step('before-request');
-      const provenShapes = record.read(profile.name)?.shapes;
-      tokens = await refresher(profile, presented, timings.requestTimeoutMs, { log: this.log, ...(scope ? { scope } : {}), ...(provenShapes ? { provenShapes } : {}) });
+      tokens = await refresher(profile, presented, timings.requestTimeoutMs, { log: this.log, ...(scope ? { scope } : {}), provenShapes: record.read(profile.name)?.shapes ?? [] });
     } catch (error) {
       if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth, error, claim);
       if (error instanceof ScopeRefusedError && scope) return this.narrowingRefused(want, held, current, error, depth);
       const retryAfterMs = error instanceof RefreshFailedError ? error.retryAfterMs ?? 0 : 0;
-      const coolDown = Math.min(Math.max(retryAfterMs, error instanceof ClientRejectedError ? CLIENT_COOL_DOWN_MS : FAILURE_COOL_DOWN_MS), MAX_COOL_DOWN_MS);
-      // What the refusal table decided, so that every waiting process reports this failure as this one does.
+      const coolDown = Math.min(Math.max(retryAfterMs, FAILURE_COOL_DOWN_MS, clientCoolDownMs(error)), MAX_COOL_DOWN_MS);
       record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid,
         message: redactSecrets((error as Error).message, [presented, current.accessToken]), ...failureFields(error) });
-      if (error instanceof ClientRejectedError) this.log(`refresh refused as a client problem (session kept): ${(error as Error).message}`);
       throw error;
     }
-    if (claim.takenOverFrom) this.log(`took over the claim of process ${claim.takenOverFrom.pid}, which died while redeeming refresh token ${fingerprint(presented)}; the issuer still accepted it, nothing was lost`);
     // Persist before anything else: the presented token is spent from this moment on.
     const next = scope ? sessionAfterScopedRefresh(current, tokens, scope) : sessionAfterRefresh(current, tokens);
     // Compare-and-set: a sign-in or sign-out that landed meanwhile wins over this refresh.
@@ -282,6 +270,7 @@ export class TokenCoordinator {
     // The window in which a crash loses the session: the issuer has rotated, the store not yet.
     this.log(`issuer answered in ${(answered - asked).toFixed(1)} ms; stored ${(performance.now() - answered).toFixed(2)} ms later`);
     await this.step('written');
+    if (claim.takenOverFrom) this.log(`took over the claim of process ${claim.takenOverFrom.pid}, which died while redeeming refresh token ${fingerprint(presented)}; the issuer still accepted it, nothing was lost`);
     if (tokens.problem) this.log(tokens.problem);
     const rotated = next.refreshToken !== presented;
     record.write(profile.name, { outcome: 'refreshed', presented: fingerprint(presented), at: Date.now() }, rotated ? fingerprint(presented) : undefined, tokens.shape);
@@ -333,19 +322,14 @@ export class TokenCoordinator {
       await sleep(intervalMs);
     }
     // 17.6: a dead process's claim on this token, and no outcome: the issuer most likely rotated it already.
-    const lost = lostRotation(claim, fingerprint(failed), record, profile.name);
-    const why = `${refusal.message}, so the session was removed${lost ? `. ${lostRotationWords(lost)}` : ''}`;
-    const { refusal: row } = failureFields(refusal);
-    const refused = { outcome: 'signed-out' as const, presented: fingerprint(failed), message: why,
-      ...(row ? { refusal: row } : {}), ...(lost ? { cause: 'reused-rotated-token' as const, lostBy: lost } : {}) };
-    // Recorded before the session goes, so that a process that sees it gone finds why (and
-    // again after, so that the record is never older than the store: sessionRefusal).
+    const refused = signedOutOutcome(refusal, fingerprint(failed), lostRotation(claim, fingerprint(failed), record, profile.name));
+    // Recorded before the session goes (whoever sees it gone finds why) and after (sessionRefusal: never older than the store).
     record.write(profile.name, { ...refused, at: Date.now() }, fingerprint(failed));
     const after = await store.update(profile.name, (now) => (now && !siblingWon(now) ? undefined : KEEP));
     if (siblingWon(after)) return this.adoptSibling(want, held, after, depth);
     record.write(profile.name, { ...refused, at: Date.now() }, fingerprint(failed));
-    if (lost) this.log(`profile "${profile.name}": ${why}`);
-    throw signedOutError(profile.name, why, refusal);
+    if (refused.cause) this.log(`profile "${profile.name}": ${refused.message}`);
+    throw signedOutError(profile.name, refused.message, refusal);
   }
 
   private async adoptSibling(want: Want, held: HeldLock, session: Session, depth: number): Promise<Session | ClaimedElsewhere> {
@@ -383,15 +367,9 @@ export class TokenCoordinator {
     return sessionForScopes(session, want.scopes, want.profile.scopes) ?? session;
   }
 
-  /**
-   * No session. When the record shows the issuer refused it since `since` (this caller
-   * saw it signed in then, or waited on the refresh that was refused), that refusal is the
-   * answer: the words of the issuer and what to do, never a bare "not signed in".
-   */
+  /** No session; if the issuer refused it since `since` (this caller saw it then), that refusal (refusal-outcomes.ts). */
   private notSignedIn(profile: Profile, why?: string, since?: number): SignInRequiredError {
-    const refused = since === undefined ? undefined : refusalSince(this.parts.record, profile.name, since);
-    if (refused) return refused;
-    return new SignInRequiredError(`Not signed in to profile "${profile.name}"${why ? ` (${why})` : ` (no session in ${this.parts.store.location})`}. Run \`${loginCommand(profile.name)}\`.`);
+    return (since !== undefined && refusalSince(this.parts.record, profile.name, since)) || new SignInRequiredError(`Not signed in to profile "${profile.name}"${why ? ` (${why})` : ` (no session in ${this.parts.store.location})`}. Run \`${loginCommand(profile.name)}\`.`);
   }
 }
 

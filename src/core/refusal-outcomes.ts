@@ -17,6 +17,27 @@ export function failureFields(error: unknown): Pick<RefreshOutcome, 'kind' | 're
   };
 }
 
+/**
+ * After the issuer refused the client (refusal-table.ts, class `client`): a person must
+ * change something (the secret, the registration), and repeated failed client
+ * authentication is what issuers rate-limit or lock out. A new sign-in is not held back:
+ * its refresh token is another one. 0 for any other failure.
+ */
+export function clientCoolDownMs(error: unknown): number {
+  return error instanceof ClientRejectedError ? 60_000 : 0;
+}
+
+/** The refresh-state.json outcome of a refused token: the refresher's words, the table's row, the likely cause if known. */
+export function signedOutOutcome(refusal: Error, presented: string, lost: ClaimHolder | undefined): Omit<RefreshOutcome, 'spent' | 'shapes' | 'at'> & { message: string } {
+  const { refusal: row } = failureFields(refusal);
+  return {
+    outcome: 'signed-out', presented,
+    message: `${refusal.message}, so the session was removed${lost ? `. ${lostRotationWords(lost)}` : ''}`,
+    ...(row ? { refusal: row } : {}),
+    ...(lost ? { cause: 'reused-rotated-token' as const, lostBy: lost } : {}),
+  };
+}
+
 /** The error a process reports for another process's recorded failure: same class, same message, same exit code. */
 export function errorFromRecord(outcome: RefreshOutcome): Error {
   const message = outcome.message ?? 'Another credshare process failed to refresh this session just now; try again shortly.';

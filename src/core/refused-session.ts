@@ -34,11 +34,15 @@ export function sessionRefusal(paths: HomePaths, profileName: string): SessionRe
  * The same from a record already read. `storeChangedMs`: when the store last changed, where
  * that is known (the file store); a store without that (VS Code SecretStorage) trusts the record.
  */
+const RECORDED_REMOVAL_SLACK_MS = 2000;
+
 export function refusalInRecord(last: RefreshOutcome | undefined, storeChangedMs?: number): SessionRefusal | undefined {
   if (last?.outcome !== 'signed-out' || !last.message) return undefined;
-  // The coordinator removes the session, then writes the record: a later change is someone else's.
-  // (A few ms of slack: the file system may stamp with a finer or coarser clock than Date.now.)
-  if (storeChangedMs !== undefined && storeChangedMs > last.at + 50) return undefined;
+  // The coordinator records the refusal, removes the session, then records it again: a
+  // change of the store after that is someone else's (a sign-in, a sign-out). The slack
+  // covers a reader between the removal and the second record (a loaded machine may take a
+  // while), and file-system clocks; a person cannot sign in and out again within it.
+  if (storeChangedMs !== undefined && storeChangedMs > last.at + RECORDED_REMOVAL_SLACK_MS) return undefined;
   return { at: last.at, reason: last.message, ...(last.cause ? { cause: last.cause } : {}), ...(last.lostBy ? { lostBy: last.lostBy } : {}) };
 }
 
