@@ -2,7 +2,8 @@ import { InvalidGrantError, LockTimeoutError, RefreshFailedError, ScopeNotGrante
 import type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinator-parts';
 import type { HeldLock } from './lock';
 import { loginCommand, type Profile } from './profile';
-import { ClaimedElsewhere } from './refresh-record';
+import { ClaimedElsewhere, type TokenClaim } from './refresh-record';
+import { clientCoolDownMs, errorFromRecord, failureFields, lostRotation, refusalSince, signedOutError, signedOutOutcome } from './refusal-outcomes';
 import { coversScopes, missingFromGrant, narrowingRefused as narrowingRefusedIn, scopeKey, scopeRoute, scopesNotGranted, sessionForScopes } from './scope-sets';
 import { fingerprint, isFresh, sessionAfterRefresh, type Session } from './session';
 import { sessionAfterScopedRefresh, withNarrowingRefused } from './scoped-refresh';
@@ -27,6 +28,7 @@ interface Want {
   rejectedAccessToken?: string;
   /** The normalised scope set ('' = the grant's own). */
   scopes: string;
+  since: number; // when the caller asked (epoch ms): a refusal recorded since is its answer
 }
 
 /**
@@ -61,6 +63,7 @@ export class TokenCoordinator {
       toleranceSeconds: request.minValiditySeconds ?? request.profile.refreshToleranceSeconds,
       rejectedAccessToken: request.rejectedAccessToken,
       scopes: scopeKey(request.scopes),
+      since: Date.now(),
     };
     if (want.rejectedAccessToken) return abortable(this.lookUp(want), request.signal);
     const key = `${want.profile.name}\n${want.toleranceSeconds}\n${want.scopes}`;
@@ -78,7 +81,7 @@ export class TokenCoordinator {
   private async lookUp(want: Want): Promise<Session> {
     // 1. Lock-free fast path.
     const session = await this.parts.store.read(want.profile.name);
-    if (!session) throw this.notSignedIn(want.profile);
+    if (!session) throw this.notSignedIn(want.profile, undefined, want.since);
     const usable = this.usable(session, want);
     if (usable) return usable;
     this.assertGranted(session, want);
@@ -142,7 +145,7 @@ export class TokenCoordinator {
       if (!changed && now - lastLockCheck < LOCK_CHECK_MS) continue;
       stamp = newStamp;
       const session = await store.read(want.profile.name);
-      if (!session) throw this.notSignedIn(want.profile);
+      if (!session) throw this.notSignedIn(want.profile, undefined, want.since);
       const usable = this.usable(session, want);
       if (usable) return usable;
       lastLockCheck = now;
@@ -151,7 +154,7 @@ export class TokenCoordinator {
       // after we began waiting, its failure is our answer: do not repeat a doomed request.
       const outcome = record.read(want.profile.name);
       if (outcome?.outcome === 'failed' && outcome.at >= started && outcome.presented === fingerprint(session.refreshToken)) {
-        throw new RefreshFailedError(outcome.message ?? 'Another credshare process failed to refresh this session.');
+        throw errorFromRecord(outcome);
       }
       return undefined;
     }
@@ -170,7 +173,7 @@ export class TokenCoordinator {
     const { store, record } = this.parts;
     const { profile } = want;
     const current = await store.read(profile.name);
-    if (!current) throw this.notSignedIn(profile);
+    if (!current) throw this.notSignedIn(profile, undefined, want.since);
     const usable = this.usable(current, want);
     if (usable) return usable;
     this.assertGranted(current, want);
@@ -198,7 +201,7 @@ export class TokenCoordinator {
       // Room for the result before the token is spent: a full disk fails here, harmlessly.
       const reservation = await store.reserveWrite?.();
       try {
-        return await this.redeem(want, held, now, depth, reservation);
+        return await this.redeem(want, held, now, depth, claim, reservation);
       } finally {
         reservation?.release();
       }
@@ -221,12 +224,12 @@ export class TokenCoordinator {
     }
     // Another process's failure only: this one's own next attempt is a deliberate retry.
     if (last?.outcome === 'failed' && last.presented === presented && last.by !== process.pid && last.retryAt !== undefined && Date.now() < last.retryAt) {
-      throw new RefreshFailedError(last.message ?? 'Another credshare process failed to refresh this session just now; try again shortly.');
+      throw errorFromRecord(last);
     }
   }
 
   /** 5-7, holding the lock and the claim on the stored refresh token. */
-  private async redeem(want: Want, held: HeldLock, current: Session, depth: number, reservation?: WriteReservation): Promise<Session | ClaimedElsewhere> {
+  private async redeem(want: Want, held: HeldLock, current: Session, depth: number, claim: TokenClaim, reservation?: WriteReservation): Promise<Session | ClaimedElsewhere> {
     const { store, record, refresher, timings } = this.parts;
     const { profile } = want;
     const presented = current.refreshToken;
@@ -237,13 +240,14 @@ export class TokenCoordinator {
     try {
       this.log(`refreshing profile "${profile.name}"${scope ? ` for scope "${scope}"` : ''} (refresh token ${fingerprint(presented)})`);
       await this.step('before-request');
-      tokens = await refresher(profile, presented, timings.requestTimeoutMs, { log: this.log, ...(scope ? { scope } : {}) });
+      tokens = await refresher(profile, presented, timings.requestTimeoutMs, { log: this.log, ...(scope ? { scope } : {}), provenShapes: record.read(profile.name)?.shapes ?? [] });
     } catch (error) {
-      if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth, error);
+      if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth, error, claim);
       if (error instanceof ScopeRefusedError && scope) return this.narrowingRefused(want, held, current, error, depth);
       const retryAfterMs = error instanceof RefreshFailedError ? error.retryAfterMs ?? 0 : 0;
-      const coolDown = Math.min(Math.max(retryAfterMs, FAILURE_COOL_DOWN_MS), MAX_COOL_DOWN_MS);
-      record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid, message: redactSecrets((error as Error).message, [presented, current.accessToken]) });
+      const coolDown = Math.min(Math.max(retryAfterMs, FAILURE_COOL_DOWN_MS, clientCoolDownMs(error)), MAX_COOL_DOWN_MS);
+      record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid,
+        message: redactSecrets((error as Error).message, [presented, current.accessToken]), ...failureFields(error) });
       throw error;
     }
     // Persist before anything else: the presented token is spent from this moment on.
@@ -267,9 +271,10 @@ export class TokenCoordinator {
     // The window in which a crash loses the session: the issuer has rotated, the store not yet.
     this.log(`issuer answered in ${(answered - asked).toFixed(1)} ms; stored ${(performance.now() - answered).toFixed(2)} ms later`);
     await this.step('written');
+    if (claim.takenOverFrom) this.log(`took over the claim of process ${claim.takenOverFrom.pid}, which died while redeeming refresh token ${fingerprint(presented)}; the issuer still accepted it, nothing was lost`);
     if (tokens.problem) this.log(tokens.problem);
     const rotated = next.refreshToken !== presented;
-    record.write(profile.name, { outcome: 'refreshed', presented: fingerprint(presented), at: Date.now() }, rotated ? fingerprint(presented) : undefined);
+    record.write(profile.name, { outcome: 'refreshed', presented: fingerprint(presented), at: Date.now() }, rotated ? fingerprint(presented) : undefined, tokens.shape);
     if (held.compromised) this.log('the refresh lock was taken over while refreshing; the result was stored with compare-and-set');
     if (narrowingRefusedIn(next) && !narrowingRefusedIn(current)) this.log(`${profile.issuer} answered scope "${scope}" with a wider scope: it cannot narrow; handing out the grant's token`);
     if (stored === next) return this.view(next, want);
@@ -306,7 +311,7 @@ export class TokenCoordinator {
    * still holds the token that failed. Either way the failed token is recorded spent, so
    * no process ever presents it again.
    */
-  private async recoverFromInvalidGrant(want: Want, held: HeldLock, failed: string, depth: number, refusal: InvalidGrantError): Promise<Session | ClaimedElsewhere> {
+  private async recoverFromInvalidGrant(want: Want, held: HeldLock, failed: string, depth: number, refusal: InvalidGrantError, claim: TokenClaim): Promise<Session | ClaimedElsewhere> {
     const { store, record } = this.parts;
     const { profile } = want;
     const { attempts, intervalMs } = this.parts.invalidGrantRechecks ?? { attempts: 5, intervalMs: 100 };
@@ -317,11 +322,15 @@ export class TokenCoordinator {
       if (!now) break;
       await sleep(intervalMs);
     }
+    // 17.6: a dead process's claim on this token, and no outcome: the issuer most likely rotated it already.
+    const refused = signedOutOutcome(refusal, fingerprint(failed), lostRotation(claim, fingerprint(failed), record, profile.name));
+    // Recorded before the session goes (whoever sees it gone finds why) and after (sessionRefusal: never older than the store).
+    record.write(profile.name, { ...refused, at: Date.now() }, fingerprint(failed));
     const after = await store.update(profile.name, (now) => (now && !siblingWon(now) ? undefined : KEEP));
     if (siblingWon(after)) return this.adoptSibling(want, held, after, depth);
-    const why = `${refusal.message}, so the session was removed`;
-    record.write(profile.name, { outcome: 'signed-out', presented: fingerprint(failed), at: Date.now(), message: why }, fingerprint(failed));
-    throw new SignInRequiredError(`Signed out: ${why}. Sign in again: run \`${loginCommand(profile.name)}\`.`, { cause: refusal });
+    record.write(profile.name, { ...refused, at: Date.now() }, fingerprint(failed));
+    if (refused.cause) this.log(`profile "${profile.name}": ${refused.message}`);
+    throw signedOutError(profile.name, refused.message, refusal);
   }
 
   private async adoptSibling(want: Want, held: HeldLock, session: Session, depth: number): Promise<Session | ClaimedElsewhere> {
@@ -367,8 +376,9 @@ export class TokenCoordinator {
     return sessionForScopes(session, want.scopes, want.profile.scopes) ?? session;
   }
 
-  private notSignedIn(profile: Profile, why?: string): SignInRequiredError {
-    return new SignInRequiredError(`Not signed in to profile "${profile.name}"${why ? ` (${why})` : ` (no session in ${this.parts.store.location})`}. Run \`${loginCommand(profile.name)}\`.`);
+  /** No session; if the issuer refused it since `since` (this caller saw it then), that refusal (refusal-outcomes.ts). */
+  private notSignedIn(profile: Profile, why?: string, since?: number): SignInRequiredError {
+    return (since !== undefined && refusalSince(this.parts.record, profile.name, since)) || new SignInRequiredError(`Not signed in to profile "${profile.name}"${why ? ` (${why})` : ` (no session in ${this.parts.store.location})`}. Run \`${loginCommand(profile.name)}\`.`);
   }
 }
 

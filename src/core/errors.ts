@@ -55,7 +55,16 @@ export class RefreshFailedError extends CredshareError {
   }
 }
 
-/** The issuer said the refresh token is no longer valid (`invalid_grant`). */
+/**
+ * The issuer refused the client rather than the token (its credentials, its registration,
+ * the endpoint: refusal-table.ts, class `client`). The session is kept; the message says
+ * what failed and what to check.
+ */
+export class ClientRejectedError extends CredshareError {
+  override readonly code = 'CLIENT_REJECTED';
+}
+
+/** The issuer said the refresh token is no longer valid (refusal-table.ts, class `sign-in-again`). */
 export class InvalidGrantError extends CredshareError {
   override readonly code = 'INVALID_GRANT';
 }

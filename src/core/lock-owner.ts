@@ -26,7 +26,7 @@ function lockOwnerFile(dir: string): string {
 export function recordLockOwner(dir: string): void {
   const file = lockOwnerFile(dir);
   const temp = `${file}.${process.pid}.tmp`;
-  const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: Date.now(), command: commandName() };
+  const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: Date.now(), command: processLabel() };
   try {
     fs.writeFileSync(temp, JSON.stringify(owner) + '\n', { mode: 0o600 });
     fs.renameSync(temp, file);
@@ -66,6 +66,22 @@ export function isProcessRunning(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+let label: string | undefined;
+
+/**
+ * Names this process in the lock owner record and in refresh claims: "credshare token",
+ * or what the host set (the extension: "VS Code window"), since an extension host's own
+ * command line names only VS Code's bootstrap script.
+ */
+export function setProcessLabel(name: string): void {
+  label = name;
+}
+
+/** What this process is, for records other processes read ("credshare token", "VS Code window"). */
+export function processLabel(): string {
+  return label ?? commandName();
 }
 
 function commandName(): string {

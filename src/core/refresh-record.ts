@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StoreError, errnoCode } from './errors';
 import { describeWriteError, ensurePrivateDir, writePrivateFileAtomic } from './private-files';
-import { isProcessRunning } from './lock-owner';
+import { isProcessRunning, processLabel } from './lock-owner';
 import { fingerprint } from './session';
 
 /** What the last refresh of a profile came to, as the lock holder wrote it. No secrets. */
@@ -23,12 +23,47 @@ export interface RefreshOutcome {
   retryAt?: number;
   /** For `failed`: the pid of the process that failed. */
   by?: number;
+  /**
+   * For `failed`: the refusal table's class (refusal-table.ts), so that every process that
+   * waited reports the failure as the refresher did (same message, same exit code).
+   * Absent (older records): `transient`.
+   */
+  kind?: 'client' | 'transient';
+  /** The refusal table's row that decided (`failed` and `signed-out`), for `doctor`. */
+  refusal?: string;
+  /**
+   * For `signed-out`: why, when credshare can tell. `reused-rotated-token`: the refused
+   * token had been claimed by a process that died without recording an outcome (see
+   * {@link TokenClaim.takenOverFrom}), so the issuer had most likely already rotated it.
+   */
+  cause?: 'reused-rotated-token';
+  /** For `reused-rotated-token`: the process that died while redeeming the token. */
+  lostBy?: ClaimHolder;
+  /**
+   * Fingerprints of refresh request shapes that succeeded (refresh-grant.ts): kept across
+   * outcomes like `spent`, newest last.
+   */
+  shapes?: string[];
+}
+
+/** Who held a claim: a process, and when it claimed (no secrets). */
+export interface ClaimHolder {
+  pid: number;
+  /** Epoch ms of the claim. */
+  at?: number;
+  /** What the process was, e.g. "credshare token" or "VS Code window" (lock-owner.ts). */
+  command?: string;
 }
 
 /** The exclusive right to present one refresh token (see {@link RefreshRecord.claim}). */
 export interface TokenClaim {
   /** Gives the token up: call after the outcome is recorded, so no one can present a spent token. */
   release(): void;
+  /**
+   * Set when this claim was taken over from a process that died holding it: that process
+   * may have sent the token, and the issuer may have rotated it, before it died.
+   */
+  takenOverFrom?: ClaimHolder;
 }
 
 /** Returned by {@link RefreshRecord.claim} when a live process holds the claim. */
@@ -40,6 +75,7 @@ export class ClaimedElsewhere {
 const MAX_CLAIM_GENERATIONS = 16;
 
 const SPENT_KEPT = 32;
+const SHAPES_KEPT = 8;
 
 /**
  * A small non-secret record beside the lock, written by the holder after each refresh.
@@ -64,12 +100,14 @@ export class RefreshRecord {
     return this.read(profile)?.spent.includes(fingerprint(refreshToken)) ?? false;
   }
 
-  /** Records an outcome; callers hold the lock. */
-  write(profile: string, outcome: Omit<RefreshOutcome, 'spent'>, spentNow?: string): void {
+  /** Records an outcome; callers hold the lock. `provenShape`: a refresh request shape that just succeeded. */
+  write(profile: string, outcome: Omit<RefreshOutcome, 'spent' | 'shapes'>, spentNow?: string, provenShape?: string): void {
     const all = this.readAll();
     const spent = [...(all[profile]?.spent ?? [])];
     if (spentNow && !spent.includes(spentNow)) spent.push(spentNow);
-    all[profile] = { ...outcome, spent: spent.slice(-SPENT_KEPT) };
+    const shapes = (all[profile]?.shapes ?? []).filter((s) => s !== provenShape);
+    if (provenShape) shapes.push(provenShape);
+    all[profile] = { ...outcome, spent: spent.slice(-SPENT_KEPT), ...(shapes.length ? { shapes: shapes.slice(-SHAPES_KEPT) } : {}) };
     try {
       writePrivateFileAtomic(this.file, JSON.stringify(all) + '\n');
     } catch {
@@ -99,12 +137,13 @@ export class RefreshRecord {
     // exists, and a reader never sees a claim without its holder in it.
     const temp = path.join(dir, `.${tokenFingerprint}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
-      fs.writeFileSync(temp, JSON.stringify(processIdentity(process.pid)), { mode: 0o600, flag: 'wx' });
+      fs.writeFileSync(temp, JSON.stringify({ ...processIdentity(process.pid), at: Date.now(), command: processLabel() }), { mode: 0o600, flag: 'wx' });
     } catch (error) {
       fs.rmSync(temp, { force: true });
       throw claimError(temp, error);
     }
     try {
+      let takenOverFrom: ClaimHolder | undefined;
       for (let generation = 0; generation < MAX_CLAIM_GENERATIONS; generation++) {
         const file = path.join(dir, `${tokenFingerprint}.${generation}`);
         try {
@@ -113,10 +152,13 @@ export class RefreshRecord {
           if (errnoCode(error) !== 'EEXIST') throw claimError(file, error);
           const holder = readClaim(file);
           if (holder && holder.pid !== process.pid && isAlive(holder)) return new ClaimedElsewhere(holder.pid);
-          continue; // its process died: take over with the next generation
+          // Its process died (or the file is unreadable): take over with the next generation.
+          if (holder && holder.pid !== process.pid) takenOverFrom = { pid: holder.pid, ...(holder.at ? { at: holder.at } : {}), ...(holder.command ? { command: holder.command } : {}) };
+          continue;
         }
         let released = false;
         return {
+          ...(takenOverFrom ? { takenOverFrom } : {}),
           release: () => {
             if (released) return;
             released = true;
@@ -161,7 +203,10 @@ function isOutcome(value: unknown): value is RefreshOutcome {
   const optional = (key: string, type: 'string' | 'number'): boolean => v[key] === undefined || typeof v[key] === type;
   return OUTCOMES.includes(v.outcome) && typeof v.presented === 'string' && typeof v.at === 'number'
     && Array.isArray(v.spent) && v.spent.every((s) => typeof s === 'string')
-    && optional('message', 'string') && optional('retryAt', 'number') && optional('by', 'number');
+    && optional('message', 'string') && optional('retryAt', 'number') && optional('by', 'number')
+    && optional('kind', 'string') && optional('refusal', 'string') && optional('cause', 'string')
+    && (v.shapes === undefined || (Array.isArray(v.shapes) && v.shapes.every((s) => typeof s === 'string')))
+    && (v.lostBy === undefined || (typeof v.lostBy === 'object' && v.lostBy !== null && typeof (v.lostBy as { pid?: unknown }).pid === 'number'));
 }
 
 /** A process, told apart from a later one that reuses its pid by its start time (Linux). */
@@ -182,10 +227,16 @@ function processIdentity(pid: number): ProcessIdentity {
   }
 }
 
-function readClaim(file: string): ProcessIdentity | undefined {
+function readClaim(file: string): (ProcessIdentity & Omit<ClaimHolder, 'pid'>) | undefined {
   try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<ProcessIdentity>;
-    return typeof parsed.pid === 'number' ? { pid: parsed.pid, start: typeof parsed.start === 'string' ? parsed.start : undefined } : undefined;
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<ProcessIdentity & ClaimHolder>;
+    if (typeof parsed.pid !== 'number') return undefined;
+    return {
+      pid: parsed.pid,
+      start: typeof parsed.start === 'string' ? parsed.start : undefined,
+      ...(typeof parsed.at === 'number' ? { at: parsed.at } : {}),
+      ...(typeof parsed.command === 'string' ? { command: parsed.command } : {}),
+    };
   } catch {
     return undefined; // unreadable: treated as abandoned
   }

@@ -171,7 +171,19 @@ export class CredentialBackend implements vscode.Disposable {
       minValiditySeconds: options.minValiditySeconds,
       scopes: options.scopes,
       rejectedAccessToken: options.force ? (await this.mode.parts.store.read(name))?.accessToken : options.rejectedAccessToken,
-    }));
+    })).catch((error: unknown) => {
+      this.logRefusal(error);
+      throw error;
+    });
+  }
+
+  private lastRefusalLogged: string | undefined;
+
+  /** The issuer refused the session (its words, and why if known): once in the log, at warning level, whoever asked. */
+  private logRefusal(error: unknown): void {
+    if (!(error instanceof SignInRequiredError) || !/^Signed out/.test(error.message) || error.message === this.lastRefusalLogged) return;
+    this.lastRefusalLogged = error.message;
+    this.log.warn(error.message);
   }
 
   /**

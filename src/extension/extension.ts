@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { setProcessLabel } from '../core/lock-owner';
 import { CredshareAuthenticationProvider } from './auth-provider';
 import { CredentialBackend } from './backend';
 import { Commands } from './commands';
@@ -17,6 +18,8 @@ import { TerminalIpc } from './terminal-ipc';
  * that a call the gate's stand-in received can be handed over.
  */
 export function activate(context: vscode.ExtensionContext): Awake {
+  // How other processes name this one in the lock owner record and refresh claims (17.6).
+  setProcessLabel('VS Code window');
   const log = vscode.window.createOutputChannel('credshare', { log: true });
   const settings = new Settings();
   const backend = new CredentialBackend(context, settings, log);

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { CredentialBackend } from './backend';
+import { currentRefusal, refusalTooltip } from './status-rows';
 
 export const STATUS_BAR_ID = 'credshare.status';
 
@@ -62,6 +63,13 @@ export class StatusBar implements vscode.Disposable {
         args: [profile],
         comment: ['{0} is a credshare profile name.'],
       });
+      // Signed out by the issuer rather than by someone: say so, and why.
+      const refusal = currentRefusal(this.backend);
+      if (refusal) {
+        this.item.text = `$(warning) ${vscode.l10n.t({ message: 'credshare: signed out', comment: ['Status bar text: keep it short.'] })}`;
+        this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+        this.item.tooltip = refusalTooltip(profile, refusal);
+      }
     }
     if (this.backend.fallback) this.item.tooltip += '\n' + vscode.l10n.t({
       message: 'SecretStorage is not shared between windows here, so credshare uses the shared store.',

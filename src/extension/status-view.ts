@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CredentialBackend } from './backend';
-import { lastRefreshRow, tokenRow, type StatusItem as Item } from './status-rows';
+import { currentRefusal, lastRefreshRow, refusalRow, tokenRow, type StatusItem as Item } from './status-rows';
 
 /** Access tokens per scope set, where the store keeps them (`session.tokens`); absent in older stores. */
 type ScopedTokens = Record<string, { expiresAt?: number; scope?: string }>;
@@ -62,6 +62,8 @@ export class StatusView implements vscode.Disposable {
       }) });
     } else if (!session) {
       rows.push({ label: notSignedIn, description: profile.issuer });
+      const refusal = currentRefusal(b);
+      if (refusal) rows.push(refusalRow(refusal));
     } else {
       rows.push({ label: `$(account) ${session.account.label || session.account.id}`, description: session.account.id,
         detail: vscode.l10n.t({ message: 'Signed in at {0}', args: [profile.issuer], comment: ['{0} is the identity provider\'s URL.'] }) });

@@ -48,6 +48,13 @@ export interface IssuerBehaviours {
   refreshAnswersWithoutScope?: boolean;
   /** The token endpoint ignores `scope` on a refresh: every access token carries the grant's whole scope. */
   ignoreRefreshScope?: boolean;
+  /**
+   * A refused refresh (a dead refresh token: unknown, expired, revoked or reused) is answered
+   * with this OAuth error instead of `invalid_grant`, and no description: HTTP 400
+   * `invalid_request` (LemonLDAP::NG 2.16's answer to a refresh token it cannot find) or
+   * `unauthorized_client`, HTTP 401 `invalid_client`.
+   */
+  refreshRefusalError?: 'invalid_request' | 'unauthorized_client' | 'invalid_client';
 }
 
 /** Named behaviours, for `main.ts --behaviour NAME` and the test matrix. */
@@ -66,6 +73,9 @@ export const BEHAVIOUR_PRESETS = {
   'no-rotation': { refreshWithoutRotation: true },
   'refresh-no-scope': { refreshAnswersWithoutScope: true },
   'ignore-refresh-scope': { ignoreRefreshScope: true },
+  'invalid-request-refusals': { refreshRefusalError: 'invalid_request' },
+  'unauthorized-client-refusals': { refreshRefusalError: 'unauthorized_client' },
+  'invalid-client-refusals': { refreshRefusalError: 'invalid_client' },
 } satisfies Record<string, IssuerBehaviours>;
 
 /** A name of {@link BEHAVIOUR_PRESETS}. */

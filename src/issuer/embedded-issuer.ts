@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Provider, TokenModel } from 'oidc-provider';
 import { ADMIN_PREFIX, handleAdmin } from './admin';
 import type { ClientSecretMethod, IssuerBehaviours } from './behaviours';
-import { DISCOVERY_PATHS, isClientEndpoint, refuseClientAuth } from './endpoint-policy';
+import { DISCOVERY_PATHS, isClientEndpoint, refuseClientAuth, refuseRetiredSecret } from './endpoint-policy';
 import type { MemoryAdapterFactory } from './memory-adapter';
 import { providerCaller } from './provider-caller';
 import { createProvider } from './provider-config';
@@ -66,6 +66,7 @@ export class EmbeddedIssuer {
   private readonly gate: TokenGate;
   private readonly client: MintingClient;
   private stopped?: Promise<void>;
+  private secretRetired = false;
 
   private constructor(
     private readonly server: Server,
@@ -86,7 +87,8 @@ export class EmbeddedIssuer {
 
     const callProvider = providerCaller(provider, { deviceIntervalSeconds, behaviours, ...(revocationAuthMethods ? { revocationAuthMethods } : {}) });
     this.gate = new TokenGate(callProvider, {
-      refusalShape: behaviours.bareRefreshRefusals ? 'bare' : behaviours.refusalsWithStatus200 ? 'status-200' : 'as-is',
+      refusalShape: behaviours.bareRefreshRefusals ? 'bare' : behaviours.refusalsWithStatus200 ? 'status-200'
+        : behaviours.refreshRefusalError ? { invalidGrantAs: behaviours.refreshRefusalError } : 'as-is',
       reuseLeewayMs: behaviours.keepRotatedRefreshTokens ? Infinity : (behaviours.reuseLeewaySeconds ?? 0) * 1000,
       rotates: behaviours.refreshWithoutRotation !== true,
       ignoresScope: behaviours.ignoreRefreshScope === true,
@@ -146,6 +148,15 @@ export class EmbeddedIssuer {
   /** Changes an account's claims at the issuer (e.g. a new display name); tokens issued from now on carry them. */
   setAccountClaims(accountId: string, claims: Record<string, unknown>): void {
     this.claimOverrides.set(accountId, { ...this.claimOverrides.get(accountId), ...claims });
+  }
+
+  /**
+   * The client's secret is rotated at the issuer, as an administrator would: from now on
+   * every request presenting a secret (the old one, which is all the tests hold) is
+   * refused as LemonLDAP::NG refuses a wrong one (endpoint-policy.ts). Tokens stay valid.
+   */
+  retireClientSecret(): void {
+    this.secretRetired = true;
   }
 
   /** A copy of the counters. */
@@ -252,7 +263,8 @@ export class EmbeddedIssuer {
       res.writeHead(413, { 'content-type': 'application/json' }).end('{"error":"invalid_request"}');
       return;
     }
-    const refused = (answer: ServerResponse) => refuseClientAuth(this.behaviours, this.url, path, request, req.headers, answer);
+    const refused = (answer: ServerResponse) => (this.secretRetired && refuseRetiredSecret(request, req.headers, answer))
+      || refuseClientAuth(this.behaviours, this.url, path, request, req.headers, answer);
     if (path === '/token') return this.gate.handle(request, req, res, refused);
     if (!refused(res)) await callProvider(request.replay(), res);
   }

@@ -60,3 +60,19 @@ export function adjustMetadata(behaviours: IssuerBehaviours, document: Record<st
     document.revocation_endpoint_auth_methods_supported = behaviours.clientSecretMethods;
   }
 }
+
+/**
+ * After the client's secret was rotated (EmbeddedIssuer.retireClientSecret): a request that
+ * presents a secret is refused as LemonLDAP::NG 2.16 refuses a wrong one (its
+ * invalidClientResponse): with HTTP Basic, 401, `WWW-Authenticate: Basic` and
+ * `{"error":"invalid_client"}`; with the secret in the body, 400 and the same body.
+ * Returns true when it answered.
+ */
+export function refuseRetiredSecret(request: ReadRequest, headers: { authorization?: string }, res: ServerResponse): boolean {
+  const used = clientAuthMethodOf(headers, request.form);
+  if (used === 'none') return false;
+  const basic = used === 'client_secret_basic';
+  res.writeHead(basic ? 401 : 400, { 'content-type': 'application/json', 'cache-control': 'no-store', ...(basic ? { 'www-authenticate': 'Basic' } : {}) })
+    .end(JSON.stringify({ error: 'invalid_client' }));
+  return true;
+}

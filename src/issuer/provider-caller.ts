@@ -23,7 +23,7 @@ export interface AnswerShaping {
  * hung up), and the answer can still be reshaped.
  */
 export function providerCaller(provider: Provider, shaping: AnswerShaping): ProviderCall {
-  const calls = new WeakMap<IncomingMessage, { settle: (status: number) => void; errorShape?: ErrorShape }>();
+  const calls = new WeakMap<IncomingMessage, { settle: (status: number) => void; errorShape?: ErrorShape; holdAnswerMs?: number }>();
   provider.use(async (ctx, next) => {
     try {
       await next();
@@ -37,12 +37,19 @@ export function providerCaller(provider: Provider, shaping: AnswerShaping): Prov
       if (shaping.behaviours.refreshWithoutRotation) delete body.refresh_token;
       if (shaping.behaviours.refreshAnswersWithoutScope) delete body.scope;
     }
+    // The work is done (stats settled above); only the answer waits (TokenEndpointFault 'hold-answer').
+    const hold = calls.get(ctx.req)?.holdAnswerMs;
+    if (hold) await new Promise((resolve) => setTimeout(resolve, hold).unref());
     const shape = calls.get(ctx.req)?.errorShape;
     if (shape === 'bare' && ctx.status >= 400) {
       ctx.body = ''; // the status stays: the error handler set it explicitly
       ctx.remove('Content-Type');
     } else if (shape === 'status-200' && ctx.status >= 400) {
       ctx.status = 200; // the OAuth error body stays
+    } else if (typeof shape === 'object' && ctx.status >= 400 && (ctx.body as { error?: unknown } | undefined)?.error === 'invalid_grant') {
+      // LemonLDAP::NG's sendOIDCError: the code alone, no description.
+      ctx.status = shape.invalidGrantAs === 'invalid_client' ? 401 : 400;
+      ctx.body = { error: shape.invalidGrantAs };
     }
   });
   const callback = provider.callback();

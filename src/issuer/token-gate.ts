@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { IssuerBehaviours } from './behaviours';
 import type { ReadRequest } from './replay';
 
 /** Counters of what reached the token and revocation endpoints. */
@@ -33,17 +34,23 @@ export type TokenEndpointFault =
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
   | { kind: 'garbage' }
   | { kind: 'delay'; ms: number }
+  /**
+   * The provider redeems the token at once (it is rotated, the new tokens issued), and the
+   * answer goes out `ms` later: a client stopped in between loses the rotated token.
+   */
+  | { kind: 'hold-answer'; ms: number }
   | { kind: 'hang' }
   | { kind: 'reset' };
 
 /**
  * How an error answer of the provider goes out: as it is; `bare`, with its status and an
- * empty body; `status-200`, with its OAuth error body but HTTP 200.
+ * empty body; `status-200`, with its OAuth error body but HTTP 200; `{ invalidGrantAs }`,
+ * an `invalid_grant` answered with that error code instead (IssuerBehaviours.refreshRefusalError).
  */
-export type ErrorShape = 'as-is' | 'bare' | 'status-200';
+export type ErrorShape = 'as-is' | 'bare' | 'status-200' | { invalidGrantAs: NonNullable<IssuerBehaviours['refreshRefusalError']> };
 
 /** Hands a request to the provider; resolves with the status the provider decided on (before any reshaping). */
-export type ProviderCall = (req: IncomingMessage, res: ServerResponse, options?: { errorShape?: ErrorShape }) => Promise<number>;
+export type ProviderCall = (req: IncomingMessage, res: ServerResponse, options?: { errorShape?: ErrorShape; holdAnswerMs?: number }) => Promise<number>;
 
 /** How the gate treats refresh requests (see IssuerBehaviours). */
 export interface RefreshPolicy {
@@ -122,7 +129,8 @@ export class TokenGate {
 
     this.stats.refreshRequests++;
     const fault = this.takeFault();
-    if (fault && (await this.applyFault(fault, req, res))) return;
+    if (fault && fault.kind !== 'hold-answer' && (await this.applyFault(fault, req, res))) return;
+    const holdAnswerMs = fault?.kind === 'hold-answer' ? fault.ms : undefined;
     if (refused(res)) {
       this.stats.refreshFailures++;
       return;
@@ -140,7 +148,7 @@ export class TokenGate {
         }
       }
       const replayed = this.policy.ignoresScope && params.has('scope') ? request.replay(withoutField(params, 'scope')) : request.replay();
-      const status = await this.callProvider(replayed, res, { errorShape: this.policy.refusalShape });
+      const status = await this.callProvider(replayed, res, { errorShape: this.policy.refusalShape, ...(holdAnswerMs ? { holdAnswerMs } : {}) });
       if (status === 200) {
         this.stats.refreshSuccesses++;
         // A leeway runs from the first rotation; without rotation the token is not spent at all.
@@ -158,7 +166,7 @@ export class TokenGate {
   }
 
   /** Returns true when the fault answered (or swallowed) the request. */
-  private async applyFault(fault: TokenEndpointFault, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  private async applyFault(fault: Exclude<TokenEndpointFault, { kind: 'hold-answer' }>, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     if (fault.kind === 'delay') {
       try {
         await sleep(fault.ms, undefined, { signal: this.stopping.signal });

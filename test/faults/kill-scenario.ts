@@ -109,6 +109,11 @@ export function assertKillOutcome(point: KillPoint, outcome: KillOutcome, tally:
     // The inherent loss: the issuer spent the token, the rotated one was never written.
     assert.equal(outcome.sessionLost, true, 'the rotated token died with the process');
     for (const r of failed) assert.match(r.stderr, /credshare login/, 'the survivors say to sign in again');
+    // ... and what happened (17.6): the victim claimed the token and died with the rotated one.
+    for (const r of failed) {
+      assert.match(r.stderr, /This was probably a reuse of a refresh token the issuer had already rotated: credshare process \d+ \(credshare token\) claimed it \d+s ago to refresh it and ended before it stored the answer/,
+        'the survivors say why the session was lost');
+    }
     assert.ok(failed.every((r) => r.code === 3), `sign-in needed is exit 3: ${failed.map((r) => r.code)}`);
     // The dead token is presented once more, by one survivor (it cannot know whether the
     // victim's request got through; presenting is the only way the session could survive);
@@ -116,6 +121,10 @@ export function assertKillOutcome(point: KillPoint, outcome: KillOutcome, tally:
     assert.ok(outcome.reuseDetections <= 1, `the spent token was presented ${outcome.reuseDetections} more times`);
   } else {
     assert.deepEqual(failed.map((r) => r.stderr), [], 'every call after the kill succeeds');
+    if (point === 'before-request' || point === 'in-flight, never processed') {
+      // The victim had claimed the token: the survivor took the claim over and says nothing was lost (its debug log).
+      assert.ok(outcome.after.some((r) => /took over the claim of process \d+, which died while redeeming refresh token \w+; the issuer still accepted it, nothing was lost/.test(r.stderr)));
+    }
     assert.equal(outcome.sessionLost, false, 'the session survives');
     assert.equal(outcome.reuseDetections, 0, 'no refresh token was presented twice');
     assert.equal(new Set(outcome.after.map((r) => r.stdout)).size, 1, 'every survivor got the same token');

@@ -150,3 +150,43 @@ test('the issuer process takes behaviours by name and hands out the client secre
   assert.equal(await issuer.revokeGrant(refreshToken), true);
   assert.equal((await issuer.stats()).reusesTolerated, 1);
 });
+
+for (const [error, status] of [['invalid_request', 400], ['unauthorized_client', 400], ['invalid_client', 401]] as const) {
+  test(`refreshRefusalError ${error}: a dead refresh token is answered HTTP ${status} {"error":"${error}"} (LemonLDAP::NG's shape), and reuse still revokes`, async (t) => {
+    const issuer = await issuerWith(t, { refreshRefusalError: error });
+    const { refreshToken } = await issuer.mintSession();
+    const rotated = await (await refresh(issuer, refreshToken)).json() as { refresh_token: string };
+    const reused = await refresh(issuer, refreshToken);
+    assert.equal(reused.status, status);
+    assert.deepEqual(await reused.json(), { error });
+    assert.equal(await issuer.isRefreshTokenUsable(rotated.refresh_token), false);
+  });
+}
+
+test('retireClientSecret: the old secret is refused as LemonLDAP::NG refuses a wrong one (Basic: 401 WWW-Authenticate: Basic; body: 400), the token untouched', async (t) => {
+  const issuer = await issuerWith(t, { clientSecretMethods: ['client_secret_basic', 'client_secret_post'] });
+  const { refreshToken } = await issuer.mintSession();
+  issuer.retireClientSecret();
+  const basic = await refresh(issuer, refreshToken, {}, { authorization: basicAuthorization(issuer.clientId, issuer.clientSecret!) });
+  assert.equal(basic.status, 401);
+  assert.equal(basic.headers.get('www-authenticate'), 'Basic');
+  assert.deepEqual(await basic.json(), { error: 'invalid_client' });
+  const inBody = await refresh(issuer, refreshToken, { client_secret: issuer.clientSecret! });
+  assert.equal(inBody.status, 400);
+  assert.equal(inBody.headers.get('www-authenticate'), null);
+  assert.deepEqual(await inBody.json(), { error: 'invalid_client' });
+  assert.equal(await issuer.isRefreshTokenUsable(refreshToken), true, 'refused before the token was looked at');
+});
+
+test('hold-answer fault: the token is redeemed (rotated) at once, the answer goes out later', async (t) => {
+  const issuer = await issuerWith(t, {});
+  const { refreshToken } = await issuer.mintSession();
+  issuer.setTokenEndpointFault({ kind: 'hold-answer', ms: 60_000 }, 1);
+  let answered = false;
+  const answer = refresh(issuer, refreshToken).then(() => { answered = true; }, () => { answered = true; });
+  while (issuer.stats().refreshSuccesses === 0) await sleep(20);
+  assert.equal(await issuer.isRefreshTokenUsable(refreshToken), false, 'already spent');
+  assert.equal(answered, false, 'while the answer waits');
+  await issuer.stop(); // drops the held answer's connection
+  await answer;
+});

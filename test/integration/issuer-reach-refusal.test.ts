@@ -23,7 +23,8 @@ for (const status of [400, 401]) {
 
     const second = await runCli(['token'], env.home.env);
     assert.equal(second.code, 3, second.stderr);
-    assert.match(second.stderr, /Not signed in/);
+    // Not a bare "Not signed in": the refusal, with the issuer's answer and the command.
+    assert.match(second.stderr, new RegExp(`Signed out \\d+s ago: http://\\S+/token refused the refresh token \\(HTTP ${status} with an empty body\\), so the session was removed\\. Sign in again: run \`credshare login\``));
     assert.equal(env.issuer.stats().refreshRequests, 1, 'the second call sent nothing to the issuer');
 
     const status1 = await runCli(['status'], env.home.env);
@@ -61,20 +62,20 @@ for (const error of ['bad_refresh_token', 'invalid_grant']) {
     env.issuer.setTokenEndpointFault({ kind: 'status', status: 200, body: JSON.stringify({ error, error_description: 'The refresh token passed is incorrect or expired.' }) });
     const first = await runCli(['token'], env.home.env);
     assert.equal(first.code, 3, first.stderr);
-    assert.match(first.stderr, new RegExp(`Signed out: http://\\S+/token no longer accepts the refresh token \\(${error}\\), so the session was removed\\. Sign in again`));
+    assert.match(first.stderr, new RegExp(`Signed out: http://\\S+/token no longer accepts the refresh token \\(HTTP 200 ${error}: The refresh token passed is incorrect or expired\\.\\), so the session was removed\\. Sign in again`));
     assert.equal((await runCli(['token'], env.home.env)).code, 3);
     assert.equal(env.issuer.stats().refreshRequests, 1);
   });
 }
 
-test('429, 503 and 500 stay failures that keep the session; a 400 with an OAuth error other than invalid_grant too', { timeout: 90_000 }, async (t) => {
+test('429, 500 and a 400 temporarily_unavailable stay failures that keep the session (the refusal table\'s transient rows)', { timeout: 90_000 }, async (t) => {
   const env = await signedInHome({ timings: { requestTimeoutMs: 5000 } });
   t.after(() => env.close());
   const session = env.home.readSession()!;
   for (const fault of [
     { kind: 'status' as const, status: 429, headers: { 'retry-after': '0' } },
     { kind: 'status' as const, status: 500 },
-    { kind: 'status' as const, status: 400, body: JSON.stringify({ error: 'invalid_request', error_description: 'try again' }) },
+    { kind: 'status' as const, status: 400, body: JSON.stringify({ error: 'temporarily_unavailable', error_description: 'try again' }) },
   ]) {
     env.expire();
     env.issuer.setTokenEndpointFault(fault);

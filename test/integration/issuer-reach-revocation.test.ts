@@ -55,13 +55,12 @@ test('with the secret, the same issuer revokes: the method comes from revocation
   assert.equal(await env.issuer.isRefreshTokenUsable(env.session.refreshToken), false);
 });
 
-test('a client authentication error on refresh (401 invalid_client, a parseable body) is a failure that keeps the session, not a refusal', { timeout: 60_000 }, async (t) => {
+test('a client authentication error on refresh (401 invalid_client, a parseable body) is a client refusal that keeps the session and says what to try', { timeout: 60_000 }, async (t) => {
   const env = await reachHome({ clientSecret: SECRET });
   t.after(() => env.close());
   env.home.expire();
   const token = await runCli(['token'], env.home.env);
   assert.equal(token.code, 1, token.stderr);
-  assert.match(token.stderr, /refused the request \(HTTP 401, invalid_client/);
-  assert.match(token.stderr, /credentials are kept/);
+  assert.match(token.stderr, /refused the client "credshare-cli" \(no client authentication, method none\) \(HTTP 401 invalid_client: client authentication failed\)\. Your session is kept; its refresh token was not spent\. credshare sent no client secret \(method none\): if the issuer registered "credshare-cli" as a confidential client, give its secret with `credshare login --client-secret-stdin`; otherwise check the client id\./);
   assert.equal(env.home.readSession()?.refreshToken, env.session.refreshToken, 'kept');
 });

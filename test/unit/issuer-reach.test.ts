@@ -1,10 +1,10 @@
 // The pure parts of issuer reach: which client authentication to use, the authorization
-// server built from config.json's endpoints, what counts as a refusal, and the profile checks.
+// server built from config.json's endpoints, GitHub's 200 errors, and the profile checks (refusals: refusal-table.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { revocationAuthMethod, tokenAuthMethod } from '../../src/core/oauth/client-auth';
 import { serverFromEndpoints } from '../../src/core/oauth/metadata';
-import { DEAD_REFRESH_TOKEN_ERRORS, refusalWithoutError, withErrorStatus } from '../../src/core/oauth/refusal';
+import { withErrorStatus } from '../../src/core/oauth/refusal';
 import { clientProblem } from '../../src/core/profile';
 
 test('token endpoint auth: none without a secret; with one, the explicit method, else basic before post as the metadata lists', () => {
@@ -40,18 +40,6 @@ test('endpoints build the authorization server without a request, and plain HTTP
   assert.throws(() => serverFromEndpoints(new URL('http://127.0.0.1:8080'), { token: 'http://127.0.0.2:8080/token' }), { code: 'ISSUER_REFUSED' });
 });
 
-test('a refusal is a 400 or 401 without an OAuth error body; anything else is not', () => {
-  assert.equal(refusalWithoutError(400, ''), 'HTTP 400 with an empty body');
-  assert.equal(refusalWithoutError(401, undefined), 'HTTP 401 with an empty body');
-  assert.equal(refusalWithoutError(400, '<html>Bad Request</html>'), 'HTTP 400 without an OAuth error');
-  assert.equal(refusalWithoutError(400, '{"message":"bad token"}'), 'HTTP 400 without an OAuth error');
-  assert.equal(refusalWithoutError(400, '{"error":""}'), 'HTTP 400 without an OAuth error');
-  assert.equal(refusalWithoutError(400, '["error"]'), 'HTTP 400 without an OAuth error');
-  assert.equal(refusalWithoutError(400, '{"error":"invalid_request"}'), undefined, 'a parseable OAuth error speaks for itself');
-  assert.equal(refusalWithoutError(401, '{"error":"invalid_client"}'), undefined);
-  for (const status of [200, 403, 429, 500, 503]) assert.equal(refusalWithoutError(status, ''), undefined, `HTTP ${status}`);
-});
-
 test('profile client fields are checked, with the field named', () => {
   assert.equal(clientProblem({}), undefined);
   assert.equal(clientProblem({ clientSecret: 's', tokenEndpointAuthMethod: 'client_secret_post', redirectPort: 8400, endpoints: { token: 'https://t.example/t' } }), undefined);
@@ -75,6 +63,4 @@ test('a 200 carrying an OAuth error and no access token (GitHub) becomes the 400
   assert.equal(await withErrorStatus(odd), odd, 'an access token wins: the answer is not an error');
   const notFound = new Response('', { status: 404 });
   assert.equal(await withErrorStatus(notFound), notFound);
-  assert.ok(DEAD_REFRESH_TOKEN_ERRORS.has('invalid_grant') && DEAD_REFRESH_TOKEN_ERRORS.has('bad_refresh_token'));
-  assert.ok(!DEAD_REFRESH_TOKEN_ERRORS.has('invalid_client'));
 });

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClaimedElsewhere, RefreshRecord, type TokenClaim } from '../../src/core/refresh-record';
+import { lostRotation, lostRotationWords } from '../../src/core/refusal-outcomes';
 
 function setup(t: { after(fn: () => void): void }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-claim-'));
@@ -52,4 +53,49 @@ test('a claim that cannot be written is an error naming the directory, not a ref
   const { dir, record } = setup(t);
   fs.writeFileSync(path.join(dir, 'refresh-claims'), 'not a directory');
   assert.throws(() => record.claim('abc'), (e: Error) => e.message.includes(path.join(dir, 'refresh-claims')));
+});
+
+// 17.6: a claim by a process that is gone, no outcome recorded since, then a refusal of that
+// very token: most likely the issuer had already rotated it (refusal-outcomes.ts).
+test('a claim taken over from a process that died says whose it was; with no outcome since, a refusal of that token is a lost rotation', async (t) => {
+  const { record } = setup(t);
+  // A real process claims the token and dies holding the claim (SIGKILL, as a closed window's extension host).
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', `
+    const { RefreshRecord } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/refresh-record.ts'))});
+    const { setProcessLabel } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/lock-owner.ts'))});
+    setProcessLabel('VS Code window');
+    new RefreshRecord(${JSON.stringify(record.file.replace(/\/refresh-state\.json$/, ''))}).claim('abc');
+    process.stdout.write('claimed\\n');
+    setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => child.kill('SIGKILL'));
+  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+  const claimedAt = Date.now();
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+
+  const claim = record.claim('abc');
+  assert.ok(!(claim instanceof ClaimedElsewhere));
+  assert.equal(claim.takenOverFrom?.pid, child.pid);
+  assert.equal(claim.takenOverFrom?.command, 'VS Code window');
+  assert.ok(claim.takenOverFrom!.at! <= claimedAt);
+  const lost = lostRotation(claim, 'abc', record, 'default');
+  assert.deepEqual(lost, claim.takenOverFrom, 'no outcome recorded for that token: lost');
+  assert.match(lostRotationWords(lost!), new RegExp(`^This was probably a reuse of a refresh token the issuer had already rotated: credshare process ${child.pid} \\(VS Code window\\) claimed it \\d+s ago to refresh it and ended before it stored the answer`));
+
+  // The dead process got as far as recording an outcome for the token (a failure): then it did not die holding a rotation.
+  record.write('default', { outcome: 'failed', presented: 'abc', at: Date.now(), message: 'HTTP 500' });
+  assert.equal(lostRotation(claim, 'abc', record, 'default'), undefined);
+  claim.release();
+});
+
+test('a claim that was not taken over, or taken over from oneself, is never a lost rotation', (t) => {
+  const { record, claims } = setup(t);
+  const fresh = record.claim('abc') as TokenClaim;
+  assert.equal(fresh.takenOverFrom, undefined);
+  assert.equal(lostRotation(fresh, 'abc', record, 'default'), undefined);
+  fresh.release();
+  writeClaim(claims, 'def.0', process.pid);
+  const own = record.claim('def') as TokenClaim;
+  assert.equal(own.takenOverFrom, undefined, 'our own leftover claim is no other process\'s loss');
+  own.release();
 });

@@ -79,8 +79,10 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
       row('Window', `this terminal's tokens come from the VS Code window at ${env.CREDSHARE_IPC_HANDLE} (credshare.store = secretStorage); `
         + 'the Session row below is the home\'s, which that window does not use');
     }
+    let currentRefreshToken: string | undefined;
     try {
       const session = await ctx!.store.read(profile.name);
+      currentRefreshToken = session?.refreshToken;
       const refused = session ? undefined : (await import('../../core/refused-session')).sessionRefusal(paths, profile.name);
       if (refused) {
         // The issuer refused the session: say so, rather than a neutral "signed out".
@@ -117,7 +119,12 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
       row('Lock', `left by ${owner}; stale in ${formatDuration(Math.max(1, (timings.lockStaleMs - lock.idleMs!) / 1000))}, then the next refresh takes it over`);
     } else if (lock.state === 'held') row('Lock', `held by ${owner}; touched ${formatDuration(lock.idleMs! / 1000)} ago`);
     else row('Lock', `stale: left by ${owner}, untouched for ${formatDuration(lock.idleMs! / 1000)}; the next refresh takes it over`);
-    if (last) row('Last refresh', `${last.outcome} ${formatDuration((Date.now() - last.at) / 1000)} ago${last.message ? `: ${last.message}` : ''}`);
+    if (last) {
+      // A refusal of the client (refusal-table.ts, class "client") needs the user; an outage does not.
+      const refusedClient = last.outcome === 'failed' && last.kind === 'client' && !!currentRefreshToken && (await import('../../core/refused-session')).refreshProblem(last, { refreshToken: currentRefreshToken });
+      row('Last refresh', `${last.outcome}${last.refusal ? ` (${last.refusal})` : ''} ${formatDuration((Date.now() - last.at) / 1000)} ago${last.message ? `: ${last.message}` : ''}`,
+        refusedClient ? 'the issuer refused the client, not the token: the session is kept, but cannot refresh until that is fixed (see the message)' : undefined);
+    }
 
     for (const p of Object.values(config.profiles)) {
       row(p === Object.values(config.profiles)[0] ? 'Helpers' : '', `profile ${p.name} answers for ${p.hosts.length ? p.hosts.join(', ') : 'no host (no "hosts" in its profile)'}`);

@@ -23,13 +23,17 @@ window (which refreshes the token first if it has expired).`,
     const session = fromWindow ? await windowSession(ctx.env, profile.name) : await ctx.store.read(profile.name);
     const expiresIn = session ? Math.floor((session.expiresAt - Date.now()) / 1000) : undefined;
     // Why a session is gone, when the issuer refused it (the refresh record says so; no secrets in it).
-    const refused = !session && !fromWindow ? (await import('../../core/refused-session')).sessionRefusal(ctx.paths, profile.name) : undefined;
+    const { sessionRefusal, refreshProblem } = await import('../../core/refused-session');
+    const refused = !session && !fromWindow ? sessionRefusal(ctx.paths, profile.name) : undefined;
+    // The last refresh of this very session failed (the issuer refused the client, or did not answer): say how.
+    const problem = session && !fromWindow ? refreshProblem(new (await import('../../core/refresh-record')).RefreshRecord(ctx.paths.home).read(profile.name), session) : undefined;
     if (values.json) {
       ctx.stdout(JSON.stringify({
         profile: profile.name,
         issuer: profile.issuer,
         signedIn: !!session,
         ...(refused ? { refused } : {}),
+        ...(problem ? { refreshFailed: problem } : {}),
         account: session?.account,
         expiresAt: session?.expiresAt,
         expiresIn,
@@ -49,7 +53,8 @@ window (which refreshes the token first if it has expired).`,
       lines.push(`Account:  ${formatAccount(session.account)}`);
       lines.push(expiresIn! > 0
         ? `Token:    valid for ${formatDuration(expiresIn!)} (until ${new Date(session.expiresAt).toISOString()})`
-        : `Token:    expired ${formatDuration(-expiresIn!)} ago; ${session.refreshToken ? 'the next use refreshes it' : 'no refresh token: sign in again'}`);
+        : `Token:    expired ${formatDuration(-expiresIn!)} ago; ${!session.refreshToken ? 'no refresh token: sign in again' : problem ? 'its refresh failed (below)' : 'the next use refreshes it'}`);
+      if (problem) lines.push(`Refresh:  ${problem.kind === 'client' ? 'refused' : 'failed'} ${formatDuration((Date.now() - problem.at) / 1000)} ago: ${problem.reason}`);
       lines.push(`Hosts:    ${profile.hosts.length ? profile.hosts.join(', ') : '(none: credential helpers answer for no host)'}`);
       // The window never hands a terminal its refresh token: only the file store can tell.
       if (!fromWindow && !session.refreshToken) lines.push(`Refresh:  none. ${(await import('../../core/missing-refresh-token')).noRefreshTokenNote(profile, session)}`);

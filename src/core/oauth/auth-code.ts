@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { redactError } from '../redact';
-import { describeIssuerFailure, SignInError } from './errors';
+import { describeIssuerFailure, readChallengeBody, SignInError, type ClientAuthFacts } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 import { withErrorStatus } from './refusal';
 import { listenForRedirect, nextWithState, type RedirectRequest } from './redirect-listener';
@@ -12,6 +12,8 @@ export interface BrowserFlowOptions {
   client: oauth.Client;
   /** How the client authenticates at the token endpoint; default none (a public client). */
   auth?: oauth.ClientAuth;
+  /** Which client and method `auth` is, for the message when the issuer refuses it. */
+  clientAuth?: ClientAuthFacts;
   /** Listen on this loopback port (an issuer that matches redirect URIs exactly); default a random one. */
   redirectPort?: number;
   issuer: URL;
@@ -82,8 +84,9 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
       redirect.respond('success', 'You are signed in. You can close this tab and return to your terminal or editor.');
       return tokens;
     } catch (error) {
+      await readChallengeBody(error);
       // The token endpoint may quote the code or the verifier it refused: neither reaches the page or the terminal.
-      const failure = redactError(io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? formatIssuer(issuer), io.timeoutMs),
+      const failure = redactError(io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? formatIssuer(issuer), io.timeoutMs, options.clientAuth),
         [redirect.url.searchParams.get('code') ?? undefined, verifier]);
       redirect.respond('failure', `${(failure as Error).message}`);
       throw failure;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as oauth from 'oauth4webapi';
 import { redactError } from '../redact';
-import { describeIssuerFailure, SignInError } from './errors';
+import { describeIssuerFailure, readChallengeBody, SignInError, type ClientAuthFacts } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 import { withErrorStatus } from './refusal';
 import { formatIssuer } from '../format';
@@ -21,6 +21,8 @@ export interface DeviceFlowTarget {
   client: oauth.Client;
   /** How the client authenticates at the device authorization and token endpoints; default none (a public client). */
   auth?: oauth.ClientAuth;
+  /** Which client and method `auth` is, for the message when the issuer refuses it. */
+  clientAuth?: ClientAuthFacts;
   issuer: URL;
   io: OAuthIo;
 }
@@ -39,7 +41,8 @@ export async function startDeviceAuthorization(target: DeviceFlowTarget, scopes:
     return await oauth.processDeviceAuthorizationResponse(as, client, response);
   } catch (error) {
     if (io.signal?.aborted) throw error;
-    throw describeIssuerFailure(error, where, io.timeoutMs);
+    await readChallengeBody(error);
+    throw describeIssuerFailure(error, where, io.timeoutMs, target.clientAuth);
   }
 }
 
@@ -85,8 +88,9 @@ export async function pollDeviceAuthorization(target: DeviceFlowTarget, device: 
         interval = Math.min(interval * 2, MAX_BACKOFF_S);
         continue;
       }
+      await readChallengeBody(error);
       // The device code is a secret until it expires; an issuer may quote it.
-      throw redactError(describeIssuerFailure(error, where, io.timeoutMs), [device.device_code]);
+      throw redactError(describeIssuerFailure(error, where, io.timeoutMs, target.clientAuth), [device.device_code]);
     }
   }
 }

@@ -1,15 +1,16 @@
 import * as oauth from 'oauth4webapi';
-import { InvalidGrantError, RefreshFailedError, ScopeRefusedError } from '../errors';
-import type { Profile } from '../profile';
-import type { Account } from '../session';
+import { ClientRejectedError, InvalidGrantError, RefreshFailedError, ScopeRefusedError } from '../errors';
+import { loginCommand, type Profile } from '../profile';
+import { fingerprint, type Account } from '../session';
 import { accountUpdate } from './account-claims';
 import { sleep } from '../timing';
 import { redactError } from '../redact';
 import { httpOptions } from './http';
-import { tokenClient } from './client-auth';
+import { tokenClient, type ClientCredentials } from './client-auth';
 import { describeOAuthFailure, parseIssuer, refreshServer } from './issuer';
-import { DEAD_REFRESH_TOKEN_ERRORS, refusalWithoutError, withErrorStatus } from './refusal';
+import { readRefreshAnswer, withErrorStatus } from './refusal';
 import { formatIssuer } from '../format';
+import { answerInWords, classifyRefreshAnswer, clientAuthAdvice, clientInWords, type RefreshAnswer, type RefusalRow } from './refusal-table';
 
 /** The tokens an issuer answered a refresh with. */
 export interface TokenResponse {
@@ -23,6 +24,8 @@ export interface TokenResponse {
   account?: Partial<Account>;
   /** Set when the answer was kept although it failed a check (for the log; never secret). */
   problem?: string;
+  /** The fingerprint of the request's shape (see {@link RefreshOptions.provenShapes}), remembered as proven. */
+  shape?: string;
 }
 
 export interface RefreshOptions {
@@ -30,6 +33,12 @@ export interface RefreshOptions {
   log?: (message: string) => void;
   /** A narrower scope for the new access token (RFC 6749 §6); the grant keeps its own. */
   scope?: string;
+  /**
+   * Fingerprints of request shapes (token endpoint, client id, authentication method, scope)
+   * with which a refresh succeeded before: the refusal table reads a refusal of such a
+   * request as a refusal of the token (refusal-table.ts, row "refused-after-success").
+   */
+  provenShapes?: readonly string[];
 }
 
 /** Redeems a refresh token. The coordinator calls it only while holding the lock and the token's claim. */
@@ -60,7 +69,7 @@ const RETRY_POLICY = { attempts: 3, firstDelayMs: 250, maxDelayMs: 5_000 };
  */
 export const refreshWithIssuer: Refresher = async (profile, refreshToken, timeoutMs, options = {}) => {
   try {
-    return await redeem(profile, refreshToken, timeoutMs, options.log ?? (() => {}), options.scope);
+    return await redeem(profile, refreshToken, timeoutMs, options);
   } catch (error) {
     // An issuer may quote what it was sent in its error_description ("malformed refresh_token
     // ..."), in any encoding, and the message goes to the terminal, the log and refresh-state.json.
@@ -68,7 +77,9 @@ export const refreshWithIssuer: Refresher = async (profile, refreshToken, timeou
   }
 };
 
-async function redeem(profile: Profile, refreshToken: string, timeoutMs: number, log: (message: string) => void, scope?: string): Promise<TokenResponse> {
+async function redeem(profile: Profile, refreshToken: string, timeoutMs: number, options: RefreshOptions): Promise<TokenResponse> {
+  const { scope } = options;
+  const log = options.log ?? (() => {});
   // Load Node's fetch implementation (undici) before any request timer starts. It is the
   // bulk of a refresher's CPU; in a storm of a thousand starting processes the one
   // refresher gets a sliver of two cores, and this load alone outlasted a 20 s timeout
@@ -78,8 +89,11 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
   // Discovery is a GET without a secret; it is retried on the same terms all the same, so
   // that a down issuer costs a bounded, short time.
   const as = await withRetries(log, `${formatIssuer(issuer)} (discovery)`, () => refreshServer(profile, issuer, timeoutMs));
-  const { client, auth } = tokenClient(profile, as);
+  const credentials = tokenClient(profile, as);
+  const { client, auth } = credentials;
   const where = as.token_endpoint ?? formatIssuer(issuer);
+  const shape = requestShape(where, credentials, scope);
+  const request: RequestFacts = { where, credentials, profile, scope, shapeProven: options.provenShapes?.includes(shape) ?? false };
   for (let attempt = 1; ; attempt++) {
     let response: Response;
     const sent = performance.now();
@@ -104,8 +118,22 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
       }
       throw busy(where, response.status, asked, attempt);
     }
-    return processAnswer(as, client, await withErrorStatus(response), where, timeoutMs, scope);
+    return { ...await processAnswer(as, client, await withErrorStatus(response), request, timeoutMs), shape };
   }
+}
+
+/** What a refusal of one request is judged and described with. */
+interface RequestFacts {
+  where: string;
+  credentials: ClientCredentials;
+  profile: Profile;
+  scope?: string;
+  shapeProven: boolean;
+}
+
+/** Everything about a refresh request but the token: a refusal of a proven shape is about the token. */
+function requestShape(where: string, credentials: ClientCredentials, scope?: string): string {
+  return fingerprint([where, credentials.client.client_id, credentials.method, scope ?? ''].join('\n'));
 }
 
 /**
@@ -116,15 +144,15 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
  * id_token's lifetime: oauth4webapi then finds the id_token expired. The unchecked
  * id_token is not kept; the coordinator persists the rest and logs the problem.
  */
-async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client, response: Response, where: string, timeoutMs: number, scope?: string): Promise<TokenResponse> {
+async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client, response: Response, request: RequestFacts, timeoutMs: number): Promise<TokenResponse> {
+  const { where } = request;
   const raw = await response.clone().text().catch(() => undefined);
-  // A dead refresh token answered with a bare 400 or 401 (no OAuth error body): a refusal,
-  // not an outage. Reporting it as a passing failure would present the dead token again
-  // after every cool-down and never tell the user to sign in.
-  const refusal = refusalWithoutError(response.status, raw);
-  if (refusal) {
+  // Any refusal goes by the table (refusal-table.ts); oauth4webapi would report a
+  // WWW-Authenticate challenge as its own internals, and a bare 400 as "unexpected status".
+  if (response.status !== 200) {
+    const answer = await readRefreshAnswer(response);
     await response.body?.cancel().catch(() => undefined);
-    throw new InvalidGrantError(`${where} refused the refresh token (${refusal})`);
+    throw refusalError(answer, classifyRefreshAnswer(answer, { narrowed: !!request.scope, shapeProven: request.shapeProven }), request);
   }
   try {
     const result = await oauth.processRefreshTokenResponse(as, client, response);
@@ -137,25 +165,51 @@ async function processAnswer(as: oauth.AuthorizationServer, client: oauth.Client
       account: accountUpdate(oauth.getValidatedIdTokenClaims(result)),
     };
   } catch (error) {
-    if (error instanceof oauth.ResponseBodyError && DEAD_REFRESH_TOKEN_ERRORS.has(error.error)) {
-      throw new InvalidGrantError(`${where} no longer accepts the refresh token (${error.error})`, { cause: error });
-    }
-    // A refusal of the narrower scope itself: the refresh token was not spent.
-    if (scope && error instanceof oauth.ResponseBodyError && SCOPE_REFUSALS.has(error.error)) {
-      throw new ScopeRefusedError(`${where} refused a refresh for scope "${scope}" (${error.error}${error.error_description ? `: ${error.error_description}` : ''}).`, { cause: error });
-    }
-    const kept = response.status === 200 ? rotatedTokens(raw) : undefined;
+    const kept = rotatedTokens(raw);
     if (kept) return { ...kept, problem: `kept the answer of ${where} although it failed a check (${(error as Error).message})` };
-    const status = error instanceof oauth.OperationProcessingError && error.cause instanceof Response ? error.cause.status : undefined;
-    if (status !== undefined && status !== 200) {
-      throw new RefreshFailedError(`${where} answered HTTP ${status}. Your credentials are kept; try again later.`, { cause: error });
-    }
     throw describeOAuthFailure(error, where, timeoutMs);
   }
 }
 
-/** Errors with which issuers refuse a `scope` on a refresh (RFC 6749 §5.2). */
-const SCOPE_REFUSALS = new Set(['invalid_scope', 'invalid_request', 'unauthorized_client']);
+/** The error the refresher throws for a refusal, by the table's class; the message quotes the issuer. */
+function refusalError(answer: RefreshAnswer, row: RefusalRow, request: RequestFacts): Error {
+  const { where, credentials, profile, scope } = request;
+  const words = answerInWords(answer);
+  const tagged = <E extends Error>(error: E): E => Object.assign(error, { refusal: row.id });
+  switch (row.class) {
+    case 'sign-in-again':
+      return tagged(new InvalidGrantError(answer.error && !/^(invalid_grant|bad_refresh_token)$/.test(answer.error) && request.shapeProven
+        ? `${where} no longer accepts the refresh token (${words}; a refresh of the same shape succeeded before, so it is the token that is refused)`
+        : answer.error ? `${where} no longer accepts the refresh token (${words})` : `${where} refused the refresh token (${words})`));
+    case 'scope':
+      return tagged(new ScopeRefusedError(`${where} refused a refresh for scope "${scope}" (${words}).`));
+    case 'client': {
+      const login = loginCommand(profile.name);
+      if (row.id === 'client-challenge' || row.id === 'invalid-client') {
+        return tagged(new ClientRejectedError(`${where} refused ${clientInWords(credentials.method, credentials.client.client_id)} (${words}). `
+          + `Your session is kept; its refresh token was not spent. ${clientAuthAdvice(credentials.method, credentials.client.client_id, login)}`));
+      }
+      if (row.id === 'unsupported-grant-type') {
+        return tagged(new ClientRejectedError(`${where} does not let the client "${credentials.client.client_id}" refresh (${words}). Your session is kept until `
+          + `its access token expires; ask the issuer's administrator to allow the refresh_token grant for that client.`));
+      }
+      if (row.id === 'refused-first-time') {
+        return tagged(new ClientRejectedError(`${where} refused the refresh (${words}). No refresh with this client and endpoint has succeeded yet, so either `
+          + `the refresh token is no longer valid there or the client "${credentials.client.client_id}" may not refresh this way. Your session is kept. `
+          + `Sign in again (\`${login}\`); if the first refresh after that is refused the same way, ask the issuer's administrator about the client's refresh_token grant.`));
+      }
+      return tagged(new ClientRejectedError(`${where} refused the refresh request (${words}): check the issuer URL and the client "${credentials.client.client_id}" `
+        + `(\`credshare doctor\` shows what the issuer offers). Your session is kept.`));
+    }
+    case 'transient':
+      return tagged(answer.status !== undefined && answer.status >= 500
+        ? new RefreshFailedError(`${where} answered HTTP ${answer.status}${answer.error ? ` (${words.replace(/^HTTP \d+ /, '')})` : ''}. Your credentials are kept; try again later.`)
+        : answer.error ? new RefreshFailedError(`${where} cannot refresh now (${words}). Your credentials are kept; try again later.`)
+          : new RefreshFailedError(`${where} answered with something credshare cannot use (${words}). Your credentials are kept; check the issuer URL.`));
+  }
+}
+
+
 
 /** The tokens of a 200 answer that holds a new refresh token, checked or not. */
 function rotatedTokens(raw: string | undefined): TokenResponse | undefined {

@@ -1,23 +1,4 @@
-/**
- * Whether a token endpoint's answer to a refresh is a refusal without an OAuth error
- * body: HTTP 400 or 401 whose body is not a JSON object with a string `error` (RFC 6749
- * section 5.2). Real issuers answer a dead refresh token so (an empty 400), and such an
- * answer must be treated like `invalid_grant`. Returns how to describe it, or undefined
- * when the answer is something else (a parseable error, 429, 5xx, a success).
- */
-export function refusalWithoutError(status: number, body: string | undefined): string | undefined {
-  if (status !== 400 && status !== 401) return undefined;
-  if (oauthErrorOf(body)) return undefined;
-  const text = body?.trim() ?? '';
-  return `HTTP ${status} ${text === '' ? 'with an empty body' : 'without an OAuth error'}`;
-}
-
-/**
- * Error codes that mean "this refresh token is dead", as issuers spell it: RFC 6749's
- * invalid_grant, and GitHub's bad_refresh_token ("The refresh token is invalid or has
- * expired", GitHub docs, "Refreshing user access tokens").
- */
-export const DEAD_REFRESH_TOKEN_ERRORS: ReadonlySet<string> = new Set(['invalid_grant', 'bad_refresh_token']);
+import type { RefreshAnswer } from './refusal-table';
 
 /**
  * The answer as the spec would have it: GitHub's token endpoint answers errors with HTTP
@@ -26,6 +7,8 @@ export const DEAD_REFRESH_TOKEN_ERRORS: ReadonlySet<string> = new Set(['invalid_
  * an `error` and no `access_token`, becomes a 400 with the same body, so that oauth4webapi
  * reports it as the OAuth error it is instead of "access_token missing".
  */
+const AS_400 = 'Bad Request (HTTP 200 with an OAuth error)';
+
 export async function withErrorStatus(response: Response): Promise<Response> {
   if (response.status !== 200) return response;
   const text = await response.clone().text().catch(() => undefined);
@@ -34,16 +17,42 @@ export async function withErrorStatus(response: Response): Promise<Response> {
   await response.body?.cancel().catch(() => undefined);
   const headers = new Headers(response.headers);
   headers.set('content-type', 'application/json');
-  return new Response(text, { status: 400, statusText: 'Bad Request (HTTP 200 with an OAuth error)', headers });
+  return new Response(text, { status: 400, statusText: AS_400, headers });
 }
 
-function oauthErrorOf(body: string | undefined): { error: string; hasAccessToken: boolean } | undefined {
+/**
+ * The facts of a token endpoint's error answer for the refusal table (refusal-table.ts):
+ * status, OAuth error and description from the body, the scheme of a WWW-Authenticate
+ * challenge (RFC 6749 §5.2 has one answer a failed Basic authentication). Reads a clone;
+ * the caller still owns `response`.
+ */
+export async function readRefreshAnswer(response: Response): Promise<RefreshAnswer> {
+  const text = await response.clone().text().catch(() => undefined);
+  const body = oauthErrorOf(text);
+  const answer: RefreshAnswer = { status: response.status, ...(response.statusText === AS_400 ? { statusSent: 200 } : {}) };
+  if (body) {
+    answer.error = body.error;
+    if (body.description) answer.description = body.description;
+  } else if ((text ?? '').trim() === '') answer.empty = true;
+  const challenge = response.headers.get('www-authenticate');
+  if (challenge !== null) {
+    const scheme = /^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)/.exec(challenge)?.[1];
+    answer.challenge = scheme ?? 'unreadable';
+    // An error in the challenge (`Basic error="invalid_client"`) counts where the body has none.
+    const inChallenge = /\berror="?([a-z_]+)"?/i.exec(challenge)?.[1];
+    if (!answer.error && inChallenge) answer.error = inChallenge;
+  }
+  return answer;
+}
+
+function oauthErrorOf(body: string | undefined): { error: string; description?: string; hasAccessToken: boolean } | undefined {
   if (body === undefined) return undefined;
   try {
     const parsed: unknown = JSON.parse(body);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-    const { error, access_token: accessToken } = parsed as { error?: unknown; access_token?: unknown };
-    return typeof error === 'string' && error !== '' ? { error, hasAccessToken: accessToken !== undefined } : undefined;
+    const { error, error_description: description, access_token: accessToken } = parsed as { error?: unknown; error_description?: unknown; access_token?: unknown };
+    if (typeof error !== 'string' || error === '') return undefined;
+    return { error, hasAccessToken: accessToken !== undefined, ...(typeof description === 'string' && description ? { description } : {}) };
   } catch {
     return undefined;
   }

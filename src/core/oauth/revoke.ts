@@ -1,8 +1,8 @@
 import * as oauth from 'oauth4webapi';
-import type { Profile } from '../profile';
+import { loginCommand, type Profile } from '../profile';
 import { clientCredentials, revocationAuthMethod } from './client-auth';
 import { redactError } from '../redact';
-import { describeIssuerFailure } from './errors';
+import { describeIssuerFailure, readChallengeBody } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 
 /** How a revocation went: done at the endpoint, the issuer offers none, or not to this client. */
@@ -21,7 +21,7 @@ export type RevocationOutcome =
  * failure: nothing credshare can do will revoke that token. Other failures throw an
  * IssuerRequestError naming the endpoint.
  */
-export async function revokeRefreshToken(as: oauth.AuthorizationServer, profile: Pick<Profile, 'clientId' | 'clientSecret' | 'tokenEndpointAuthMethod'>,
+export async function revokeRefreshToken(as: oauth.AuthorizationServer, profile: Pick<Profile, 'clientId' | 'clientSecret' | 'tokenEndpointAuthMethod'> & { name?: string },
   issuer: URL, refreshToken: string, io: OAuthIo): Promise<RevocationOutcome> {
   const endpoint = as.revocation_endpoint;
   if (!endpoint) return { revoked: false, reason: 'not-offered' };
@@ -37,8 +37,9 @@ export async function revokeRefreshToken(as: oauth.AuthorizationServer, profile:
     if (method === 'none' && statusOf(error) === 401) {
       return { revoked: false, reason: 'unavailable', endpoint, why: 'the issuer answered 401: it demands client authentication, and this profile has no client secret' };
     }
+    await readChallengeBody(error);
     // An endpoint may quote the token it was sent, which is still valid if revocation failed.
-    throw redactError(describeIssuerFailure(error, endpoint, io.timeoutMs), [refreshToken]);
+    throw redactError(describeIssuerFailure(error, endpoint, io.timeoutMs, { method, clientId: profile.clientId, login: loginCommand(profile.name ?? 'default') }), [refreshToken]);
   }
 }
 

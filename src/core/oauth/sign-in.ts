@@ -1,5 +1,5 @@
 import type * as oauth from 'oauth4webapi';
-import type { Profile } from '../profile';
+import { loginCommand, type Profile } from '../profile';
 import type { Session } from '../session';
 import { signInWithBrowser } from './auth-code';
 import { tokenClient } from './client-auth';
@@ -64,18 +64,22 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
   checkHome(request.home);
   const metadata = request.metadata ?? await loadIssuerMetadata(issuer, options);
   const flow = usableFlow(metadata.as, request, issuer);
-  let { client, auth } = tokenClient(profile, metadata.as);
+  let { client, auth, method } = tokenClient(profile, metadata.as);
+  const clientAuth = (m: typeof method) => ({ method: m, clientId: profile.clientId, login: loginCommand(profile.name) });
   try {
     let tokens: oauth.TokenEndpointResponse;
     let as = metadata.as;
     if (flow === 'device') {
       const started = await withMetadata(issuer, options, metadata,
-        (candidate) => startDeviceAuthorization({ as: candidate, ...tokenClient(profile, candidate), issuer, io }, profile.scopes, request.loginHint));
+        (candidate) => {
+          const credentials = tokenClient(profile, candidate);
+          return startDeviceAuthorization({ as: candidate, ...credentials, clientAuth: clientAuth(credentials.method), issuer, io }, profile.scopes, request.loginHint);
+        });
       as = started.as;
-      ({ client, auth } = tokenClient(profile, as));
-      tokens = await pollDeviceAuthorization({ as, client, auth, issuer, io }, started.result, request.showCode);
+      ({ client, auth, method } = tokenClient(profile, as));
+      tokens = await pollDeviceAuthorization({ as, client, auth, clientAuth: clientAuth(method), issuer, io }, started.result, request.showCode);
     } else {
-      tokens = await signInWithBrowser({ as, client, auth, redirectPort: profile.redirectPort, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs,
+      tokens = await signInWithBrowser({ as, client, auth, clientAuth: clientAuth(method), redirectPort: profile.redirectPort, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs,
         loginHint: request.loginHint, reachableRedirectUri: request.reachableRedirectUri, prompt: profile.prompt, extraParameters: profile.authorizationParameters });
     }
     return { session: await sessionFromTokens(tokens, { as, client, issuer, io, requestedScopes: profile.scopes }), flow };

@@ -58,6 +58,8 @@ export interface OidcOptions {
   issuer: string;
   /** Access token lifetime in seconds: short, so the test can let it run out. */
   accessTokenSeconds: number;
+  /** Refresh token lifetime in seconds (default 3600): short, so a test can let one run out. */
+  refreshTokenSeconds?: number;
   privateKeyPem: string;
   publicKeyPem: string;
 }
@@ -71,7 +73,7 @@ export function oidcPluginParameters(o: OidcOptions): Record<string, unknown> {
     key: o.privateKeyPem,
     cert: o.publicKeyPem,
     'access-token-duration': o.accessTokenSeconds,
-    'refresh-token-duration': 3600,
+    'refresh-token-duration': o.refreshTokenSeconds ?? 3600,
     'code-duration': 600,
     'refresh-token-rolling': true,
     // "always": every refresh disables the token it used, and a reuse disables the whole chain.

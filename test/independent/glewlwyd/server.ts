@@ -25,6 +25,8 @@ export interface Glewlwyd {
 
 export interface GlewlwydOptions {
   accessTokenSeconds: number;
+  /** Refresh token lifetime (default 3600 s). */
+  refreshTokenSeconds?: number;
   /** The one loopback redirect URI the clients are registered with (browser sign-in). */
   redirectUri?: string;
 }
@@ -57,7 +59,7 @@ export async function startGlewlwyd(options: GlewlwydOptions): Promise<Glewlwyd>
     const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const issuer = `${proxy.url}/api/oidc`;
     await configureThroughAdminApi(`${upstream.origin}/api`, {
-      issuer, accessTokenSeconds: options.accessTokenSeconds,
+      issuer, accessTokenSeconds: options.accessTokenSeconds, refreshTokenSeconds: options.refreshTokenSeconds,
       privateKeyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       publicKeyPem: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     }, [options.redirectUri ?? 'http://127.0.0.1/callback']);
