@@ -10,8 +10,10 @@ import type { Session } from './session';
 /** One cached access token for a scope set (credentials.json: `session.tokens["<scope set>"]`). */
 export interface ScopedToken {
   accessToken: string;
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds, dated from the refresh request (token-expiry.ts). */
   expiresAt: number;
+  /** The issuer's `expires_in` for this token; absent when unknown (refresh-margin.ts). */
+  lifetimeSeconds?: number;
   /** The scope the issuer says this token carries. */
   scope: string;
 }
@@ -88,7 +90,12 @@ export function sessionForScopes(session: Session, key: string, profileScopes: r
   if (servedByGrant(session, key, profileScopes)) return session;
   const token = scopedTokens(session)[key];
   if (!token || typeof token.accessToken !== 'string' || typeof token.expiresAt !== 'number') return undefined;
-  return { ...session, accessToken: token.accessToken, expiresAt: token.expiresAt, scope: typeof token.scope === 'string' ? token.scope : key };
+  // The set's own token, with its own lifetime (not the grant's): the margin is judged on it.
+  const { lifetimeSeconds: _grantLifetime, ...grant } = session;
+  return {
+    ...grant, accessToken: token.accessToken, expiresAt: token.expiresAt, scope: typeof token.scope === 'string' ? token.scope : key,
+    ...(token.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: token.lifetimeSeconds }),
+  };
 }
 
 /** The cache without entries that expired, plus `key` set to `token`. */

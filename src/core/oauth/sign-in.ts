@@ -9,7 +9,7 @@ import type { SignInFlow } from './flow-choice';
 import type { OAuthIo } from './http';
 import { parseIssuer } from './issuer';
 import { forgetIssuerMetadata, loadIssuerMetadata, withMetadata, type IssuerMetadata } from './metadata';
-import { sessionFromTokens } from './account';
+import { sessionFromTokens, type IssuedTokens } from './account';
 import { checkHome } from '../private-files';
 
 /** Everything a host (the CLI, the extension) hands to a sign-in. */
@@ -65,7 +65,7 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
   const flow = usableFlow(metadata.as, request, issuer);
   let { client, auth } = tokenClient(profile, metadata.as);
   try {
-    let tokens: oauth.TokenEndpointResponse;
+    let tokens: IssuedTokens;
     let as = metadata.as;
     if (flow === 'device') {
       const started = await withMetadata(issuer, options, metadata,
