@@ -114,6 +114,7 @@ function parseFault(value: unknown): TokenEndpointFault | null {
       if (typeof fault.status !== 'number') break;
       return fault as TokenEndpointFault;
     case 'delay':
+    case 'late-answer':
       if (typeof fault.ms !== 'number') break;
       return fault as TokenEndpointFault;
     case 'garbage':
@@ -121,5 +122,5 @@ function parseFault(value: unknown): TokenEndpointFault | null {
     case 'reset':
       return fault as TokenEndpointFault;
   }
-  throw new HttpError(400, 'fault must be null or {kind: status|garbage|delay|hang|reset, ...}');
+  throw new HttpError(400, 'fault must be null or {kind: status|garbage|delay|late-answer|hang|reset, ...}');
 }

@@ -36,6 +36,11 @@ export interface IssuerBehaviours {
   reuseLeewaySeconds?: number;
   /** A rotation leaves the previous refresh token valid (Entra ID; Keycloak by default). */
   keepRotatedRefreshTokens?: boolean;
+  /**
+   * Access tokens live this many seconds (`expires_in`): Keycloak's default is 300, in-house
+   * issuers use 60 to 600. An explicit `IssuerOptions.accessTokenTtlSeconds` (`--access-token-ttl`) wins.
+   */
+  accessTokenTtlSeconds?: number;
 }
 
 /** Named behaviours, for `main.ts --behaviour NAME` and the test matrix. */
@@ -50,6 +55,9 @@ export const BEHAVIOUR_PRESETS = {
   'client-secret-post': { clientSecretMethods: ['client_secret_post'] },
   'reuse-leeway': { reuseLeewaySeconds: 30 },
   'non-revoking': { keepRotatedRefreshTokens: true },
+  'ttl-20': { accessTokenTtlSeconds: 20 },
+  'ttl-40': { accessTokenTtlSeconds: 40 },
+  'ttl-300': { accessTokenTtlSeconds: 300 },
 } satisfies Record<string, IssuerBehaviours>;
 
 /** A name of {@link BEHAVIOUR_PRESETS}. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Provider } from 'oidc-provider';
 import type { IssuerBehaviours } from './behaviours';
 import { DISCOVERY_PATHS, adjustMetadata } from './endpoint-policy';
@@ -23,7 +24,7 @@ export interface AnswerShaping {
  * hung up), and the answer can still be reshaped.
  */
 export function providerCaller(provider: Provider, shaping: AnswerShaping): ProviderCall {
-  const calls = new WeakMap<IncomingMessage, { settle: (status: number) => void; errorShape?: ErrorShape }>();
+  const calls = new WeakMap<IncomingMessage, { settle: (status: number) => void; errorShape?: ErrorShape; holdAnswerMs?: number }>();
   provider.use(async (ctx, next) => {
     try {
       await next();
@@ -40,6 +41,9 @@ export function providerCaller(provider: Provider, shaping: AnswerShaping): Prov
     } else if (shape === 'status-200' && ctx.status >= 400) {
       ctx.status = 200; // the OAuth error body stays
     }
+    // The token is issued and counted; its answer reaches the client this much later.
+    const hold = calls.get(ctx.req)?.holdAnswerMs;
+    if (hold) await sleep(hold);
   });
   const callback = provider.callback();
   return (req, res, options = {}) =>

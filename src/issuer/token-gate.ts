@@ -33,6 +33,12 @@ export type TokenEndpointFault =
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
   | { kind: 'garbage' }
   | { kind: 'delay'; ms: number }
+  /**
+   * The provider handles the request at once (the new token is issued and its lifetime
+   * starts), then its answer is held back `ms` before it is written: a network that stalls,
+   * or a laptop that slept with the answer on its way (issue 15.7).
+   */
+  | { kind: 'late-answer'; ms: number }
   | { kind: 'hang' }
   | { kind: 'reset' };
 
@@ -43,7 +49,7 @@ export type TokenEndpointFault =
 export type ErrorShape = 'as-is' | 'bare' | 'status-200';
 
 /** Hands a request to the provider; resolves with the status the provider decided on (before any reshaping). */
-export type ProviderCall = (req: IncomingMessage, res: ServerResponse, options?: { errorShape?: ErrorShape }) => Promise<number>;
+export type ProviderCall = (req: IncomingMessage, res: ServerResponse, options?: { errorShape?: ErrorShape; holdAnswerMs?: number }) => Promise<number>;
 
 /** How the gate treats refresh requests (see IssuerBehaviours). */
 export interface RefreshPolicy {
@@ -135,7 +141,8 @@ export class TokenGate {
           this.stats.reuseDetections++;
         }
       }
-      const status = await this.callProvider(request.replay(), res, { errorShape: this.policy.refusalShape });
+      const holdAnswerMs = fault?.kind === 'late-answer' ? fault.ms : undefined;
+      const status = await this.callProvider(request.replay(), res, { errorShape: this.policy.refusalShape, ...(holdAnswerMs ? { holdAnswerMs } : {}) });
       if (status === 200) {
         this.stats.refreshSuccesses++;
         if (spentAt === undefined) this.spent.set(refreshToken, Date.now()); // a leeway runs from the first rotation
@@ -153,6 +160,7 @@ export class TokenGate {
 
   /** Returns true when the fault answered (or swallowed) the request. */
   private async applyFault(fault: TokenEndpointFault, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    if (fault.kind === 'late-answer') return false; // the provider answers; the answer is held (callProvider's holdAnswerMs)
     if (fault.kind === 'delay') {
       try {
         await sleep(fault.ms, undefined, { signal: this.stopping.signal });
