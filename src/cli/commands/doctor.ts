@@ -90,6 +90,8 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
         const left = (session.expiresAt - Date.now()) / 1000;
         row('Session', `${formatAccount(session.account)}; access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `
           + `${session.refreshToken ? 'can refresh' : 'no refresh token'}; scope "${session.scope}"`);
+        const { describeMargin, marginReport } = await import('../margin-note');
+        row('Refresh', describeMargin(marginReport(profile.refreshToleranceSeconds, session)));
         const { scopeSetLines } = await import('./doctor-scopes');
         scopeSetLines(session, profile.issuer).forEach((line, i) => row(i === 0 ? 'Scope sets' : '', line));
       }

@@ -137,6 +137,9 @@ async function signInAndStore(ctx: CliContext, profile: Profile, existing: Profi
     ctx.stderr(`Note: ${profile.issuer} gave no refresh token, so you will have to sign in again in ${formatDuration((result.session.expiresAt - Date.now()) / 1000)}. `
       + 'Most issuers need the offline_access scope for one (`--scope "openid offline_access"`).\n');
   }
+  const { marginNote, marginReport } = await import('../margin-note');
+  const margin = marginNote(marginReport(profile.refreshToleranceSeconds, result.session), profile.issuer, ctx.paths.config);
+  if (margin) ctx.stderr(margin);
   if (profile.hosts.length === 0) ctx.stderr('Note: the profile lists no hosts, so the credential helpers answer for none; add some with `--host`.\n');
   return 0;
 }
