@@ -9,8 +9,10 @@ export const tokenCommand: Command = {
   usage: `Usage: credshare token [--profile P] [--scope S ...] [--min-validity SECONDS] [--json]
 
 Prints an access token valid for at least the profile's refresh tolerance (or
---min-validity seconds). When it is about to expire, exactly one credshare process
-refreshes it and the others wait for that result.
+--min-validity seconds), or for half its lifetime if that is less: no issuer grants
+more than a token's lifetime, so asking for more gets the freshest token, refreshed
+once per half-lifetime, not on every call. When it is about to expire, exactly one
+credshare process refreshes it and the others wait for that result.
 
 With --scope, the token carries only those scopes: the profile's sign-in (one refresh
 token) is refreshed with a narrower scope (RFC 6749 section 6), and the token is kept
@@ -20,7 +22,7 @@ the sign-in's own token (--json shows its real "scope"; \`credshare doctor\` say
 Options:
   --profile P             Profile to use (default: $CREDSHARE_PROFILE, else config's defaultProfile)
   --scope S               A scope the token is for; repeat it or separate with spaces
-  --min-validity SECONDS  Refresh unless the token stays valid this long
+  --min-validity SECONDS  Refresh unless the token stays valid this long (at most half its lifetime)
   --json                  Print {"accessToken","expiresAt","expiresIn","scope","profile","account"}
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 sign-in needed.`,
