@@ -30,7 +30,7 @@ function summary(r: CellResult): string {
 
 for (const lifetime of LIFETIMES) {
   test(`access tokens that live ${lifetime}s, tolerance ${TOLERANCES.join('/')}s: a race of ${PROCESSES} makes one refresh, then ${SEQUENTIAL} calls make none until the next expiry`,
-    { timeout: 240_000 }, async (t) => {
+    { timeout: 600_000 }, async (t) => {
       // The issuer in a process of its own, as in race.test.ts: spawning the race stalls this one.
       const env = await signedInHomeWithIssuerProcess({ accessTokenTtlSeconds: lifetime, hosts: ['artifacts.example.com'] });
       t.after(() => env.close());
