@@ -11,6 +11,7 @@ import { describeWriteError } from './private-files';
 import { noRefreshTokenError } from './missing-refresh-token';
 import { KEEP, type WriteReservation } from './store';
 import { abortable, sleep } from './timing';
+import { answeredLate, notExpired } from './late-answer';
 import { redactSecrets } from './redact';
 
 export type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinator-parts';
@@ -115,10 +116,12 @@ export class TokenCoordinator {
         let result: Session | ClaimedElsewhere;
         try {
           result = await this.refreshHoldingLock(want, held, 0);
+          // An answer that arrived too late to be fresh: once more, with the token it brought (late-answer.ts).
+          if (answeredLate(result, want, this.log)) result = await this.refreshHoldingLock(want, held, 1);
         } finally {
           await held.release();
         }
-        if (!(result instanceof ClaimedElsewhere)) return result;
+        if (!(result instanceof ClaimedElsewhere)) return notExpired(result, want, this.log);
         // Another live process is redeeming the token (it held the lock before and was
         // frozen, or took it at the same moment): wait for its outcome like any waiter.
         claimedBy = result.pid;
@@ -237,6 +240,7 @@ export class TokenCoordinator {
     const scope = scopeRoute(current, want.scopes, profile.scopes) === 'narrow' ? want.scopes : undefined;
     let tokens;
     const asked = performance.now();
+    const requestedAt = Date.now(); // the new token's expiry is dated from the request (token-expiry.ts)
     try {
       this.log(`refreshing profile "${profile.name}"${scope ? ` for scope "${scope}"` : ''} (refresh token ${fingerprint(presented)})`);
       await this.step('before-request');
@@ -251,7 +255,8 @@ export class TokenCoordinator {
       throw error;
     }
     // Persist before anything else: the presented token is spent from this moment on.
-    const next = scope ? sessionAfterScopedRefresh(current, tokens, scope) : sessionAfterRefresh(current, tokens);
+    const sent = tokens.requestedAt ?? requestedAt;
+    const next = scope ? sessionAfterScopedRefresh(current, tokens, scope, sent) : sessionAfterRefresh(current, tokens, sent);
     // Compare-and-set: a sign-in or sign-out that landed meanwhile wins over this refresh.
     const answered = performance.now();
     await this.step('answered');

@@ -10,8 +10,10 @@ import type { Session } from './session';
 /** One cached access token for a scope set (credentials.json: `session.tokens["<scope set>"]`). */
 export interface ScopedToken {
   accessToken: string;
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds, dated from the refresh request (token-expiry.ts). */
   expiresAt: number;
+  /** The issuer's `expires_in` for this token; absent when unknown (refresh-margin.ts). */
+  lifetimeSeconds?: number;
   /**
    * The scopes this token carries, as far as credshare knows (see `scopeFrom`): what the
    * issuer's answer said, else the access token's own claim, else the most it can carry.
@@ -122,8 +124,11 @@ export function sessionForScopes(session: Session, key: string, profileScopes: r
   if (route === 'not-granted') return undefined;
   const token = scopedTokens(session)[key];
   if (!token || typeof token.accessToken !== 'string' || typeof token.expiresAt !== 'number') return undefined;
+  // The set's own token, with its own lifetime (not the grant's): the margin is judged on it.
+  const { lifetimeSeconds: _grantLifetime, ...grant } = session;
   return {
-    ...session, accessToken: token.accessToken, expiresAt: token.expiresAt, scope: typeof token.scope === 'string' ? token.scope : key,
+    ...grant, accessToken: token.accessToken, expiresAt: token.expiresAt, scope: typeof token.scope === 'string' ? token.scope : key,
+    ...(token.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: token.lifetimeSeconds }),
     // Not stored (the view is handed out, never written): whether `scope` is confirmed.
     ...(token.scopeFrom ? { scopeFrom: token.scopeFrom } : {}),
   };

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { TokenResponse } from './oauth/refresh-grant';
 import type { ScopeNarrowing, ScopedToken } from './scope-sets';
+import { lifetimeOf, outlastsMargin } from './refresh-margin';
+import { timingFromRequest } from './token-expiry';
 
 /**
  * The account a session belongs to: `id` is the subject; `label` a stable identifier the
@@ -22,8 +24,10 @@ export interface Session {
   accessToken: string;
   /** Empty when the issuer gave none: such a session cannot be refreshed. */
   refreshToken: string;
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds, dated from when the request that minted the token was sent (token-expiry.ts). */
   expiresAt: number;
+  /** The access token's lifetime as the issuer gave it (`expires_in`); absent when unknown. Caps the refresh margin (refresh-margin.ts). */
+  lifetimeSeconds?: number;
   scope: string;
   idToken?: string;
   account: Account;
@@ -36,9 +40,13 @@ export interface Session {
   [unknownField: string]: unknown;
 }
 
-/** True when the access token stays valid for more than `toleranceSeconds` from `now`. */
+/**
+ * True when the access token stays valid for longer than the refresh margin from `now`: the
+ * `toleranceSeconds` asked for, capped by half the token's lifetime (refresh-margin.ts). Every
+ * freshness check of every process goes through here.
+ */
 export function isFresh(session: Session, toleranceSeconds: number, now = Date.now()): boolean {
-  return session.accessToken !== '' && session.expiresAt - now > toleranceSeconds * 1000;
+  return session.accessToken !== '' && outlastsMargin(session.expiresAt, lifetimeOf(session), toleranceSeconds, now);
 }
 
 /**
@@ -49,13 +57,17 @@ export function fingerprint(token: string): string {
   return createHash('sha256').update(token).digest('hex').slice(0, 16);
 }
 
-/** The session after a refresh answered `tokens`: what the issuer did not resend is kept. */
-export function sessionAfterRefresh(current: Session, tokens: TokenResponse): Session {
+/**
+ * The session after a refresh sent at `requestedAt` (epoch ms) answered `tokens`: what the
+ * issuer did not resend is kept, but not the old token's lifetime.
+ */
+export function sessionAfterRefresh(current: Session, tokens: TokenResponse, requestedAt: number): Session {
+  const { lifetimeSeconds: _oldLifetime, ...kept } = current;
   return {
-    ...current,
+    ...kept,
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken ?? current.refreshToken,
-    expiresAt: Date.now() + (tokens.expiresIn ?? 3600) * 1000,
+    ...timingFromRequest(tokens.expiresIn, requestedAt),
     scope: tokens.scope ?? current.scope,
     idToken: tokens.idToken ?? current.idToken,
     // A new display name from the refreshed ID token; id and label never change (account-claims.ts).

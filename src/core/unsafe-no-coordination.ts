@@ -22,6 +22,7 @@ export class UnsafeUncoordinatedRefresh {
     const tolerance = request.minValiditySeconds ?? profile.refreshToleranceSeconds;
     if (isFresh(session, tolerance) && session.accessToken !== request.rejectedAccessToken) return session;
     let tokens;
+    const requestedAt = Date.now();
     try {
       tokens = await refresher(profile, session.refreshToken, timings.requestTimeoutMs);
     } catch (error) {
@@ -30,7 +31,7 @@ export class UnsafeUncoordinatedRefresh {
       }
       throw error;
     }
-    const next = sessionAfterRefresh(session, tokens);
+    const next = sessionAfterRefresh(session, tokens, tokens.requestedAt ?? requestedAt);
     await store.update(profile.name, () => next); // no compare-and-set: the last writer wins
     return next;
   }

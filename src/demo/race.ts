@@ -17,6 +17,10 @@ export interface RaceCommand {
 
 export const HELPER_GET: RaceCommand = { args: ['helper', '--protocol', 'bazel', 'get'], input: BAZEL_REQUEST };
 export const TOKEN: RaceCommand = { args: ['token'], input: '' };
+/** `credshare token --json`: the token with its expiry. */
+export const TOKEN_JSON: RaceCommand = { args: ['token', '--json'], input: '' };
+/** What git asks its credential helper for (git-credential(1)). */
+export const GIT_GET: RaceCommand = { args: ['helper', '--protocol', 'git', 'get'], input: 'protocol=https\nhost=artifacts.example.com\n\n' };
 
 /** One finished process. */
 export interface ProcessResult {
@@ -25,6 +29,8 @@ export interface ProcessResult {
   ms: number;
   /** The access token it printed, if any. */
   token?: string;
+  /** When it said that token expires (epoch ms; whole seconds for the helpers), where its output says. */
+  expiresAt?: number;
   stderr: string;
 }
 
@@ -105,17 +111,38 @@ function runOne(argv: string[], command: RaceCommand, inputFile: string, env: No
     child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('error', (error) => resolve({ code: null, ms: performance.now() - started, stderr: `${stderr}${error.message}` }));
-    child.on('close', (code) => resolve({ code, ms: performance.now() - started, token: code === 0 ? tokenIn(stdout) : undefined, stderr }));
+    child.on('close', (code) => {
+      const expiresAt = code === 0 ? expiryIn(stdout) : undefined;
+      resolve({ code, ms: performance.now() - started, token: code === 0 ? tokenIn(stdout) : undefined, ...(expiresAt === undefined ? {} : { expiresAt }), stderr });
+    });
   });
 }
 
-/** The token in a `credshare token` line or a Bazel helper answer. */
+/** The expiry in `credshare token --json` (expiresAt), a Bazel answer (expires) or a git answer (password_expiry_utc). */
+function expiryIn(stdout: string): number | undefined {
+  const text = stdout.trim();
+  const git = /^password_expiry_utc=(\d+)$/m.exec(text);
+  if (git) return Number(git[1]) * 1000;
+  if (!text.startsWith('{')) return undefined;
+  try {
+    const answer = JSON.parse(text) as { expiresAt?: unknown; expires?: unknown };
+    if (typeof answer.expiresAt === 'number') return answer.expiresAt;
+    return typeof answer.expires === 'string' ? Date.parse(answer.expires) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The token in a `credshare token` line (or its --json), a Bazel helper answer or a git helper answer. */
 function tokenIn(stdout: string): string | undefined {
   const text = stdout.trim();
+  const password = /^password=(.*)$/m.exec(text);
+  if (password) return password[1];
   if (!text.startsWith('{')) return text || undefined;
   try {
-    const header = (JSON.parse(text) as { headers?: { Authorization?: string[] } }).headers?.Authorization?.[0];
-    return header?.replace(/^Bearer /, '');
+    const answer = JSON.parse(text) as { headers?: { Authorization?: string[] }; accessToken?: unknown };
+    if (typeof answer.accessToken === 'string') return answer.accessToken;
+    return answer.headers?.Authorization?.[0]?.replace(/^Bearer /, '');
   } catch {
     return undefined;
   }

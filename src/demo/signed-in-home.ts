@@ -1,5 +1,6 @@
 import type { Timings } from '../core/profile';
 import type { Session } from '../core/session';
+import { timingFromRequest } from '../core/token-expiry';
 import type { EmbeddedIssuer, IssuerStats, MintedSession } from '../issuer/embedded-issuer';
 import { startIssuerProcess } from '../issuer/issuer-process';
 import { makeHome, type ScratchHome } from './home';
@@ -59,7 +60,9 @@ export function sessionFromMinted(minted: MintedSession): Session {
   return {
     accessToken: minted.accessToken,
     refreshToken: minted.refreshToken,
-    expiresAt: Date.now() + minted.expiresIn * 1000,
+    // As a sign-in stores it, the lifetime the issuer gave included (the margin's cap). Dated
+    // from now, a few ms after the mint: a sign-in dates it from its request (token-expiry.ts).
+    ...timingFromRequest(minted.expiresIn, Date.now()),
     scope: minted.scope,
     ...(minted.idToken ? { idToken: minted.idToken } : {}),
     account: { id: minted.accountId, label: 'Alice Example' },

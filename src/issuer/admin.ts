@@ -115,6 +115,7 @@ function parseFault(value: unknown): TokenEndpointFault | null {
       return fault as TokenEndpointFault;
     case 'delay':
     case 'hold-answer':
+    case 'late-answer':
       if (typeof fault.ms !== 'number') break;
       return fault as TokenEndpointFault;
     case 'garbage':
@@ -122,5 +123,5 @@ function parseFault(value: unknown): TokenEndpointFault | null {
     case 'reset':
       return fault as TokenEndpointFault;
   }
-  throw new HttpError(400, 'fault must be null or {kind: status|garbage|delay|hold-answer|hang|reset, ...}');
+  throw new HttpError(400, 'fault must be null or {kind: status|garbage|delay|hold-answer|late-answer|hang|reset, ...}');
 }

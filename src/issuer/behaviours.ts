@@ -55,6 +55,11 @@ export interface IssuerBehaviours {
    * `unauthorized_client`, HTTP 401 `invalid_client`.
    */
   refreshRefusalError?: 'invalid_request' | 'unauthorized_client' | 'invalid_client';
+  /**
+   * Access tokens live this many seconds (`expires_in`): Keycloak's default is 300, in-house
+   * issuers use 60 to 600. An explicit `IssuerOptions.accessTokenTtlSeconds` (`--access-token-ttl`) wins.
+   */
+  accessTokenTtlSeconds?: number;
 }
 
 /** Named behaviours, for `main.ts --behaviour NAME` and the test matrix. */
@@ -76,6 +81,9 @@ export const BEHAVIOUR_PRESETS = {
   'invalid-request-refusals': { refreshRefusalError: 'invalid_request' },
   'unauthorized-client-refusals': { refreshRefusalError: 'unauthorized_client' },
   'invalid-client-refusals': { refreshRefusalError: 'invalid_client' },
+  'ttl-20': { accessTokenTtlSeconds: 20 },
+  'ttl-40': { accessTokenTtlSeconds: 40 },
+  'ttl-300': { accessTokenTtlSeconds: 300 },
 } satisfies Record<string, IssuerBehaviours>;
 
 /** A name of {@link BEHAVIOUR_PRESETS}. */

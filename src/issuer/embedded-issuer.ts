@@ -129,7 +129,7 @@ export class EmbeddedIssuer {
         claimOverrides,
         clientId: client.clientId,
         redirectUris: options.redirectUris ?? ['http://127.0.0.1/callback'],
-        accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 5,
+        accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? behaviours.accessTokenTtlSeconds ?? 5,
         refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 14 * 24 * 60 * 60,
         exactRedirectUris: behaviours.exactRedirectUris === true,
         offlineAccessNeedsConsent: behaviours.offlineAccessNeedsConsent === true,
@@ -214,7 +214,8 @@ export class EmbeddedIssuer {
    * (default: until cleared); null clears. Faulted requests still count in
    * refreshRequests, and all but `delay` count in refreshFailures. The provider
    * never sees a faulted request, so the refresh token stays unspent, except with
-   * `delay`, which hands the request on after waiting.
+   * `delay`, which hands the request on after waiting, and `late-answer`, which holds the
+   * provider's answer back after the token is issued.
    */
   setTokenEndpointFault(fault: TokenEndpointFault | null, count?: number): void {
     this.gate.setFault(fault, count);

@@ -37,7 +37,7 @@ export function providerCaller(provider: Provider, shaping: AnswerShaping): Prov
       if (shaping.behaviours.refreshWithoutRotation) delete body.refresh_token;
       if (shaping.behaviours.refreshAnswersWithoutScope) delete body.scope;
     }
-    // The work is done (stats settled above); only the answer waits (TokenEndpointFault 'hold-answer').
+    // The work is done (stats settled above); only the answer waits (TokenEndpointFault 'hold-answer' / 'late-answer': the token is issued and counted, its answer reaches the client this much later).
     const hold = calls.get(ctx.req)?.holdAnswerMs;
     if (hold) await new Promise((resolve) => setTimeout(resolve, hold).unref());
     const shape = calls.get(ctx.req)?.errorShape;

@@ -35,10 +35,13 @@ export type TokenEndpointFault =
   | { kind: 'garbage' }
   | { kind: 'delay'; ms: number }
   /**
-   * The provider redeems the token at once (it is rotated, the new tokens issued), and the
-   * answer goes out `ms` later: a client stopped in between loses the rotated token.
+   * The provider handles the request at once (the token is redeemed and rotated, the new
+   * one issued and its lifetime started), and the answer goes out `ms` later: a client
+   * stopped in between loses the rotated token (`hold-answer`, issue 17.6), and a network
+   * that stalls or a laptop that slept with the answer on its way gets a token already
+   * partly spent (`late-answer`, issue 15.7). The two names are one fault.
    */
-  | { kind: 'hold-answer'; ms: number }
+  | { kind: 'hold-answer' | 'late-answer'; ms: number }
   | { kind: 'hang' }
   | { kind: 'reset' };
 
@@ -129,8 +132,8 @@ export class TokenGate {
 
     this.stats.refreshRequests++;
     const fault = this.takeFault();
-    if (fault && fault.kind !== 'hold-answer' && (await this.applyFault(fault, req, res))) return;
-    const holdAnswerMs = fault?.kind === 'hold-answer' ? fault.ms : undefined;
+    if (fault && !isHeldAnswer(fault) && (await this.applyFault(fault, req, res))) return;
+    const holdAnswerMs = fault && isHeldAnswer(fault) ? fault.ms : undefined;
     if (refused(res)) {
       this.stats.refreshFailures++;
       return;
@@ -166,7 +169,7 @@ export class TokenGate {
   }
 
   /** Returns true when the fault answered (or swallowed) the request. */
-  private async applyFault(fault: Exclude<TokenEndpointFault, { kind: 'hold-answer' }>, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  private async applyFault(fault: Exclude<TokenEndpointFault, { kind: 'hold-answer' | 'late-answer' }>, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     if (fault.kind === 'delay') {
       try {
         await sleep(fault.ms, undefined, { signal: this.stopping.signal });
@@ -230,4 +233,8 @@ function isJson(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isHeldAnswer(fault: TokenEndpointFault): fault is Extract<TokenEndpointFault, { kind: 'hold-answer' | 'late-answer' }> {
+  return fault.kind === 'hold-answer' || fault.kind === 'late-answer';
 }

@@ -15,6 +15,7 @@ import {
   CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, browserStorage, filesContaining, leaksIn, processCommandLines,
   pickAccount, signInFromPalette, storedSession, switchProfileFromPalette, tokensOf,
 } from './harness/credshare';
+import { lifetimeCellSteps } from './harness/lifetime-cells';
 import { scenarioRig } from './harness/scenario-rig';
 
 // The account label is a stable identifier (the email: the issuer sends no preferred_username), not the display name.
@@ -258,6 +259,9 @@ describe('credshare extension in VS Code: sign-in, five windows racing, sign-out
     assert.match(env, /^CREDSHARE_PROFILE=default$/m);
     assert.match(env, /^PATH=[^\n]*globalStorage\/credshare\.credshare\/bin/m);
   });
+
+  // Last, as they replace the profile: the refresh margin from each token's lifetime (issue 15.1).
+  lifetimeCellSteps(rig, ACCOUNT_LABEL);
 
   function writeStore(sessions: Record<string, Session>): void {
     const file = path.join(home(), 'credentials.json');

@@ -62,9 +62,16 @@ test('token, status and logout follow the exit-code contract and never print a t
   const json = await runCli(['token', '--json'], env.home.env);
   assert.equal(json.code, 0);
   assert.equal(JSON.parse(json.stdout).accessToken, session.accessToken);
-  const refreshed = await runCli(['token', '--min-validity', '999999'], env.home.env);
+  // 100 s left of a 300 s token: fresh for the profile's 60 s, not for --min-validity 120.
+  env.home.writeSession({ ...session, expiresAt: Date.now() + 100_000 });
+  assert.equal((await runCli(['token'], env.home.env)).stdout.trim(), session.accessToken);
+  const refreshed = await runCli(['token', '--min-validity', '120'], env.home.env);
   assert.equal(refreshed.code, 0, refreshed.stderr);
-  assert.notEqual(refreshed.stdout.trim(), session.accessToken, '--min-validity beyond the lifetime forces a refresh');
+  assert.notEqual(refreshed.stdout.trim(), session.accessToken, '--min-validity more than is left forces a refresh');
+  assert.equal(env.issuer.stats().refreshRequests, 1);
+  // Beyond the lifetime: capped by half of it (150 s), so the new token serves as it is.
+  const capped = await runCli(['token', '--min-validity', '999999'], env.home.env);
+  assert.equal(capped.stdout.trim(), refreshed.stdout.trim(), 'asking more than the issuer grants does not refresh a token that was just issued');
   assert.equal(env.issuer.stats().refreshRequests, 1);
 
   const status = await runCli(['status'], env.home.env);

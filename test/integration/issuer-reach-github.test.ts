@@ -31,7 +31,7 @@ test('the device flow keeps polling through authorization_pending answered with 
   const polling = pollDeviceAuthorization(target, device, () => {});
   while (rewritten.length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
   await approveDeviceCode(issuer.url, device.user_code, 'alice');
-  const tokens = await polling;
+  const { tokens } = await polling;
   assert.equal(typeof tokens.refresh_token, 'string');
   assert.deepEqual([...new Set(rewritten)], ['authorization_pending'], 'it kept polling through 200 answers');
 });

@@ -53,7 +53,7 @@ test('the device flow polls at the server\'s interval and adds 5 s after slow_do
   assert.equal(shown, device.user_code, 'the code is shown before polling starts');
   while (rewriter.polls.length < 2) await new Promise((r) => setTimeout(r, 50));
   await approveDeviceCode(issuer.url, device.user_code, 'gina');
-  const result = await tokens;
+  const { tokens: result } = await tokens;
   assert.equal(oauth.getValidatedIdTokenClaims(result)?.sub, 'gina');
   const [first, second, third] = rewriter.polls.map((at) => at - started);
   t.diagnostic(`polls at ${rewriter.polls.map((at) => at - started).join(', ')} ms`);
@@ -85,7 +85,7 @@ test('the device flow stops when its AbortSignal fires', { timeout: 30_000 }, as
 test('the browser flow hands its URL to the injected opener and redeems the redirect', { timeout: 30_000 }, async (t) => {
   const { as, url, io, issuer } = await setup(t);
   let redirectUri = '';
-  const tokens = await signInWithBrowser({
+  const { tokens } = await signInWithBrowser({
     as, client: { client_id: issuer.clientId }, issuer: url, scopes: SCOPES, io, timeoutMs: 10_000,
     openUrl: async (authorizationUrl, uri) => {
       redirectUri = uri;

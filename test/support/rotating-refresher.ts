@@ -14,6 +14,13 @@ export class RotatingRefresher {
   private counter = 0;
   /** Runs before each answer; tests use it to hold a request in flight or to fail it. */
   before: (presented: string) => Promise<void> | void = () => {};
+  /** The `expires_in` of each answer. */
+  expiresIn = 600;
+  /**
+   * When each answer says its request was sent (epoch ms; undefined: it does not say). A
+   * test dates a request in the past to stand for an answer that arrived that much later.
+   */
+  requestedAt: (call: number) => number | undefined = () => undefined;
 
   constructor(initial = 'rt-0') {
     this.live.add(initial);
@@ -31,7 +38,8 @@ export class RotatingRefresher {
     this.spent.add(refreshToken);
     const n = ++this.counter;
     this.live.add(`rt-${n}`);
-    return { accessToken: `at-${n}`, refreshToken: `rt-${n}`, expiresIn: 600, scope: 'openid offline_access' };
+    const requestedAt = this.requestedAt(this.calls);
+    return { accessToken: `at-${n}`, refreshToken: `rt-${n}`, expiresIn: this.expiresIn, scope: 'openid offline_access', ...(requestedAt === undefined ? {} : { requestedAt }) };
   };
 
   isLive(refreshToken: string): boolean {

@@ -85,7 +85,7 @@ const jwt = (claims: Record<string, unknown>): string => ['{"alg":"none"}', JSON
 
 test('a narrowed refresh answered without scope: a JWT access token\'s scope or scp claim, else the grant\'s scope, unconfirmed', () => {
   const grant = sessionFixture({ scope: 'openid email profile' });
-  const answered = (accessToken: string, scope?: string) => scopedTokens(sessionAfterScopedRefresh(grant, { accessToken, refreshToken: 'rt-1', expiresIn: 60, ...(scope ? { scope } : {}) }, 'openid'))['openid'];
+  const answered = (accessToken: string, scope?: string) => scopedTokens(sessionAfterScopedRefresh(grant, { accessToken, refreshToken: 'rt-1', expiresIn: 60, ...(scope ? { scope } : {}) }, 'openid', Date.now()))['openid'];
   assert.deepEqual(pick(answered('opaque', 'openid')), { scope: 'openid', scopeFrom: undefined });
   assert.deepEqual(pick(answered('opaque')), { scope: 'openid email profile', scopeFrom: 'grant' });
   assert.deepEqual(pick(answered(jwt({ scope: 'openid' }))), { scope: 'openid', scopeFrom: 'access-token' });
@@ -94,7 +94,7 @@ test('a narrowed refresh answered without scope: a JWT access token\'s scope or 
   assert.equal(accessTokenScope('a.b.c'), undefined, 'not JSON: not a JWT');
   assert.equal(accessTokenScope(jwt({ scp: 'User.Read Mail.Read' })), 'User.Read Mail.Read', 'Entra ID\'s string');
   // A claim wider than asked: the issuer did not narrow. The grant's recorded scope stays.
-  const wide = sessionAfterScopedRefresh(grant, { accessToken: jwt({ scope: 'openid email' }), refreshToken: 'rt-1', expiresIn: 60 }, 'openid');
+  const wide = sessionAfterScopedRefresh(grant, { accessToken: jwt({ scope: 'openid email' }), refreshToken: 'rt-1', expiresIn: 60 }, 'openid', Date.now());
   assert.equal(wide.scope, 'openid email profile');
   assert.match(wide.scopeNarrowing?.reason ?? '', /access token's own scope claim.*wider scope "openid email"/);
 });

@@ -97,6 +97,9 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
           const { askedForOfflineAccess, noRefreshTokenNote } = await import('../../core/missing-refresh-token');
           // A problem where the sign-in asked for offline access; some issuers (GitHub's OAuth apps) never give one.
           row('Refresh', noRefreshTokenNote(profile, session), askedForOfflineAccess(profile) ? 'the sign-in asked for offline access and got no refresh token' : undefined);
+        } else {
+          const { describeMargin, marginReport } = await import('../margin-note');
+          row('Refresh', describeMargin(marginReport(profile.refreshToleranceSeconds, session)));
         }
         const { scopeSetLines, extensionGrantLine } = await import('./doctor-scopes');
         scopeSetLines(session, profile.issuer).forEach((line, i) => row(i === 0 ? 'Scope sets' : '', line));

@@ -138,6 +138,9 @@ async function signInAndStore(ctx: CliContext, profile: Profile, existing: Profi
     ctx.stderr(`Note: ${noRefreshTokenNote(profile, result.session)}\n`);
   }
   if (profile.prompt && result.flow === 'device') ctx.stderr(`Note: the profile's prompt (${profile.prompt}) applies to the browser flow only; the device flow (RFC 8628) has no such parameter.\n`);
+  const { marginNote, marginReport } = await import('../margin-note');
+  const margin = marginNote(marginReport(profile.refreshToleranceSeconds, result.session), profile.issuer, ctx.paths.config);
+  if (margin) ctx.stderr(margin);
   if (profile.hosts.length === 0) ctx.stderr('Note: the profile lists no hosts, so the credential helpers answer for none; add some with `--host`.\n');
   return 0;
 }

@@ -22,6 +22,9 @@ window (which refreshes the token first if it has expired).`,
     const fromWindow = inSecretStorageWindow(ctx.env);
     const session = fromWindow ? await windowSession(ctx.env, profile.name) : await ctx.store.read(profile.name);
     const expiresIn = session ? Math.floor((session.expiresAt - Date.now()) / 1000) : undefined;
+    // When the token counts as stale: the tolerance, capped by half its lifetime (refresh-margin.ts).
+    // (A window answers for its own tokens and judges them itself: not shown for its sessions.)
+    const margin = session && !fromWindow ? (await import('../margin-note')).marginReport(profile.refreshToleranceSeconds, session) : undefined;
     // Why a session is gone, when the issuer refused it (the refresh record says so; no secrets in it).
     const { sessionRefusal, refreshProblem } = await import('../../core/refused-session');
     const refused = !session && !fromWindow ? sessionRefusal(ctx.paths, profile.name) : undefined;
@@ -37,6 +40,7 @@ window (which refreshes the token first if it has expired).`,
         account: session?.account,
         expiresAt: session?.expiresAt,
         expiresIn,
+        ...(margin ? { lifetimeSeconds: margin.lifetimeSeconds, refreshMarginSeconds: margin.marginSeconds } : {}),
         // The window never hands its refresh token to a terminal, so only the file store can tell.
         ...(fromWindow ? { store: 'vscode-window' } : { store: ctx.paths.credentials, canRefresh: !!session?.refreshToken }),
         scope: session?.scope,
@@ -55,6 +59,7 @@ window (which refreshes the token first if it has expired).`,
         ? `Token:    valid for ${formatDuration(expiresIn!)} (until ${new Date(session.expiresAt).toISOString()})`
         : `Token:    expired ${formatDuration(-expiresIn!)} ago; ${!session.refreshToken ? 'no refresh token: sign in again' : problem ? 'its refresh failed (below)' : 'the next use refreshes it'}`);
       if (problem) lines.push(`Refresh:  ${problem.kind === 'client' ? 'refused' : 'failed'} ${formatDuration((Date.now() - problem.at) / 1000)} ago: ${problem.reason}`);
+      if (margin && session.refreshToken) lines.push(`Refresh:  ${(await import('../margin-note')).describeMargin(margin)}`);
       lines.push(`Hosts:    ${profile.hosts.length ? profile.hosts.join(', ') : '(none: credential helpers answer for no host)'}`);
       // The window never hands a terminal its refresh token: only the file store can tell.
       if (!fromWindow && !session.refreshToken) lines.push(`Refresh:  none. ${(await import('../../core/missing-refresh-token')).noRefreshTokenNote(profile, session)}`);

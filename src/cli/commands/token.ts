@@ -9,8 +9,10 @@ export const tokenCommand: Command = {
   usage: `Usage: credshare token [--profile P] [--scope S ...] [--min-validity SECONDS] [--json]
 
 Prints an access token valid for at least the profile's refresh tolerance (or
---min-validity seconds). When it is about to expire, exactly one credshare process
-refreshes it and the others wait for that result.
+--min-validity seconds), or for half its lifetime if that is less: no issuer grants
+more than a token's lifetime, so asking for more gets the freshest token, refreshed
+once per half-lifetime, not on every call. When it is about to expire, exactly one
+credshare process refreshes it and the others wait for that result.
 
 With --scope, the token carries only those scopes: the profile's sign-in (one refresh
 token) is refreshed with a narrower scope (RFC 6749 section 6), and the token is kept
@@ -21,7 +23,7 @@ scope the sign-in was not granted is never asked for: exit 3 with the login to r
 Options:
   --profile P             Profile to use (default: $CREDSHARE_PROFILE, else config's defaultProfile)
   --scope S               A scope the token is for; repeat it or separate with spaces
-  --min-validity SECONDS  Refresh unless the token stays valid this long
+  --min-validity SECONDS  Refresh unless the token stays valid this long (at most half its lifetime)
   --json                  Print {"accessToken","expiresAt","expiresIn","scope","scopeConfirmed",
                           "profile","account"}; scopeConfirmed is false where the issuer did not
                           say which scopes the token carries: "scope" is then the most it can

@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import type { Account, Session } from '../session';
 import { displayName, stableLabel } from './account-claims';
 import { httpOptions, type OAuthIo } from './http';
+import { timingFromRequest } from '../token-expiry';
 
 /** Where the tokens came from, to label the account and fill in defaults. */
 export interface TokenSource {
@@ -12,16 +13,23 @@ export interface TokenSource {
   requestedScopes: string[];
 }
 
+/** A token endpoint's answer, and when (epoch ms) the request that got it was sent. */
+export interface IssuedTokens {
+  tokens: oauth.TokenEndpointResponse;
+  requestedAt: number;
+}
+
 /**
- * A session in the `credentials.json` shape from a token response. The ID token, if any,
- * was validated by oauth4webapi (issuer, audience, expiry, nonce); it gives the account.
+ * A session in the `credentials.json` shape from a sign-in's token response, its expiry
+ * dated from the request (token-expiry.ts). The ID token, if any, was validated by
+ * oauth4webapi (issuer, audience, expiry, nonce); it gives the account.
  */
-export async function sessionFromTokens(tokens: oauth.TokenEndpointResponse, source: TokenSource): Promise<Session> {
+export async function sessionFromTokens({ tokens, requestedAt }: IssuedTokens, source: TokenSource): Promise<Session> {
   return {
     accessToken: tokens.access_token,
     // Empty when the issuer gave none: such a session ends with its access token.
     refreshToken: tokens.refresh_token ?? '',
-    expiresAt: Date.now() + (tokens.expires_in ?? 3600) * 1000,
+    ...timingFromRequest(tokens.expires_in, requestedAt),
     scope: tokens.scope ?? source.requestedScopes.join(' '),
     ...(tokens.id_token ? { idToken: tokens.id_token } : {}),
     account: await accountOf(tokens, source),

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { redactError } from '../redact';
+import type { IssuedTokens } from './account';
 import { describeIssuerFailure, readChallengeBody, SignInError, type ClientAuthFacts } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 import { withErrorStatus } from './refusal';
@@ -42,9 +43,10 @@ export interface BrowserFlowOptions {
  * 127.0.0.1 at a random port (or the profile's `redirectPort`), send the user to the
  * authorization endpoint, wait for the redirect carrying this sign-in's `state` (others
  * are answered and ignored), check its `iss` where the issuer sends it, then redeem the
- * code. The browser gets a small page saying how it went.
+ * code (the tokens with the moment that request was sent). The browser gets a small page
+ * saying how it went.
  */
-export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oauth.TokenEndpointResponse> {
+export async function signInWithBrowser(options: BrowserFlowOptions): Promise<IssuedTokens> {
   const { as, client, issuer, io } = options;
   if (!as.authorization_endpoint) throw new SignInError(`${formatIssuer(issuer)} offers no authorization endpoint; use the device flow (\`credshare login --device\`).`);
   const verifier = oauth.generateRandomCodeVerifier();
@@ -79,10 +81,11 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
     }
     try {
       const params = validateRedirect(options, redirect, state);
+      const requestedAt = Date.now();
       const response = await oauth.authorizationCodeGrantRequest(as, client, options.auth ?? oauth.None(), params, redirectUri, verifier, httpOptions(issuer, io));
       const tokens = await oauth.processAuthorizationCodeResponse(as, client, await withErrorStatus(response), nonce ? { expectedNonce: nonce, requireIdToken: true } : {});
       redirect.respond('success', 'You are signed in. You can close this tab and return to your terminal or editor.');
-      return tokens;
+      return { tokens, requestedAt };
     } catch (error) {
       await readChallengeBody(error);
       // The token endpoint may quote the code or the verifier it refused: neither reaches the page or the terminal.

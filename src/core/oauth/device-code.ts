@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as oauth from 'oauth4webapi';
 import { redactError } from '../redact';
+import type { IssuedTokens } from './account';
 import { describeIssuerFailure, readChallengeBody, SignInError, type ClientAuthFacts } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 import { withErrorStatus } from './refusal';
@@ -49,10 +50,11 @@ export async function startDeviceAuthorization(target: DeviceFlowTarget, scopes:
 /**
  * Step 2: show the code (and wait, if `showCode` returns a promise), then poll the token endpoint at the server's interval until the
  * user approves, honouring `slow_down` and backing off on network errors, and give up at
- * the code's expiry. `io.signal` stops the polling.
+ * the code's expiry. `io.signal` stops the polling. Resolves with the tokens and when the
+ * poll that got them was sent.
  */
 export async function pollDeviceAuthorization(target: DeviceFlowTarget, device: oauth.DeviceAuthorizationResponse,
-  showCode: (prompt: DeviceCodePrompt) => void | Promise<void>): Promise<oauth.TokenEndpointResponse> {
+  showCode: (prompt: DeviceCodePrompt) => void | Promise<void>): Promise<IssuedTokens> {
   const { as, client, issuer, io } = target;
   const deadline = Date.now() + device.expires_in * 1000;
   // A host may wait for the user to take the code (VS Code's modal) before polling starts;
@@ -70,9 +72,10 @@ export async function pollDeviceAuthorization(target: DeviceFlowTarget, device: 
     if (wait <= 0) throw expired(device);
     await sleep(wait, undefined, { signal: io.signal });
     try {
+      const requestedAt = Date.now();
       const response = await oauth.deviceCodeGrantRequest(as, client, target.auth ?? oauth.None(), device.device_code, httpOptions(issuer, io));
       // GitHub answers authorization_pending and slow_down with HTTP 200.
-      return await oauth.processDeviceCodeResponse(as, client, await withErrorStatus(response));
+      return { tokens: await oauth.processDeviceCodeResponse(as, client, await withErrorStatus(response)), requestedAt };
     } catch (error) {
       if (io.signal?.aborted) throw error;
       if (error instanceof oauth.ResponseBodyError) {

@@ -18,6 +18,11 @@ export interface TokenResponse {
   /** Absent when the issuer does not rotate: keep using the old one. */
   refreshToken?: string;
   expiresIn?: number;
+  /**
+   * When (epoch ms) the request that got this answer was sent: the token's expiry is dated
+   * from it (token-expiry.ts). Absent, the caller dates it from when it asked.
+   */
+  requestedAt?: number;
   scope?: string;
   idToken?: string;
   /** What the checked ID token says about the account (its display name), if anything. */
@@ -97,6 +102,7 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
   for (let attempt = 1; ; attempt++) {
     let response: Response;
     const sent = performance.now();
+    const requestedAt = Date.now();
     try {
       const additionalParameters = scope ? { scope } : undefined;
       response = await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, { ...httpOptions(issuer, { timeoutMs }), additionalParameters });
@@ -118,7 +124,7 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
       }
       throw busy(where, response.status, asked, attempt);
     }
-    return { ...await processAnswer(as, client, await withErrorStatus(response), request, timeoutMs), shape };
+    return { ...await processAnswer(as, client, await withErrorStatus(response), request, timeoutMs), shape, requestedAt };
   }
 }
 

@@ -9,7 +9,7 @@ import { flowForIssuer, type SignInFlow } from './flow-choice';
 import type { OAuthIo } from './http';
 import { parseIssuer } from './issuer';
 import { forgetIssuerMetadata, loadIssuerMetadata, withMetadata, type IssuerMetadata } from './metadata';
-import { sessionFromTokens } from './account';
+import { sessionFromTokens, type IssuedTokens } from './account';
 import { checkHome } from '../private-files';
 import { formatIssuer } from '../format';
 
@@ -67,7 +67,7 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
   let { client, auth, method } = tokenClient(profile, metadata.as);
   const clientAuth = (m: typeof method) => ({ method: m, clientId: profile.clientId, login: loginCommand(profile.name) });
   try {
-    let tokens: oauth.TokenEndpointResponse;
+    let tokens: IssuedTokens;
     let as = metadata.as;
     if (flow === 'device') {
       const started = await withMetadata(issuer, options, metadata,

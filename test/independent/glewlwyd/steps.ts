@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 import { startCli, type Finished } from '../../support/processes';
 import { deviceCodeOf, emptyHome } from '../../integration/login-helpers';
@@ -6,7 +8,10 @@ import { launchUserBrowser, type UserBrowser } from './approve';
 import { missingPieces } from './install';
 import { startGlewlwyd, type Glewlwyd, type GlewlwydOptions } from './server';
 
-/** Access token lifetime at glewlwyd: short, so a test can let the signed-in token really expire. */
+/**
+ * Access token lifetime at glewlwyd: short, so a test can let the signed-in token really expire,
+ * and well under credshare's default tolerance (300 s), as Keycloak's 5 minutes are.
+ */
 export const ACCESS_TOKEN_SECONDS = 30;
 
 /**
@@ -57,4 +62,16 @@ export async function presentRefreshToken(server: Glewlwyd, refreshToken: string
     body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, ...(basic ? {} : { client_id: client.id }) }),
   });
   return { status: res.status, body: await res.text() };
+}
+
+/**
+ * Marks the stored access token expired, as if its lifetime had run out, so that the next call
+ * refreshes; the lifetime credshare recorded (glewlwyd's `expires_in`) stays as it is.
+ */
+export function expireStored(home: Home): void {
+  const file = path.join(home.home, 'credentials.json');
+  const document = JSON.parse(fs.readFileSync(file, 'utf8'));
+  document.sessions.default.expiresAt = Date.now() - 1000;
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(document), { mode: 0o600 });
+  fs.renameSync(`${file}.tmp`, file);
 }
