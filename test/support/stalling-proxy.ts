@@ -49,9 +49,14 @@ export async function startStallingProxy(upstream: URL, options: { stopMs: numbe
             return;
           }
           const tokens = parseTokens(answerBody);
-          answers.push({ pid, status: answer.statusCode ?? 0, ...tokens });
           // Stopped first, then the answer written: it waits in the stopped process's socket.
-          process.kill(pid, 'SIGSTOP');
+          try {
+            process.kill(pid, 'SIGSTOP');
+          } catch {
+            res.writeHead(502).end('proxy: the process to stop is gone');
+            return;
+          }
+          answers.push({ pid, status: answer.statusCode ?? 0, ...tokens });
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           res.end(answerBody, () => {
             setTimeout(() => {

@@ -6,7 +6,7 @@ import { accountUpdate } from './account-claims';
 import { sleep } from '../timing';
 import { redactError } from '../redact';
 import { isInsecureAllowed } from './http';
-import { RequestUnansweredError, singleUseFetch } from './single-use-fetch';
+import { RequestNotSentError, RequestUnansweredError, singleUseFetch } from './single-use-fetch';
 import { tokenClient } from './client-auth';
 import { describeOAuthFailure, parseIssuer, refreshServer } from './issuer';
 import { DEAD_REFRESH_TOKEN_ERRORS, refusalWithoutError, withErrorStatus } from './refusal';
@@ -109,6 +109,7 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
         continue;
       }
       if (error instanceof RequestUnansweredError) throw possiblyRedeemed(profile, where, error);
+      if (error instanceof RequestNotSentError) throw notReached(where, error, timeoutMs);
       throw describeOAuthFailure(error, where, timeoutMs);
     }
     log(`token endpoint answered HTTP ${response.status} in ${(performance.now() - sent).toFixed(1)} ms (attempt ${attempt})`);
@@ -242,6 +243,14 @@ function nothingWasSent(error: unknown): boolean {
   const codes = errorCodes(error);
   if (codes.length > 0 && codes.every((code) => NOTHING_SENT.has(code))) return true;
   return (error as { requestNotSent?: unknown } | undefined)?.requestNotSent === true && codes.length > 0 && codes.every((code) => RESET_BEFORE_SENDING.has(code));
+}
+
+/** Nothing was sent: the token is certainly unspent. Worded as Node's fetch failures are (issuer.ts). */
+function notReached(where: string, error: RequestNotSentError, timeoutMs: number): RefreshFailedError {
+  const code = describeCode(error);
+  return code === 'failed'
+    ? new RefreshFailedError(`${where} did not accept a connection within ${Math.round(timeoutMs / 1000)}s. Your credentials are kept; try again later.`, { cause: error })
+    : new RefreshFailedError(`Cannot reach ${where} (${code}). Your credentials are kept; check your network and try again.`, { cause: error });
 }
 
 /**
