@@ -146,15 +146,19 @@ export class TokenCoordinator {
       const changed = newStamp !== stamp;
       if (!changed && now - lastLockCheck < LOCK_CHECK_MS) continue;
       stamp = newStamp;
-      // Read before any verdict, so that a waiter that wakes up late (starved, or stopped
-      // itself) sees a refresh that finished meanwhile instead of failing beside it.
-      const session = await store.read(want.profile.name);
-      if (!session) throw this.notSignedIn(want.profile);
-      const usable = this.usable(session, want);
-      if (usable) return usable;
       lastLockCheck = now;
+      // The store is parsed only when it changed: an unchanged stamp is an unchanged file.
+      if (changed) {
+        const usable = this.usable(await this.readSignedIn(want), want);
+        if (usable) return usable;
+      }
       const verdict = await watch.check(claimed && { token: claimed.token, pid: claimed.pid });
       if (verdict.kind === 'wait') continue;
+      // One more read before anything else: a waiter that wakes up late (starved, or stopped
+      // itself) returns a refresh that finished meanwhile instead of failing beside it.
+      const session = await this.readSignedIn(want);
+      const usable = this.usable(session, want);
+      if (usable) return usable;
       if (verdict.kind !== 'try-lock') {
         this.log(`giving up the wait: ${verdict.kind}${verdict.holder ? ` (process ${verdict.holder.pid})` : ''}`);
         throw watch.failure(verdict, want.profile.name);
@@ -167,6 +171,13 @@ export class TokenCoordinator {
       }
       return undefined;
     }
+  }
+
+  /** The stored session; none is "not signed in". */
+  private async readSignedIn(want: Want): Promise<Session> {
+    const session = await this.parts.store.read(want.profile.name);
+    if (!session) throw this.notSignedIn(want.profile);
+    return session;
   }
 
   /**
