@@ -4,6 +4,8 @@
 //   --quick: smaller N and fewer rounds, to test-results/bench/ (a sanity check, ~1 minute)
 //   --vscode [--vscode-windows N --vscode-minutes M --vscode-base OLD.vsix]: also the VS Code
 //            figures (vscode.ts; code-server from test/e2e/setup.sh, credshare.vsix from npm run package)
+//   --baseline COMMIT (default 5e1f00f) | --no-baseline: figure 2b races that commit's CLI, built
+//            in a temporary worktree (baseline.ts), beside this one
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,10 +20,15 @@ import { hotPath } from './hot-path';
 import { inProcessStorm } from './in-process';
 import { bends, printReport, targets, type BenchReport } from './report';
 import { storm } from './storm';
+import { buildBaseline } from './baseline';
+import { stormCpu } from './storm-cpu';
 import { runVsCodeBench } from './vscode';
 import { readWindowsFigures } from './windows';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
+
+/** The commit figure 2b compares with: main before issue 15 (docs/bench.md, "Storm CPU"). */
+const BASELINE_COMMIT = '5e1f00f';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
@@ -29,11 +36,15 @@ async function main(): Promise<void> {
     // The VS Code figures (code-server; needs test/e2e/setup.sh and `npm run package`): see vscode.ts.
     vscode: { type: 'boolean', default: false }, 'vscode-windows': { type: 'string', default: '10' },
     'vscode-minutes': { type: 'string', default: '10' }, 'vscode-base': { type: 'string' },
+    baseline: { type: 'string', default: BASELINE_COMMIT }, 'no-baseline': { type: 'boolean', default: false },
   } });
   const quick = values.quick!;
+  // cpuSizes: figure 2b (storm-cpu.ts), issue 15's storms: 300 processes, 3 pairs (the median
+  // of 3), and 1000 processes, 2 pairs (the second round is where waiters used to fail).
   const plan = quick
-    ? { sizes: [{ processes: 1, rounds: 3 }, { processes: 10, rounds: 3 }, { processes: 50, rounds: 1 }], hotRounds: 6, inProcessRepeats: 2 }
-    : { sizes: [{ processes: 1, rounds: 5 }, { processes: 10, rounds: 5 }, { processes: 100, rounds: 3 }, { processes: 1000, rounds: 1 }], hotRounds: 30, inProcessRepeats: 5 };
+    ? { sizes: [{ processes: 1, rounds: 3 }, { processes: 10, rounds: 3 }, { processes: 50, rounds: 1 }], cpuSizes: [{ processes: 50, pairs: 1 }], hotRounds: 6, inProcessRepeats: 2 }
+    : { sizes: [{ processes: 1, rounds: 5 }, { processes: 10, rounds: 5 }, { processes: 100, rounds: 3 }, { processes: 1000, rounds: 1 }],
+      cpuSizes: [{ processes: 300, pairs: 3 }, { processes: 1000, pairs: 2 }], hotRounds: 30, inProcessRepeats: 5 };
   const outDir = path.resolve(values.out ?? path.join(repoRoot, quick ? 'test-results/bench' : 'docs/bench'));
   if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` (npm run bench does it for you).`);
 
@@ -62,6 +73,20 @@ async function main(): Promise<void> {
       onEnd: (_label, r) => progress.finish(`wall ${(r.wallMs / 1000).toFixed(2)} s, ${r.refreshRequests} refresh, ${r.failures} failed, ${r.sessionsLost} lost`),
     });
 
+    const baseline = values['no-baseline'] ? undefined : buildBaseline(repoRoot, values.baseline!, (line) => progress.note(line));
+    let stormCpuRows;
+    try {
+      stormCpuRows = await stormCpu(env, {
+        builds: [{ label: `this build (${meta.commit})` }, ...(baseline ? [{ label: `baseline ${baseline.commit}`, cli: baseline.cli }] : [])],
+        sizes: plan.cpuSizes,
+        onStart: (label, n) => progress.start(`2b. storm CPU N=${n}, ${label}`, n),
+        onExit: (done) => progress.update(done),
+        onEnd: (_label, r) => progress.finish(`CPU ${((r.cpuMs ?? Number.NaN) / 1000).toFixed(2)} s, wall ${(r.wallMs / 1000).toFixed(2)} s, ${r.refreshRequests} refresh, ${r.failures} failed`),
+      });
+    } finally {
+      baseline?.remove();
+    }
+
     progress.start('3. in-process, 10,000 getSession() calls', plan.inProcessRepeats);
     const runs = [];
     for (let i = 0; i < plan.inProcessRepeats; i++) runs.push(await inProcessStorm(env, 10_000));
@@ -72,6 +97,7 @@ async function main(): Promise<void> {
       meta: { ...meta, loadAtEnd: os.loadavg()[0]! },
       hotPath: hot,
       storm: stormRows,
+      stormCpu: stormCpuRows,
       inProcess,
       windows: readWindowsFigures(repoRoot) ?? null,
       bends: bends(stormRows),

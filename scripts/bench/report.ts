@@ -3,6 +3,7 @@ import type { HotPathRow } from './hot-path';
 import type { InProcessResult } from './in-process';
 import type { Machine } from './main';
 import type { StormRow } from './storm';
+import { stormCpuTable, type StormCpuRow } from './storm-cpu';
 import type { WindowsFigures } from './windows';
 import { WINDOWS_RESULTS } from './windows';
 
@@ -26,6 +27,8 @@ export interface BenchReport {
   meta: Machine;
   hotPath: HotPathRow[];
   storm: StormRow[];
+  /** Figure 2b; absent in results written before it existed. */
+  stormCpu?: StormCpuRow[];
   inProcess: { runs: InProcessResult[]; overheadP50Ms: number; refreshRequestsMax: number };
   windows: WindowsFigures | null;
   bends: Bend[];
@@ -64,6 +67,7 @@ export function targets(report: BenchReport): Target[] {
       measured: `${largest.wallVsFresh.toFixed(2)}${clean ? '' : ` (void: ${largest.failures} failed early)`}`, met: clean && largest.wallVsFresh <= 1.15,
     });
   }
+  list.push(...stormCpuTargets(report.stormCpu ?? []));
   const ip = report.inProcess;
   list.push({ figure: '3. in-process 10,000 calls', target: '1 refresh; < 20 ms beyond the issuer', measured: `${ip.refreshRequestsMax} refresh; ${ip.overheadP50Ms.toFixed(1)} ms`, met: ip.refreshRequestsMax === 1 && ip.overheadP50Ms < 20 });
   return list;
@@ -116,6 +120,11 @@ export function printReport(report: BenchReport, out: NodeJS.WriteStream): void 
     ];
   }), style));
 
+  if (report.stormCpu?.length) {
+    write('\n2b. Storm CPU: user + system CPU of N helper processes, expired token / fresh token (median of pairs; builds alternate pair by pair)\n');
+    write(stormCpuTable(report.stormCpu, style, STORM_CPU_RATIO_LIMIT));
+  }
+
   write('\n3. In-process: 10,000 concurrent getSession() calls on an expired token (coordinator over the file store, real issuer)\n');
   const ipColumns: Column[] = [
     { header: 'run', align: 'right' }, { header: 'refresh requests', align: 'right' }, { header: 'distinct tokens', align: 'right' },
@@ -146,4 +155,27 @@ export function printReport(report: BenchReport, out: NodeJS.WriteStream): void 
   write('\nTargets\n');
   write(renderTable([{ header: 'figure' }, { header: 'target' }, { header: 'measured', align: 'right' }, { header: '' }],
     report.targets.map((t) => [t.figure, t.target, t.measured, { text: t.met ? 'met' : 'MISSED', tone: t.met ? 'good' : 'bad' }]), style));
+}
+
+/** Issue 15's target for figure 2b at N = 300 (5e1f00f measured 1.02x on a quiet machine). */
+const STORM_CPU_RATIO_LIMIT = 1.03;
+
+/** Figure 2b's targets for this build (the first build of each N), with the baseline's figure beside. */
+function stormCpuTargets(rows: StormCpuRow[]): Target[] {
+  const list: Target[] = [];
+  for (const n of [...new Set(rows.map((r) => r.processes))]) {
+    const [mine, base] = rows.filter((r) => r.processes === n);
+    if (!mine) continue;
+    const beside = (text: (r: StormCpuRow) => string): string => (base ? ` (${base.build}: ${text(base)})` : '');
+    if (n === 300) {
+      list.push({ figure: '2b. storm N=300: CPU expired / fresh', target: `<= ${STORM_CPU_RATIO_LIMIT.toFixed(2)}x`,
+        measured: `${mine.cpuRatio.toFixed(2)}x${beside((r) => `${r.cpuRatio.toFixed(2)}x`)}`, met: mine.cpuRatio <= STORM_CPU_RATIO_LIMIT });
+    }
+    if (n >= 1000) {
+      list.push({ figure: `2b. storm N=${n}, every pair`, target: '0 failures, 1 refresh each',
+        measured: `${mine.failures.join('+')} failed${beside((r) => `${r.failures.join('+')} failed`)}`,
+        met: mine.failures.every((f) => f === 0) && mine.refreshRequests.every((r) => r === 1) });
+    }
+  }
+  return list;
 }

@@ -1,5 +1,6 @@
-import { InvalidGrantError, LockTimeoutError, RefreshFailedError, ScopeNotGrantedError, ScopeRefusedError, SignInRequiredError, errnoCode } from './errors';
+import { InvalidGrantError, RefreshFailedError, ScopeNotGrantedError, ScopeRefusedError, SignInRequiredError, errnoCode } from './errors';
 import type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinator-parts';
+import { HolderWatch } from './holder-watch';
 import type { HeldLock } from './lock';
 import { loginCommand, type Profile } from './profile';
 import { ClaimedElsewhere, type TokenClaim } from './refresh-record';
@@ -107,11 +108,11 @@ export class TokenCoordinator {
 
   /** 3. Take the cross-process lock, or wait for the holder's result instead of queueing. */
   private async refreshAcrossProcesses(want: Want): Promise<Session> {
-    const started = Date.now();
-    const deadline = started + this.parts.timings.lockTimeoutMs;
-    let claimedBy: number | undefined;
+    const { lock, record, timings } = this.parts;
+    const watch = new HolderWatch({ lock, record, staleMs: timings.lockStaleMs, hardCapMs: timings.lockTimeoutMs });
+    let claimed: ClaimedElsewhere | undefined;
     for (;;) {
-      const held = await this.parts.lock.tryAcquire();
+      const held = await lock.tryAcquire();
       if (held) {
         let result: Session | ClaimedElsewhere;
         try {
@@ -123,10 +124,11 @@ export class TokenCoordinator {
         }
         if (!(result instanceof ClaimedElsewhere)) return notExpired(result, want, this.log);
         // Another live process is redeeming the token (it held the lock before and was
-        // frozen, or took it at the same moment): wait for its outcome like any waiter.
-        claimedBy = result.pid;
+        // frozen or starved past the stale period, or took it at the same moment): wait
+        // for its outcome like any waiter, watching that process.
+        claimed = result;
       }
-      const siblings = await this.waitForSibling(want, started, deadline, claimedBy);
+      const siblings = await this.waitForSibling(want, watch, claimed);
       if (siblings) return siblings;
     }
   }
@@ -134,38 +136,54 @@ export class TokenCoordinator {
   /**
    * Waits until the store shows a usable session (a sibling refreshed), the holder
    * reports a failure, or the lock is free again (then the caller tries to take it).
+   * Fails only for a holder that makes no progress (holder-watch.ts), and only after one
+   * more look at the store.
    */
-  private async waitForSibling(want: Want, started: number, deadline: number, claimedBy?: number): Promise<Session | undefined> {
-    const { store, lock, record } = this.parts;
+  private async waitForSibling(want: Want, watch: HolderWatch, claimed?: ClaimedElsewhere): Promise<Session | undefined> {
+    const { store, record } = this.parts;
+    if (!claimed) this.log('another process holds the refresh lock; waiting for its result');
     let stamp = await store.changeStamp();
     const waitStarted = Date.now();
     let lastLockCheck = waitStarted;
-    while (Date.now() < deadline) {
+    for (;;) {
       await sleep(pollInterval(Date.now() - waitStarted));
       const now = Date.now();
       const newStamp = await store.changeStamp();
       const changed = newStamp !== stamp;
       if (!changed && now - lastLockCheck < LOCK_CHECK_MS) continue;
       stamp = newStamp;
-      const session = await store.read(want.profile.name);
-      if (!session) throw this.notSignedIn(want.profile, undefined, want.since);
+      lastLockCheck = now;
+      // The store is parsed only when it changed: an unchanged stamp is an unchanged file.
+      if (changed) {
+        const usable = this.usable(await this.readSignedIn(want), want);
+        if (usable) return usable;
+      }
+      const verdict = await watch.check(claimed && { token: claimed.token, pid: claimed.pid });
+      if (verdict.kind === 'wait') continue;
+      // One more read before anything else: a waiter that wakes up late (starved, or stopped
+      // itself) returns a refresh that finished meanwhile instead of failing beside it.
+      const session = await this.readSignedIn(want);
       const usable = this.usable(session, want);
       if (usable) return usable;
-      lastLockCheck = now;
-      if (await lock.isHeld()) continue;
+      if (verdict.kind !== 'try-lock') {
+        this.log(`giving up the wait: ${verdict.kind}${verdict.holder ? ` (process ${verdict.holder.pid})` : ''}`);
+        throw watch.failure(verdict, want.profile.name);
+      }
       // The holder is done (or dead). If it failed with the token the store still holds,
       // after we began waiting, its failure is our answer: do not repeat a doomed request.
       const outcome = record.read(want.profile.name);
-      if (outcome?.outcome === 'failed' && outcome.at >= started && outcome.presented === fingerprint(session.refreshToken)) {
+      if (outcome?.outcome === 'failed' && outcome.at >= watch.startedAt && outcome.presented === fingerprint(session.refreshToken)) {
         throw errorFromRecord(outcome);
       }
       return undefined;
     }
-    if (claimedBy !== undefined) {
-      throw new LockTimeoutError(`Gave up after ${Math.round((Date.now() - started) / 1000)}s waiting for credshare process ${claimedBy} to finish redeeming the refresh token `
-        + `(is it stopped or suspended?). Resume or end that process, then try again; your credentials are kept.`);
-    }
-    throw lock.timeoutError(Date.now() - started);
+  }
+
+  /** The stored session; none is "not signed in". */
+  private async readSignedIn(want: Want): Promise<Session> {
+    const session = await this.parts.store.read(want.profile.name);
+    if (!session) throw this.notSignedIn(want.profile, undefined, want.since);
+    return session;
   }
 
   /**

@@ -49,7 +49,11 @@ export const ENDPOINT_NAMES = ['authorization', 'token', 'deviceAuthorization', 
 export interface Timings {
   /** A lock whose holder stopped updating it for this long is taken over. */
   lockStaleMs: number;
-  /** How long a process waits for a refresh (its own turn or a sibling's) before failing. */
+  /**
+   * The hard cap on waiting for another process's refresh (or for the lock), however alive
+   * that process is. A waiter fails sooner only for a holder that makes no progress: one
+   * stopped for `lockStaleMs` (holder-watch.ts).
+   */
   lockTimeoutMs: number;
   /** How long one request to the issuer may take. */
   requestTimeoutMs: number;
@@ -67,7 +71,13 @@ export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 /** What a profile asks for when it names no scopes: an ID token and a refresh token. */
 export const DEFAULT_SCOPES: readonly string[] = ['openid', 'offline_access'];
-export const DEFAULT_TIMINGS: Timings = { lockStaleMs: 10_000, lockTimeoutMs: 60_000, requestTimeoutMs: 20_000 };
+/**
+ * The hard cap (`lockTimeoutMs`) is ten minutes: far beyond what a live holder needs even
+ * on a starved machine (a 1000-process storm on two busy cores took 252 s of wall time), so
+ * that only a holder making no progress is ever given up on. It was 60 s, which failed
+ * hundreds of waiters of such a storm while their holder was alive and about to finish.
+ */
+export const DEFAULT_TIMINGS: Timings = { lockStaleMs: 10_000, lockTimeoutMs: 600_000, requestTimeoutMs: 20_000 };
 
 /** Reads config.json; a missing file is an empty configuration, a bad one an error naming it. */
 export function loadConfig(paths: HomePaths): Config {

@@ -68,7 +68,8 @@ export interface TokenClaim {
 
 /** Returned by {@link RefreshRecord.claim} when a live process holds the claim. */
 export class ClaimedElsewhere {
-  constructor(readonly pid: number) {}
+  /** `token` is the fingerprint of the claimed refresh token (for {@link RefreshRecord.claimant}). */
+  constructor(readonly pid: number, readonly token = '') {}
 }
 
 /** Generations of takeovers from dead claimers before giving up (each one is a process that died mid-refresh). */
@@ -131,12 +132,13 @@ export class RefreshRecord {
    * Throws a StoreError when the claim cannot be written: no claim, no refresh.
    */
   claim(tokenFingerprint: string): TokenClaim | ClaimedElsewhere {
-    const dir = path.join(path.dirname(this.file), 'refresh-claims');
+    const dir = this.claimsDir();
     ensurePrivateDir(dir);
     // Written whole to a temp file, then linked into place: link() fails if the name
     // exists, and a reader never sees a claim without its holder in it.
     const temp = path.join(dir, `.${tokenFingerprint}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
+      // The command names the holder in a waiter's message (holder-watch.ts) and a lost rotation's (refusal-outcomes.ts).
       fs.writeFileSync(temp, JSON.stringify({ ...processIdentity(process.pid), at: Date.now(), command: processLabel() }), { mode: 0o600, flag: 'wx' });
     } catch (error) {
       fs.rmSync(temp, { force: true });
@@ -151,7 +153,7 @@ export class RefreshRecord {
         } catch (error) {
           if (errnoCode(error) !== 'EEXIST') throw claimError(file, error);
           const holder = readClaim(file);
-          if (holder && holder.pid !== process.pid && isAlive(holder)) return new ClaimedElsewhere(holder.pid);
+          if (holder && holder.pid !== process.pid && isAlive(holder)) return new ClaimedElsewhere(holder.pid, tokenFingerprint);
           // Its process died (or the file is unreadable): take over with the next generation.
           if (holder && holder.pid !== process.pid) takenOverFrom = { pid: holder.pid, ...(holder.at ? { at: holder.at } : {}), ...(holder.command ? { command: holder.command } : {}) };
           continue;
@@ -171,6 +173,25 @@ export class RefreshRecord {
     }
     throw new StoreError(dir, `holds ${MAX_CLAIM_GENERATIONS} claims on one refresh token from processes that died while refreshing`,
       'Remove the directory, then try again; if it happens again, report it with the output of `credshare doctor`.');
+  }
+
+  /**
+   * The live process that holds a claim on this token, if any: what a waiter watches once
+   * {@link claim} sent it away. Undefined when the claim was released (the refresh is
+   * over) or its holder died (the next {@link claim} takes it over). Reads only.
+   */
+  claimant(tokenFingerprint: string): { pid: number; command?: string } | undefined {
+    for (let generation = 0; generation < MAX_CLAIM_GENERATIONS; generation++) {
+      const file = path.join(this.claimsDir(), `${tokenFingerprint}.${generation}`);
+      if (!fs.existsSync(file)) return undefined;
+      const holder = readClaim(file);
+      if (holder && isAlive(holder)) return { pid: holder.pid, command: holder.command };
+    }
+    return undefined;
+  }
+
+  private claimsDir(): string {
+    return path.join(path.dirname(this.file), 'refresh-claims');
   }
 
   /**
@@ -214,6 +235,8 @@ interface ProcessIdentity {
   pid: number;
   /** Field 22 of /proc/PID/stat (clock ticks after boot); absent where there is no /proc. */
   start?: string;
+  /** In claim files: what the process is ("credshare token"), for messages. */
+  command?: string;
 }
 
 function processIdentity(pid: number): ProcessIdentity {

@@ -18,6 +18,8 @@ export interface ScenarioResult {
   reuseDetections: number;
   /** Processes that exited non-zero. */
   failures: number;
+  /** CPU time of all the processes (user + system), ms, where the platform tells (RaceResult.cpuMs). */
+  cpuMs?: number;
   /** Processes that exited 0 with a token the issuer still accepts after the race. */
   workingTokens: number;
   /** 1 when the stored session can no longer be refreshed (revoked or deleted), else 0. */
@@ -33,6 +35,8 @@ export interface ScenarioOptions {
   onExit?: (done: number) => void;
   /** See RaceOptions.niceness. */
   niceness?: number;
+  /** Another build's dist/cli.js to race instead of this one's (the bench's baseline). */
+  cli?: string;
 }
 
 /**
@@ -45,7 +49,7 @@ export async function runScenario(env: SignedInHome<RaceIssuer>, options: Scenar
   if (options.mode !== 'fresh') env.expire();
   await issuer.resetStats();
   const childEnv = options.mode === 'uncoordinated' ? { ...home.env, CREDSHARE_UNSAFE_NO_COORDINATION: '1' } : home.env;
-  const race = await runRace({ env: childEnv, processes: options.processes, commands: options.commands, onExit: options.onExit, niceness: options.niceness });
+  const race = await runRace({ ...(options.cli ? { argv: [options.cli] } : {}), env: childEnv, processes: options.processes, commands: options.commands, onExit: options.onExit, niceness: options.niceness });
   const stats = await issuer.stats();
   const failed = race.results.filter((r) => r.code !== 0);
   const verdicts = new Map<string, boolean>();
@@ -67,6 +71,7 @@ export async function runScenario(env: SignedInHome<RaceIssuer>, options: Scenar
     refreshRequests: stats.refreshRequests,
     reuseDetections: stats.reuseDetections,
     failures: failed.length,
+    ...(race.cpuMs !== undefined ? { cpuMs: race.cpuMs } : {}),
     workingTokens,
     sessionsLost: alive ? 0 : 1,
     firstError: failed[0]?.stderr.trim().split('\n').pop(),

@@ -247,6 +247,7 @@ export class EmbeddedIssuer {
     res: ServerResponse,
     callProvider: ProviderCall,
   ): Promise<void> {
+    if (this.gate.resetIfClosed(req)) return;
     const path = new URL(req.url ?? '/', this.url).pathname;
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return handleAdmin(this, req, res);
     if (DISCOVERY_PATHS.includes(path)) {

@@ -31,7 +31,13 @@ export interface IssuerStats {
 
 /** A misbehaviour of the token endpoint, applied to refresh requests only. */
 export type TokenEndpointFault =
-  | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
+  /**
+   * `closesIdleConnection`: the server then closes every keep-alive connection open at
+   * that moment once it is idle, and a client that sends its next request on one of them
+   * (the close and the request crossing on the wire) has that request reset unread, as
+   * with a server whose idle timeout ends just when Retry-After does.
+   */
+  | { kind: 'status'; status: number; body?: string; headers?: Record<string, string>; closesIdleConnection?: boolean }
   | { kind: 'garbage' }
   | { kind: 'delay'; ms: number }
   /**
@@ -98,6 +104,10 @@ export class TokenGate {
   private fault: TokenEndpointFault | null = null;
   private faultBudget = Infinity;
   private readonly spent = new Map<string, number>(); // refresh token -> when the provider first accepted it
+  /** Connections this server has (in the story of a fault) closed while idle: a request on one is reset unread. */
+  private readonly closedWhileIdle = new WeakSet<Socket>();
+  /** Every open connection that has carried a request (see {@link resetIfClosed}). */
+  private readonly connections = new Set<Socket>();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
 
@@ -162,6 +172,23 @@ export class TokenGate {
     });
   }
 
+  /**
+   * Called first for every request the issuer gets: notes its connection, and resets the
+   * request unread (and uncounted) when the connection is one this server closed while idle.
+   */
+  resetIfClosed(req: IncomingMessage): boolean {
+    const socket = req.socket;
+    if (this.closedWhileIdle.has(socket)) {
+      resetSocket(socket);
+      return true;
+    }
+    if (!this.connections.has(socket)) {
+      this.connections.add(socket);
+      socket.once('close', () => this.connections.delete(socket));
+    }
+    return false;
+  }
+
   private takeFault(): TokenEndpointFault | null {
     const fault = this.fault;
     if (fault && --this.faultBudget <= 0) this.fault = null;
@@ -188,6 +215,7 @@ export class TokenGate {
         });
         const type = isJson(body) ? 'application/json' : 'text/plain';
         res.writeHead(fault.status, { 'content-type': type, 'cache-control': 'no-store', ...fault.headers }).end(body);
+        if (fault.closesIdleConnection) for (const socket of this.connections) this.closedWhileIdle.add(socket);
         return true;
       }
       case 'garbage': // what a captive portal or a misrouted proxy answers

@@ -99,7 +99,7 @@ export function registerIssuerFaults(suite: Suite, file: string): void {
     ['HTTP 429 with Retry-After: 3600', { kind: 'status', status: 429, body: '{"error":"slow_down"}', headers: { 'retry-after': '3600' } }, 1, /retry after 3600s/],
     ['garbage (200, text/html: a captive portal)', { kind: 'garbage' }, 1, /cannot use/],
     ['reset after reading the request', { kind: 'reset' }, 1, /ECONNRESET|socket|terminated/i],
-    ['hangs past requestTimeoutMs (1.5 s)', { kind: 'hang' }, 1, /did not answer within 2s/],
+    ['hangs past requestTimeoutMs (1.5 s)', { kind: 'hang' }, 1, /did not answer the refresh request within \d+s \(counting only the time this process was running\)\. Your credentials are kept/],
   ] as const) {
     (FAST_ANSWERS.includes(name) ? fast : slow)(`the token endpoint answers ${name}: ${expectedRequests} request(s), a clear failure, credentials kept and still good`, { timeout: 60_000 }, async (t) => {
       const env = await signedInHome({ timings: faultSpec.kind === 'hang' ? SHORT_TIMEOUT : TIMINGS });
@@ -145,14 +145,33 @@ export function registerIssuerFaults(suite: Suite, file: string): void {
     });
   });
 
-  slow('the issuer redeems the token after the client timed out: the call fails clearly, and the loss is reported as a sign-out', { timeout: 60_000 }, async (t) => {
+  slow('the issuer answers later than the request timeout: the late answer is waited for and used', { timeout: 60_000 }, async (t) => {
     const env = await signedInHome({ timings: SHORT_TIMEOUT });
     t.after(() => env.close());
-    await fault({ id: 'issuer/slow-then-processed', area: 'issuer', fault: 'token endpoint slower than requestTimeoutMs (3 s vs 1.5 s), then redeems the token anyway', expected: 'exit 1 "did not answer", credentials kept; the issuer spent the token, so the session is lost (inherent: no client can learn the rotated token); next call exits 3 "run credshare login"', file }, async (tally) => {
+    await fault({ id: 'issuer/slow-then-processed', area: 'issuer', fault: 'token endpoint slower than requestTimeoutMs (3 s vs 1.5 s), then redeems the token',
+      expected: 'the request, already written, gets twice the timeout more for its answer (it holds the only copy of the new refresh token): exit 0, 1 request, session kept', file }, async (tally) => {
       env.expire();
       env.issuer.setTokenEndpointFault({ kind: 'delay', ms: 3000 }, 1);
+      const result = await call(env, tally, { CREDSHARE_DEBUG: '1' });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /no answer after 2s to a request it may have acted on; waiting 3s more for it/);
+      assert.equal(env.issuer.stats().refreshRequests, 1);
+      assert.equal(result.stdout.trim().split('\n').pop(), env.home.readSession()!.accessToken);
+      assert.ok(await countLost(env, tally), 'the session survives');
+      tally.note(`answered after ${Math.round(result.ms)} ms`);
+    });
+  });
+
+  slow('the issuer redeems the token after the client stopped waiting: the call says the token may be spent, and the loss is reported as a sign-out', { timeout: 60_000 }, async (t) => {
+    const env = await signedInHome({ timings: SHORT_TIMEOUT });
+    t.after(() => env.close());
+    await fault({ id: 'issuer/processed-after-the-late-wait', area: 'issuer', fault: 'token endpoint slower than requestTimeoutMs and its late-answer wait together (6 s vs 1.5 s + 3 s), then redeems the token anyway',
+      expected: 'exit 1 "did not answer ... may have used up the refresh token", credentials kept; the issuer spent the token, so the session is lost (inherent: no client can learn the rotated token); next call exits 3 "run credshare login"', file }, async (tally) => {
+      env.expire();
+      env.issuer.setTokenEndpointFault({ kind: 'delay', ms: 6000 }, 1);
       const result = await call(env, tally);
       assertClearFailure(result, `${env.issuer.url}/token`, secretsOf(env.home.readSession()));
+      assert.match(result.stderr, /If the issuer used up the refresh token all the same, its answer held the new one, and the next refresh will be refused: then run `credshare login`/);
       await new Promise((r) => setTimeout(r, 2500));
       fs.rmSync(path.join(env.home.paths.home, 'refresh-state.json'), { force: true }); // skip the cool-down
       const next = await call(env, tally);

@@ -91,9 +91,12 @@ export function registerLockFaults(suite: Suite, file: string): void {
         t.after(() => { holder.child.kill('SIGKILL'); });
         // Past the stale period: the lock looks abandoned.
         await new Promise((r) => setTimeout(r, STALE_MS + 500));
-        const other = startCli(['token'], env.home.env);
-        // Let the other process take over and get as far as it can, then wake the holder.
-        await Promise.race([other.done, new Promise((r) => setTimeout(r, 3000))]);
+        const other = startCli(['token'], { ...env.home.env, CREDSHARE_DEBUG: '1' });
+        // Let the other process take over and get as far as it can (done, or turned away by
+        // the holder's claim on the token), then wake the holder: before the other's own
+        // stale period runs out, after which it would give up on a frozen holder
+        // (test/faults/waiting.ts has that case).
+        await Promise.race([other.done, other.waitForStderr(/is redeeming refresh token \w+; waiting for its outcome/, 60_000)]);
         holder.child.kill('SIGCONT');
         const [h, o] = await Promise.all([holder.done, other.done]);
         tally.calls(h, o);

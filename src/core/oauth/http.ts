@@ -1,4 +1,5 @@
 import * as oauth from 'oauth4webapi';
+import { awakeTimeout } from '../awake-timeout';
 import { isLoopback } from './loopback';
 
 /** A fetch as oauth4webapi calls it; injected by tests and by hosts with their own networking. */
@@ -18,13 +19,17 @@ export function isInsecureAllowed(url: URL): boolean {
   return url.protocol === 'http:' && isLoopback(url);
 }
 
-/** Options for one oauth4webapi request: timeout + cancel, HTTP only on loopback, the injected fetch. */
+/**
+ * Options for one oauth4webapi request: timeout + cancel, HTTP only on loopback, the
+ * injected fetch. The timeout counts awake time only (awake-timeout.ts): a process stopped
+ * or asleep while the answer arrived reads it on waking instead of throwing it away.
+ */
 export function httpOptions(issuer: URL, io: OAuthIo): {
   signal: AbortSignal;
   [oauth.allowInsecureRequests]: boolean;
   [oauth.customFetch]?: FetchLike;
 } {
-  const timeout = AbortSignal.timeout(io.timeoutMs);
+  const timeout = awakeTimeout(io.timeoutMs).signal;
   return {
     signal: io.signal ? AbortSignal.any([timeout, io.signal]) : timeout,
     [oauth.allowInsecureRequests]: isInsecureAllowed(issuer),

@@ -5,7 +5,8 @@ import { fingerprint, type Account } from '../session';
 import { accountUpdate } from './account-claims';
 import { sleep } from '../timing';
 import { redactError } from '../redact';
-import { httpOptions } from './http';
+import { isInsecureAllowed } from './http';
+import { RequestNotSentError, RequestUnansweredError, singleUseFetch } from './single-use-fetch';
 import { tokenClient, type ClientCredentials } from './client-auth';
 import { describeOAuthFailure, parseIssuer, refreshServer } from './issuer';
 import { readRefreshAnswer, withErrorStatus } from './refusal';
@@ -53,6 +54,13 @@ export type Refresher = (profile: Profile, refreshToken: string, timeoutMs: numb
 const RETRY_POLICY = { attempts: 3, firstDelayMs: 250, maxDelayMs: 5_000 };
 
 /**
+ * Once a refresh request is written, how much longer than the request timeout its answer
+ * is waited for (awake time): the answer is the only copy of the new refresh token, and an
+ * issuer that redeemed the token and answers late must not find nobody listening.
+ */
+export const LATE_ANSWER_FACTOR = 2;
+
+/**
  * The real refresher: one RFC 6749 refresh_token grant through oauth4webapi, with
  * bounded retries only where the refresh token was certainly not spent:
  *
@@ -61,6 +69,12 @@ const RETRY_POLICY = { attempts: 3, firstDelayMs: 250, maxDelayMs: 5_000 };
  * - HTTP 429 or 503: the issuer answered that it did not do the work, and Retry-After
  *   (honoured up to RETRY_POLICY.maxDelayMs; longer, and credshare gives up at once and
  *   tells the other processes when to come back) says when to ask again.
+ *
+ * Every attempt goes out on a new connection (single-use-fetch.ts): a retry after 429 on
+ * the pooled keep-alive connection met the server closing that idle connection, was reset,
+ * and could not be retried, since nobody can tell whether a reset request was read. A new
+ * connection that cannot be established (refused, reset, or closed before the request is
+ * written) has sent nothing, and is retried like ECONNREFUSED.
  *
  * Never retried: a timeout, a reset or a closed connection once the request may have
  * been sent, a 5xx other than 503, garbage. The issuer may have redeemed the token and
@@ -105,12 +119,18 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
     const requestedAt = Date.now();
     try {
       const additionalParameters = scope ? { scope } : undefined;
-      response = await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, { ...httpOptions(issuer, { timeoutMs }), additionalParameters });
+      response = await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, {
+        [oauth.allowInsecureRequests]: isInsecureAllowed(issuer),
+        [oauth.customFetch]: singleUseFetch({ timeoutMs, lateAnswerMs: LATE_ANSWER_FACTOR * timeoutMs, log }),
+        additionalParameters,
+      });
     } catch (error) {
       if (attempt < RETRY_POLICY.attempts && nothingWasSent(error)) {
         await pause(log, where, attempt, backoff(attempt), describeCode(error));
         continue;
       }
+      if (error instanceof RequestUnansweredError) throw possiblyRedeemed(profile, where, error);
+      if (error instanceof RequestNotSentError) throw notReached(where, error, timeoutMs);
       throw describeOAuthFailure(error, where, timeoutMs);
     }
     log(`token endpoint answered HTTP ${response.status} in ${(performance.now() - sent).toFixed(1)} ms (attempt ${attempt})`);
@@ -276,11 +296,37 @@ function busy(where: string, status: number, askedMs: number | undefined, attemp
 }
 
 const NOTHING_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN']);
+/** A connection reset or closed while it was being established: retried only when single-use-fetch.ts saw that nothing was written. */
+const RESET_BEFORE_SENDING = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /** True when the request certainly never reached the issuer (see refreshWithIssuer). */
 function nothingWasSent(error: unknown): boolean {
   const codes = errorCodes(error);
-  return codes.length > 0 && codes.every((code) => NOTHING_SENT.has(code));
+  if (codes.length > 0 && codes.every((code) => NOTHING_SENT.has(code))) return true;
+  return (error as { requestNotSent?: unknown } | undefined)?.requestNotSent === true && codes.length > 0 && codes.every((code) => RESET_BEFORE_SENDING.has(code));
+}
+
+/** Nothing was sent: the token is certainly unspent. Worded as Node's fetch failures are (issuer.ts). */
+function notReached(where: string, error: RequestNotSentError, timeoutMs: number): RefreshFailedError {
+  const code = describeCode(error);
+  return code === 'failed'
+    ? new RefreshFailedError(`${where} did not accept a connection within ${Math.round(timeoutMs / 1000)}s. Your credentials are kept; try again later.`, { cause: error })
+    : new RefreshFailedError(`Cannot reach ${where} (${code}). Your credentials are kept; check your network and try again.`, { cause: error });
+}
+
+/**
+ * A refresh request that was written and got no complete answer: the issuer may have
+ * redeemed the token, and if it did, the new one went with the lost answer. The session is
+ * kept, and the next call presents the token again once the cool-down is over; docs/design.md
+ * ("A refresh request without an answer") says why that, and not an immediate retry or a
+ * forced sign-in, is what keeps the most sessions alive across issuers.
+ */
+function possiblyRedeemed(profile: Profile, where: string, error: RequestUnansweredError): RefreshFailedError {
+  const what = error.timedOut
+    ? `did not answer the refresh request within ${Math.round(error.waitedMs / 1000)}s (counting only the time this process was running)`
+    : `dropped the connection after the refresh request was sent, before answering it (${describeCode(error)})`;
+  return new RefreshFailedError(`${where} ${what}. Your credentials are kept; try again later. `
+    + `If the issuer used up the refresh token all the same, its answer held the new one, and the next refresh will be refused: then run \`${loginCommand(profile.name)}\`.`, { cause: error });
 }
 
 function describeCode(error: unknown): string {
