@@ -67,6 +67,7 @@ Options:
       bazelrc: values.bazelrc,
       kubeconfig: values.kubeconfig,
       say,
+      warn: (line) => ctx.stderr(line + '\n'),
     });
     return 0;
   },
