@@ -9,7 +9,7 @@ import { sessionAfterScopedRefresh, withNarrowingRefused } from './scoped-refres
 import { describeWriteError } from './private-files';
 import { KEEP, type WriteReservation } from './store';
 import { abortable, sleep } from './timing';
-import { redactSecrets } from './redact';
+import { redactSecrets, sessionSecrets } from './redact';
 
 export type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinator-parts';
 
@@ -242,7 +242,7 @@ export class TokenCoordinator {
       if (error instanceof ScopeRefusedError && scope) return this.narrowingRefused(want, held, current, error, depth);
       const retryAfterMs = error instanceof RefreshFailedError ? error.retryAfterMs ?? 0 : 0;
       const coolDown = Math.min(Math.max(retryAfterMs, FAILURE_COOL_DOWN_MS), MAX_COOL_DOWN_MS);
-      record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid, message: redactSecrets((error as Error).message, [presented, current.accessToken]) });
+      record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid, message: redactSecrets((error as Error).message, [presented, ...sessionSecrets(current), profile.clientSecret]) });
       throw error;
     }
     // Persist before anything else: the presented token is spent from this moment on.

@@ -11,6 +11,8 @@ export interface BrowserFlowOptions {
   client: oauth.Client;
   /** How the client authenticates at the token endpoint; default none (a public client). */
   auth?: oauth.ClientAuth;
+  /** The client secret behind `auth`, if any: redacted, like the code and verifier, from what the issuer answers. */
+  clientSecret?: string;
   /** Listen on this loopback port (an issuer that matches redirect URIs exactly); default a random one. */
   redirectPort?: number;
   issuer: URL;
@@ -76,7 +78,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
     } catch (error) {
       // The token endpoint may quote the code or the verifier it refused: neither reaches the page or the terminal.
       const failure = redactError(io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? issuer.href, io.timeoutMs),
-        [redirect.url.searchParams.get('code') ?? undefined, verifier]);
+        [redirect.url.searchParams.get('code') ?? undefined, verifier, options.clientSecret]);
       redirect.respond('failure', `${(failure as Error).message}`);
       throw failure;
     }

@@ -20,6 +20,8 @@ export interface DeviceFlowTarget {
   client: oauth.Client;
   /** How the client authenticates at the device authorization and token endpoints; default none (a public client). */
   auth?: oauth.ClientAuth;
+  /** The client secret behind `auth`, if any: redacted from what the issuer answers. */
+  clientSecret?: string;
   issuer: URL;
   io: OAuthIo;
 }
@@ -38,7 +40,7 @@ export async function startDeviceAuthorization(target: DeviceFlowTarget, scopes:
     return await oauth.processDeviceAuthorizationResponse(as, client, response);
   } catch (error) {
     if (io.signal?.aborted) throw error;
-    throw describeIssuerFailure(error, where, io.timeoutMs);
+    throw redactError(describeIssuerFailure(error, where, io.timeoutMs), [target.clientSecret]);
   }
 }
 
@@ -85,7 +87,7 @@ export async function pollDeviceAuthorization(target: DeviceFlowTarget, device: 
         continue;
       }
       // The device code is a secret until it expires; an issuer may quote it.
-      throw redactError(describeIssuerFailure(error, where, io.timeoutMs), [device.device_code]);
+      throw redactError(describeIssuerFailure(error, where, io.timeoutMs), [device.device_code, target.clientSecret]);
     }
   }
 }

@@ -38,7 +38,7 @@ export async function revokeRefreshToken(as: oauth.AuthorizationServer, profile:
       return { revoked: false, reason: 'unavailable', endpoint, why: 'the issuer answered 401: it demands client authentication, and this profile has no client secret' };
     }
     // An endpoint may quote the token it was sent, which is still valid if revocation failed.
-    throw redactError(describeIssuerFailure(error, endpoint, io.timeoutMs), [refreshToken]);
+    throw redactError(describeIssuerFailure(error, endpoint, io.timeoutMs), [refreshToken, profile.clientSecret]);
   }
 }
 

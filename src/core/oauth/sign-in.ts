@@ -5,6 +5,7 @@ import { signInWithBrowser } from './auth-code';
 import { tokenClient } from './client-auth';
 import { pollDeviceAuthorization, startDeviceAuthorization, type DeviceCodePrompt } from './device-code';
 import { SignInCancelledError, SignInError } from './errors';
+import { redactError } from '../redact';
 import type { SignInFlow } from './flow-choice';
 import type { OAuthIo } from './http';
 import { parseIssuer } from './issuer';
@@ -69,12 +70,12 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
     let as = metadata.as;
     if (flow === 'device') {
       const started = await withMetadata(issuer, options, metadata,
-        (candidate) => startDeviceAuthorization({ as: candidate, ...tokenClient(profile, candidate), issuer, io }, profile.scopes, request.loginHint));
+        (candidate) => startDeviceAuthorization({ as: candidate, ...tokenClient(profile, candidate), clientSecret: profile.clientSecret, issuer, io }, profile.scopes, request.loginHint));
       as = started.as;
       ({ client, auth } = tokenClient(profile, as));
-      tokens = await pollDeviceAuthorization({ as, client, auth, issuer, io }, started.result, request.showCode);
+      tokens = await pollDeviceAuthorization({ as, client, auth, clientSecret: profile.clientSecret, issuer, io }, started.result, request.showCode);
     } else {
-      tokens = await signInWithBrowser({ as, client, auth, redirectPort: profile.redirectPort, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs,
+      tokens = await signInWithBrowser({ as, client, auth, clientSecret: profile.clientSecret, redirectPort: profile.redirectPort, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs,
         loginHint: request.loginHint, reachableRedirectUri: request.reachableRedirectUri });
     }
     return { session: await sessionFromTokens(tokens, { as, client, issuer, io, requestedScopes: profile.scopes }), flow };
@@ -82,7 +83,8 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
     if (io.signal?.aborted) throw new SignInCancelledError('Sign-in cancelled; nothing was stored.', { cause: error });
     // Stale cached endpoints may be why: the next attempt discovers again.
     if (metadata.fromCache && !(error instanceof SignInError)) forgetIssuerMetadata(request.home, issuer);
-    throw error;
+    // Whatever step failed (userinfo too), the issuer's text never carries the client secret on.
+    throw redactError(error, [profile.clientSecret]);
   }
 }
 
