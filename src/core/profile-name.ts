@@ -52,6 +52,7 @@ export function checkConfiguredProfileName(name: string, where: string, fix: str
 export function profileNameFrom(label: string, fallback = 'account'): string {
   const cleaned = label.normalize('NFKD').replace(/[\u0300-\u036f]/g, '')
     .replace(/[^A-Za-z0-9._@+-]+/g, '-')
+    .replace(/-{2,}/g, '-')
     .replace(/^[^A-Za-z0-9]+/, '')
     .slice(0, 64)
     .replace(/[^A-Za-z0-9]+$/, '');
