@@ -9,7 +9,7 @@ import { sessionAfterScopedRefresh, withNarrowingRefused } from './scoped-refres
 import { describeWriteError } from './private-files';
 import { KEEP, type WriteReservation } from './store';
 import { abortable, sleep } from './timing';
-import { redactSecrets, sessionSecrets } from './redact';
+import { redactError, sessionSecrets } from './redact';
 
 export type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinator-parts';
 
@@ -238,11 +238,13 @@ export class TokenCoordinator {
       await this.step('before-request');
       tokens = await refresher(profile, presented, timings.requestTimeoutMs, { log: this.log, ...(scope ? { scope } : {}) });
     } catch (error) {
+      // The issuer's text may quote any secret of this session, not only the one it was sent.
+      redactError(error, [presented, ...sessionSecrets(current), profile.clientSecret]);
       if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth, error);
       if (error instanceof ScopeRefusedError && scope) return this.narrowingRefused(want, held, current, error, depth);
       const retryAfterMs = error instanceof RefreshFailedError ? error.retryAfterMs ?? 0 : 0;
       const coolDown = Math.min(Math.max(retryAfterMs, FAILURE_COOL_DOWN_MS), MAX_COOL_DOWN_MS);
-      record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid, message: redactSecrets((error as Error).message, [presented, ...sessionSecrets(current), profile.clientSecret]) });
+      record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid, message: (error as Error).message });
       throw error;
     }
     // Persist before anything else: the presented token is spent from this moment on.
