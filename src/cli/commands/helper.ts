@@ -21,7 +21,9 @@ export const helperCommand: Command = {
 Speaks a build tool's credential-helper protocol on standard input/output and answers
 only for URLs whose host is in the profile's "hosts" (HTTPS or grpcs:, or plain HTTP
 and grpc: to loopback; a host without a port means the scheme's default port only).
-For any other URL it answers with no credentials.
+For any other URL it answers with no credentials, and says why in one line on standard
+error (the host:port asked for and the profiles' hosts; \`credshare doctor --url URL\`
+explains more). A URL holding a backslash or a control character is refused (exit 2).
 
 \`credshare setup <tool>\` writes these settings for you:
   Bazel:   common --credential_helper=artifacts.example.com=/path/to/credshare-bazel
