@@ -28,7 +28,7 @@ test('setup git then --undo over a config that already had "" and a foreign help
   const original = `[user]\n\tname = Alice\n[credential "https://git.example.com"]\n\thelper = \n\thelper = ${SSO}\n`;
   fs.writeFileSync(gitconfig, original);
   const env = { ...home.env, HOME: dir, GIT_CONFIG_NOSYSTEM: '1', PATH: `${bin}${path.delimiter}${process.env.PATH}` };
-  const helpers = async (host: string) => (await run('git', ['config', '--global', '--get-all', `credential.https://${host}.helper`], { env })).stdout.split('\n').filter((l, i, all) => i < all.length - 1);
+  const helpers = async (host: string) => (await run('git', ['config', '--global', '--get-all', `credential.https://${host}.helper`], { env })).stdout.split('\n').filter((_, i, all) => i < all.length - 1);
   const credshare = `!${bin}/credshare helper --protocol git`;
 
   await fault({ id: 'security/git-undo-foreign-helpers', area: 'security', fault: `setup git, then setup git --undo, over a global config holding credential.https://git.example.com.helper = "" and = ${SSO}`, expected: 'setup appends credshare after both; --undo leaves the file byte for byte as it was', file }, async (tally) => {
