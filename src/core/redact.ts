@@ -99,22 +99,27 @@ export function sessionSecrets(session: Session | undefined): string[] {
 
 /** Finds quotes of secrets: any {@link SECRET_WINDOW} consecutive characters of one, or the whole of a shorter one. */
 class SecretMatcher {
-  private readonly windows = new Set<string>();
-  private readonly short: string[] = [];
+  /** The long secrets joined by a separator no window can hold: one native search per window of the text. */
+  private readonly joined: string;
+  private readonly short: string[];
 
   constructor(secrets: string[]) {
-    for (const secret of secrets) {
-      if (secret.length < SECRET_WINDOW) { this.short.push(secret); continue; }
-      for (let i = 0; i + SECRET_WINDOW <= secret.length; i++) this.windows.add(secret.slice(i, i + SECRET_WINDOW));
-    }
+    this.joined = secrets.filter((s) => s.length >= SECRET_WINDOW).join('\u0000');
+    this.short = secrets.filter((s) => s.length < SECRET_WINDOW);
   }
+
+  /** Every window of the long secrets, built only for a long text (where one search per window would cost more). */
+  private windows: Set<string> | undefined;
 
   /** Spans [from, to) of `text` that quote a secret. */
   find(text: string): [number, number][] {
     const spans: [number, number][] = [];
-    if (this.windows.size > 0) {
+    if (this.joined !== '') {
+      const indexed = text.length * this.joined.length > 4_000_000 ? (this.windows ??= windowsOf(this.joined)) : undefined;
       for (let i = 0; i + SECRET_WINDOW <= text.length; i++) {
-        if (this.windows.has(text.slice(i, i + SECRET_WINDOW))) spans.push([i, i + SECRET_WINDOW]);
+        const window = text.slice(i, i + SECRET_WINDOW);
+        if (window.includes('\u0000')) continue;
+        if (indexed ? indexed.has(window) : this.joined.includes(window)) spans.push([i, i + SECRET_WINDOW]);
       }
     }
     for (const secret of this.short) {
@@ -122,6 +127,12 @@ class SecretMatcher {
     }
     return spans;
   }
+}
+
+function windowsOf(joined: string): Set<string> {
+  const windows = new Set<string>();
+  for (let i = 0; i + SECRET_WINDOW <= joined.length; i++) windows.add(joined.slice(i, i + SECRET_WINDOW));
+  return windows;
 }
 
 /** `text` with the union of `spans` replaced, one marker per connected stretch. */
