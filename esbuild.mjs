@@ -28,7 +28,7 @@ const common = {
 // from these modules fails the build ("No matching export"), so add it here.
 const LAZY_BUILTINS = {
   'node:crypto': ['createHash', 'randomBytes'],
-  'node:os': ['homedir', 'hostname'],
+  'node:os': ['homedir', 'hostname', 'tmpdir'],
 };
 
 function lazyBuiltins(modules) {

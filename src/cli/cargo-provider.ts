@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { CredshareError } from '../core/errors';
 import { loginCommand } from '../core/profile';
 import { createContext, freshSession, type CliContext } from './context';
-import { profileForUrl } from './helper-session';
+import { answeringProfile } from './helper-session';
 import { CARGO_HELLO, cargoError, cargoGetResponse, cargoIndexUrl, cargoOk, parseCargoRequest, type CargoRequest } from './protocols/cargo';
 import { writeStdout } from './stdout';
 
@@ -36,7 +36,7 @@ async function answerRequest(line: string, context: () => CliContext): Promise<s
   const request = parseCargoRequest(line);
   if (typeof request === 'string') return cargoError('other', `credshare: ${request}.`);
   const ctx = context();
-  const profile = profileForUrl(ctx, cargoIndexUrl(request.indexUrl), profileArgument(request));
+  const profile = await answeringProfile(ctx, cargoIndexUrl(request.indexUrl), profileArgument(request));
   // Not one of the profile's hosts: cargo tries its next provider, and this token goes nowhere else.
   if (!profile) return cargoError('url-not-supported');
   switch (request.kind) {

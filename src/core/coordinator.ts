@@ -13,7 +13,7 @@ import { noRefreshTokenError } from './missing-refresh-token';
 import { KEEP, type WriteReservation } from './store';
 import { abortable, sleep } from './timing';
 import { answeredLate, notExpired } from './late-answer';
-import { redactSecrets } from './redact';
+import { redactError, sessionSecrets } from './redact';
 
 export type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinator-parts';
 
@@ -264,12 +264,14 @@ export class TokenCoordinator {
       await this.step('before-request');
       tokens = await refresher(profile, presented, timings.requestTimeoutMs, { log: this.log, ...(scope ? { scope } : {}), provenShapes: record.read(profile.name)?.shapes ?? [] });
     } catch (error) {
+      // The issuer's text may quote any secret of this session, not only the one it was sent.
+      redactError(error, [presented, ...sessionSecrets(current), profile.clientSecret]);
       if (error instanceof InvalidGrantError) return this.recoverFromInvalidGrant(want, held, presented, depth, error, claim);
       if (error instanceof ScopeRefusedError && scope) return this.narrowingRefused(want, held, current, error, depth);
       const retryAfterMs = error instanceof RefreshFailedError ? error.retryAfterMs ?? 0 : 0;
       const coolDown = Math.min(Math.max(retryAfterMs, FAILURE_COOL_DOWN_MS, clientCoolDownMs(error)), MAX_COOL_DOWN_MS);
       record.write(profile.name, { outcome: 'failed', presented: fingerprint(presented), at: Date.now(), retryAt: Date.now() + coolDown, by: process.pid,
-        message: redactSecrets((error as Error).message, [presented, current.accessToken]), ...failureFields(error) });
+        message: (error as Error).message, ...failureFields(error) });
       throw error;
     }
     // Persist before anything else: the presented token is spent from this moment on.

@@ -130,9 +130,18 @@ class TempFile {
   private fd: number | undefined;
   private renamed = false;
 
-  constructor(private readonly target: string) {
+  constructor(private readonly target: string, mode = 0o600) {
     this.path = tempPathFor(target);
     this.fd = fs.openSync(this.path, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o600);
+    // On the open file, so neither the umask nor a link swapped in by name can change what gets it.
+    if (mode !== 0o600 && isPosix) {
+      try {
+        fs.fchmodSync(this.fd, mode);
+      } catch (error) {
+        this.discard();
+        throw error;
+      }
+    }
   }
 
   /** The open descriptor, to write through. */
@@ -168,9 +177,19 @@ class TempFile {
  * content, never a torn one; a crash leaves at most a stray temp file.
  */
 export function writePrivateFileAtomic(file: string, content: string, hooks: WriteHooks = {}): void {
+  writeFileAtomic(file, content, 0o600, hooks);
+}
+
+/**
+ * {@link writePrivateFileAtomic} for a file that is not secret but must keep a mode (a
+ * tool's configuration, rewritten by `credshare setup`): the same exclusive, no-follow temp
+ * file with a random name, its mode set on the open descriptor, then fsync and rename. A
+ * link planted at a predictable temp name, or at the temp name itself, is never followed.
+ */
+export function writeFileAtomic(file: string, content: string, mode: number, hooks: WriteHooks = {}): void {
   let temp: TempFile | undefined;
   try {
-    temp = new TempFile(file);
+    temp = new TempFile(file, mode);
     fs.writeFileSync(temp.descriptor, content);
     temp.replaceTarget(hooks);
   } catch (error) {

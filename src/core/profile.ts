@@ -2,6 +2,7 @@ import { ConfigError, SignInRequiredError } from './errors';
 import type { HomePaths } from './paths';
 import * as fs from 'node:fs';
 import { checkHome, writePrivateFileAtomic, ensurePrivateDir } from './private-files';
+import { checkConfiguredProfileName, checkProfileNameArgument, profileNameProblem } from './profile-name';
 import { authorizationParametersProblem, promptProblem } from './authorization-request';
 
 /** One issuer + client + the hosts its tokens are for (DESIGN.md, config.json). */
@@ -24,6 +25,12 @@ export interface Profile {
   redirectPort?: number;
   /** Endpoints used instead of discovery (issuers without a discovery document); with `token`, refresh discovers nothing. */
   endpoints?: ProfileEndpoints;
+  /**
+   * The kubectl helper answers a kubeconfig user whose exec plugin does not pass the
+   * cluster (no `provideClusterInfo: true`), trusting every kubeconfig that names it.
+   * Off by default: see docs/security.md, "kubectl".
+   */
+  kubectlWithoutClusterInfo?: boolean;
   /** OpenID Connect `prompt` for the browser flow, e.g. `consent` where offline access needs it (authorization-request.ts). */
   prompt?: string;
   /** Extra parameters of the browser flow's authorization request, e.g. Google's `{"access_type": "offline"}`. */
@@ -99,6 +106,9 @@ export function loadConfig(paths: HomePaths): Config {
   const rawProfiles = raw.profiles ?? {};
   if (!isObject(rawProfiles)) return fail('"profiles" is not an object');
   for (const [name, value] of Object.entries(rawProfiles)) {
+    // Before anything else: a name is written into other tools' files (profile-name.ts).
+    const badName = profileNameProblem(name, 'a key of "profiles"');
+    if (badName) return fail(badName);
     const problem = profileProblem(value);
     if (problem) return fail(`profile "${name}": ${problem}`);
     const p = value as Record<string, unknown>;
@@ -116,6 +126,7 @@ export function loadConfig(paths: HomePaths): Config {
       ...(p.tokenEndpointAuthMethod !== undefined ? { tokenEndpointAuthMethod: p.tokenEndpointAuthMethod as TokenEndpointAuthMethod } : {}),
       ...(p.redirectPort !== undefined ? { redirectPort: p.redirectPort as number } : {}),
       ...(p.endpoints !== undefined ? { endpoints: { ...(p.endpoints as ProfileEndpoints) } } : {}),
+      ...(p.kubectlWithoutClusterInfo === true ? { kubectlWithoutClusterInfo: true } : {}),
       ...(p.prompt !== undefined ? { prompt: p.prompt as string } : {}),
       ...(p.authorizationParameters !== undefined ? { authorizationParameters: { ...(p.authorizationParameters as Record<string, string>) } } : {}),
     };
@@ -129,6 +140,8 @@ export function loadConfig(paths: HomePaths): Config {
   }
   const defaultProfile = raw.defaultProfile ?? 'default';
   if (typeof defaultProfile !== 'string') return fail('"defaultProfile" must be a string');
+  const badDefault = profileNameProblem(defaultProfile, '"defaultProfile"');
+  if (badDefault) return fail(badDefault);
   return { defaultProfile, profiles, timings, raw };
 }
 
@@ -151,6 +164,7 @@ function profileProblem(value: unknown): string | undefined {
   const tolerance = value.refreshToleranceSeconds;
   if (tolerance !== undefined && (typeof tolerance !== 'number' || tolerance < 0)) return '"refreshToleranceSeconds" must be a number of seconds';
   if (value.cargoBareToken !== undefined && typeof value.cargoBareToken !== 'boolean') return '"cargoBareToken" must be true or false';
+  if (value.kubectlWithoutClusterInfo !== undefined && typeof value.kubectlWithoutClusterInfo !== 'boolean') return '"kubectlWithoutClusterInfo" must be true or false';
   return clientProblem(value);
 }
 
@@ -179,7 +193,13 @@ export function clientProblem(value: Record<string, unknown>): string | undefine
 
 /** The name of the profile commands use: `--profile`, else `CREDSHARE_PROFILE`, else the default. */
 export function selectedProfileName(config: Config, explicit: string | undefined, env: NodeJS.ProcessEnv): string {
-  return explicit || env.CREDSHARE_PROFILE || config.defaultProfile;
+  // config.json's names were checked when it was read; these two enter here.
+  if (explicit) return checkProfileNameArgument(explicit);
+  if (env.CREDSHARE_PROFILE) {
+    return checkConfiguredProfileName(env.CREDSHARE_PROFILE, '$CREDSHARE_PROFILE',
+      'Set it to the name of a profile (`credshare profiles` lists them), or unset it. In a VS Code terminal it comes from the "credshare.profile" setting.');
+  }
+  return config.defaultProfile;
 }
 
 /** `credshare login` with the flag that names this profile, as an instruction for the user. */
@@ -204,6 +224,8 @@ export function selectProfile(config: Config, paths: HomePaths, explicit?: strin
 
 /** Writes a profile into config.json, keeping every other field and profile as it was. */
 export function saveProfile(paths: HomePaths, profile: Profile, makeDefault: boolean): void {
+  // Every writer of a profile comes through here: `credshare login` and a window's first sign-in.
+  checkConfiguredProfileName(profile.name, `The profile to save (in ${paths.config})`, 'Nothing was saved: choose another name.');
   ensurePrivateDir(paths.home);
   const config = loadConfig(paths);
   const raw = { ...config.raw };

@@ -3,6 +3,7 @@ import { SignInRequiredError } from '../core/errors';
 import { resolveHome, type HomePaths } from '../core/paths';
 import { DEFAULT_TIMINGS, loadConfig, type Config, type Profile } from '../core/profile';
 import { checkHome } from '../core/private-files';
+import { checkConfiguredProfileName } from '../core/profile-name';
 import type { Session } from '../core/session';
 import { removeSession, storeSession } from '../core/session-writes';
 import { extensionGrantName, profileForExtension } from '../core/extension-grant';
@@ -89,6 +90,21 @@ export class CredentialBackend implements vscode.Disposable {
     return this.settings.profile || process.env.CREDSHARE_PROFILE || (config ?? this.readableConfig())?.defaultProfile || 'default';
   }
 
+  /**
+   * A profile name this window is about to use for tokens or to save: refused (naming
+   * where it came from) unless it is one credshare accepts (src/core/profile-name.ts), as
+   * the CLI refuses it. A workspace the user trusts can set "credshare.profile".
+   */
+  checkedProfileName(name: string): string {
+    return checkConfiguredProfileName(name, vscode.l10n.t({
+      message: 'The "credshare.profile" setting (or CREDSHARE_PROFILE)',
+      comment: ['The subject of an English sentence that goes on "names the profile ..., which is not allowed". credshare.profile is a setting name and CREDSHARE_PROFILE an environment variable: keep both.'],
+    }), vscode.l10n.t({
+      message: 'Set "credshare.profile" to the name of a profile (user or workspace settings), or clear it.',
+      comment: ['credshare.profile is a setting name: keep it.'],
+    }));
+  }
+
   private readableConfig(): Config | undefined {
     try {
       return this.config();
@@ -157,7 +173,7 @@ export class CredentialBackend implements vscode.Disposable {
   /** A session valid for at least the tolerance, refreshed (once for every window and process) if need be. */
   async getSession(options: SessionOptions = {}): Promise<Session> {
     const config = this.config();
-    const name = options.profile ?? this.profileName(config);
+    const name = options.profile ?? this.checkedProfileName(this.profileName(config));
     const profile = config.profiles[name];
     if (!profile) throw new SignInRequiredError(vscode.l10n.t({
       message: 'Not signed in: profile "{0}" does not exist yet. Run "credshare: Sign In".',

@@ -220,7 +220,8 @@ export class SignInFlow {
     }
     return {
       profile: {
-        name: this.backend.profileName(), issuer, clientId, scopes: [...DEFAULT_SCOPES], hosts: [], refreshToleranceSeconds: DEFAULT_TOLERANCE_SECONDS,
+        // Checked before the browser opens: saving it (saveProfile) would refuse it after the sign-in.
+        name: this.backend.checkedProfileName(this.backend.profileName()), issuer, clientId, scopes: [...DEFAULT_SCOPES], hosts: [], refreshToleranceSeconds: DEFAULT_TOLERANCE_SECONDS,
         // The other client fields (secret, endpoints) come only from config.json (`credshare login`).
         ...(this.settings.redirectPort ? { redirectPort: this.settings.redirectPort } : {}),
       },

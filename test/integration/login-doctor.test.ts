@@ -35,7 +35,9 @@ test('doctor shows home, files, profile, issuer, session, lock holder and helper
   assert.match(out, /^Session +Alice Example \(alice\); access token valid for \d+m \d+s; can refresh; scope "openid offline_access"$/m);
   assert.match(out, /^Lock +free /m);
   assert.match(out, /^Last refresh +refreshed \d+s ago$/m);
-  assert.match(out, /profile default answers for artifacts\.example\.com, \*\.internal\.example\.com/);
+  // Each host with the port rule it stands for (issue 16.8).
+  assert.match(out, /profile default answers for artifacts\.example\.com \(https port 443 only\), \*\.internal\.example\.com \(subdomains of internal\.example\.com, https port 443 only\)/);
+  assert.match(out, /any other host or port gets no credentials \(a host without a port means https port 443, or http port 80 on loopback\)/);
   assert.match(out, /^ {2}git +credential\.https:\/\/git\.example\.com\.helper !credshare helper --protocol git$/m);
   assert.match(out, /^ {2}docker +\S+config\.json: credHelpers artifacts\.example\.com -> credshare$/m);
   assert.doesNotMatch(out, /other\.example\.com/);

@@ -62,10 +62,12 @@ test('setup git: credential.<url>.helper per host in the global config, idempote
 
   // credshare installed elsewhere since: the old value is replaced where it stands, and undo still finds it.
   fs.writeFileSync(file, original + '[credential "https://artifacts.example.com"]\n\thelper = \n\thelper = !/old/prefix/bin/credshare helper --protocol git\n');
-  assert.match(await setup('git'), /replaced credential\.https:\/\/artifacts\.example\.com\.helper = !\/old\/prefix\/bin\/credshare helper --protocol git with !/);
+  assert.match(await setup('git'), /replaced credential\.https:\/\/artifacts\.example\.com\.helper = !\/old\/prefix\/bin\/credshare helper --protocol git with !.*\n.*"" before it stays on --undo/);
   assert.equal((await get('credential.https://artifacts.example.com.helper')).stdout, `\n${helper}\n`);
-  await setup('git', '--undo');
-  assert.equal(fs.readFileSync(file, 'utf8'), original);
+  // That "" came from a setup without a record (credshare 0.1), or from the user: it stays, and undo says so.
+  assert.match(await setup('git', '--undo'), /removed credential\.https:\/\/artifacts\.example\.com\.helper = .*; kept ""/);
+  assert.equal(fs.readFileSync(file, 'utf8'), original + '[credential "https://artifacts.example.com"]\n\thelper = \n');
+  fs.writeFileSync(file, original);
 
   // GIT_CONFIG_GLOBAL is where `git config --global` writes; ~/.gitconfig is left alone.
   const other = path.join(home, 'other-gitconfig');
@@ -190,8 +192,8 @@ test('setup kubectl: an exec user credshare-<profile> written by kubectl, other 
   const after = await view();
   const user = after.users.find((u: { name: string }) => u.name === 'credshare-default');
   assert.deepEqual(
-    { command: user.user.exec.command, args: user.user.exec.args, apiVersion: user.user.exec.apiVersion, interactiveMode: user.user.exec.interactiveMode },
-    { command: `${bin}/credshare`, args: ['helper', '--protocol', 'kubectl', 'get'], apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never' });
+    { command: user.user.exec.command, args: user.user.exec.args, apiVersion: user.user.exec.apiVersion, interactiveMode: user.user.exec.interactiveMode, provideClusterInfo: user.user.exec.provideClusterInfo },
+    { command: `${bin}/credshare`, args: ['helper', '--protocol', 'kubectl', 'get'], apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Never', provideClusterInfo: true });
   assert.deepEqual(after.users.filter((u: { name: string }) => u.name !== 'credshare-default'), before.users);
   assert.deepEqual(after.clusters, before.clusters);
   assert.deepEqual(after.contexts, before.contexts);
@@ -221,6 +223,10 @@ test('setup kubectl: an exec user credshare-<profile> written by kubectl, other 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => server.close());
   await setup('kubectl', '--kubeconfig', file);
+  // setup writes provideClusterInfo: true, so the helper answers only for a cluster on a profile host.
+  const config = JSON.parse(fs.readFileSync(env.home.paths.config, 'utf8'));
+  config.profiles.default.hosts.push(`127.0.0.1:${(server.address() as { port: number }).port}`);
+  fs.writeFileSync(env.home.paths.config, JSON.stringify(config, null, 2), { mode: 0o600 });
   const kube = (...args: string[]) => run('kubectl', ['--kubeconfig', file, ...args], { env: toolEnv });
   assert.equal((await kube('config', 'set-cluster', 'local', `--server=https://127.0.0.1:${(server.address() as { port: number }).port}`, '--insecure-skip-tls-verify=true')).code, 0);
   assert.equal((await kube('config', 'set-context', 'local', '--cluster=local', '--user=credshare-default')).code, 0);

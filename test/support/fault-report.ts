@@ -184,7 +184,7 @@ const notTestedSection = [
   '- Network home directories (NFS) and other operating systems: Linux on a local ext4 and tmpfs only.',
   '- Disk quotas (EDQUOT): no quota tools here; a full tmpfs (ENOSPC) takes the same code path.',
   '- Issuers that tolerate refresh-token reuse for a grace period: the embedded issuer revokes on the first reuse, the strictest case.',
-  '- Another user reading the files: the tests run as root, so permissions are checked by their mode bits, not by a second account.',
+  '- Another user reading the files: the tests run as root, so permissions are checked by their mode bits, not by a second account. (A second account is created, with useradd, only for the attack on `credshare setup`\'s writes into a shared directory: rows "setup ... another local user".)',
   '',
 ];
 

@@ -5,23 +5,27 @@ import type { Command } from '../command';
 import type { CliContext } from '../context';
 import { inSecretStorageWindow } from '../window-store';
 import { formatAccount, formatDuration } from '../../core/format';
-import { redactSecrets } from '../../core/redact';
+import { redactSecrets, sessionSecrets } from '../../core/redact';
 import { VERSION } from '../version';
 import type { OfferedFlows } from '../../core/oauth/flow-choice';
 
 export const doctorCommand: Command = {
   name: 'doctor',
   summary: 'Check the home, profile, issuer, session, lock and helpers; paste the output into a bug report',
-  usage: `Usage: credshare doctor [--profile P]
+  usage: `Usage: credshare doctor [--profile P] [--url URL]
 
 Prints one screen about this installation: the home and its file permissions, the
 profile, whether the issuer answers discovery, the session's expiry, the refresh lock
 (free, held by which process, or stale) and which hosts the credential helpers answer
-for. It prints no token, code or secret, so it can be pasted into a bug report.
+for, with the port rule each host stands for. It prints no token, code or secret, so it
+can be pasted into a bug report.
+
+  --url URL   Also say which profile a credential helper would answer URL with, and
+              why; or why none would, profile by profile.
 
 Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
   async run(argv, context) {
-    const { values } = parseCommandLine('doctor', argv, { profile: { type: 'string' } });
+    const { values } = parseCommandLine('doctor', argv, { profile: { type: 'string' }, url: { type: 'string' } });
     const { inspectPath, inspectLock, helperSettings } = await import('../../core/diagnostics');
     const lines: string[] = [];
     const problems: string[] = [];
@@ -60,13 +64,21 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     row('Timings', `lock stale ${timings.lockStaleMs} ms, lock timeout ${timings.lockTimeoutMs} ms, request timeout ${timings.requestTimeoutMs} ms`);
 
     const names = Object.keys(config.profiles);
-    const selected = selectedProfileName(config, values.profile, env);
+    let selected: string;
+    try {
+      selected = selectedProfileName(config, values.profile, env);
+    } catch (error) {
+      // A profile name credshare refuses (profile-name.ts): say so, as for a bad config.json.
+      row('Profile', '(refused)', (error as Error).message);
+      return finish();
+    }
     const profile = config.profiles[selected];
     row('Profiles', names.length ? names.map((n) => (n === config!.defaultProfile ? `${n} (default)` : n)).join(', ') : '(none)');
     if (!profile) {
       row('Profile', `"${selected}"`, names.length ? `no such profile; use --profile or \`credshare login --profile ${selected} --issuer URL --client-id ID\`` : 'none yet: run `credshare login --issuer URL --client-id ID`');
       return finish();
     }
+    secrets.push(profile.clientSecret ?? '');
     row('Profile', `${profile.name}${values.profile ? ' (--profile)' : env.CREDSHARE_PROFILE ? ' ($CREDSHARE_PROFILE)' : ' (default)'}: client ${profile.clientId}, scopes ${profile.scopes.join(' ')}, tolerance ${profile.refreshToleranceSeconds}s`);
     const client = clientDescription(profile);
     if (client) row('', client);
@@ -89,7 +101,7 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
         row('Session', `signed out ${formatDuration((Date.now() - refused.at) / 1000)} ago: ${refused.reason}`, `the issuer refused the session; sign in again with \`${loginCommand(profile.name)}\``);
       } else if (!session) row('Session', `signed out: run \`${loginCommand(profile.name)}\``);
       else {
-        secrets.push(session.accessToken, session.refreshToken, session.idToken ?? '');
+        secrets.push(...sessionSecrets(session));
         const left = (session.expiresAt - Date.now()) / 1000;
         row('Session', `${formatAccount(session.account)}; access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `
           + `${session.refreshToken ? 'can refresh' : 'no refresh token'}; scope "${session.scope}"`);
@@ -106,7 +118,7 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
         const { extensionGrantName } = await import('../../core/extension-grant');
         const extensions = await ctx!.store.read(extensionGrantName(profile.name));
         if (extensions) {
-          secrets.push(extensions.accessToken, extensions.refreshToken, extensions.idToken ?? '');
+          secrets.push(...sessionSecrets(extensions));
           row('Extensions', extensionGrantLine(session, extensions));
         }
       }
@@ -129,10 +141,9 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
         refusedClient ? 'the issuer refused the client, not the token: the session is kept, but cannot refresh until that is fixed (see the message)' : undefined);
     }
 
-    for (const p of Object.values(config.profiles)) {
-      row(p === Object.values(config.profiles)[0] ? 'Helpers' : '', `profile ${p.name} answers for ${p.hosts.length ? p.hosts.join(', ') : 'no host (no "hosts" in its profile)'}`);
-    }
-    row('', 'any other host gets no credentials' + (env.CREDSHARE_PROFILE ? `; $CREDSHARE_PROFILE limits helpers to "${env.CREDSHARE_PROFILE}"` : ''));
+    const { helperHostRows, urlRows } = await import('./doctor-url');
+    helperHostRows(config, env.CREDSHARE_PROFILE, row);
+    if (values.url !== undefined) urlRows(config, values.url, values.profile || env.CREDSHARE_PROFILE, row);
     const settings = helperSettings(env);
     for (const line of settings.git) row('  git', line);
     for (const line of settings.docker) row('  docker', line);

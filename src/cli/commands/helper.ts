@@ -21,7 +21,9 @@ export const helperCommand: Command = {
 Speaks a build tool's credential-helper protocol on standard input/output and answers
 only for URLs whose host is in the profile's "hosts" (HTTPS or grpcs:, or plain HTTP
 and grpc: to loopback; a host without a port means the scheme's default port only).
-For any other URL it answers with no credentials.
+For any other URL it answers with no credentials, and says why in one line on standard
+error (the host:port asked for and the profiles' hosts; \`credshare doctor --url URL\`
+explains more). A URL holding a backslash or a control character is refused (exit 2).
 
 \`credshare setup <tool>\` writes these settings for you:
   Bazel:   common --credential_helper=artifacts.example.com=/path/to/credshare-bazel
@@ -36,9 +38,10 @@ For any other URL it answers with no credentials.
            bare token with "cargoBareToken": true in the profile)
   kubectl: a kubeconfig user with exec: command credshare,
            args [helper, --protocol, kubectl, get]; prints an ExecCredential in the
-           apiVersion KUBERNETES_EXEC_INFO asks for (v1 or v1beta1). When kubectl passes
-           the cluster's server (provideClusterInfo: true), only the profile's hosts get
-           a token; otherwise the kubeconfig's choice of credshare is taken as given.
+           apiVersion KUBERNETES_EXEC_INFO asks for (v1 or v1beta1), only for a cluster
+           whose server is one of the profile's hosts: the exec section needs
+           provideClusterInfo: true (setup writes it), else no token, unless the profile
+           sets "kubectlWithoutClusterInfo": true.
 
 "store" is accepted and ignored (credshare keeps its own tokens). A git "erase" of the
 current token marks it rejected, so the next "get" refreshes instead of signing out.
@@ -87,15 +90,34 @@ Without --profile (or $CREDSHARE_PROFILE) the first profile whose hosts match is
 };
 
 /**
- * kubectl names its plugin per kubeconfig user, so a call already means "this user signs
- * in with credshare". The cluster's server comes only with `provideClusterInfo: true`:
- * then it must be one of the profile's hosts, as for every other tool.
+ * kubectl runs the plugin of whichever kubeconfig user a context names, and the user
+ * `credshare-<profile>` is predictable: a kubeconfig a repository ships (merged through
+ * $KUBECONFIG) can name it in a context for a cluster of its own. So credshare answers
+ * only when kubectl says which server it is about to call (`provideClusterInfo: true`,
+ * which `credshare setup kubectl` writes) and that server is one of the profile's hosts,
+ * as for every other tool. Without cluster information: a refusal that says what to do,
+ * unless the profile opts in (`"kubectlWithoutClusterInfo": true`).
  */
 async function kubectlGet(ctx: CliContext, explicit: string | undefined): Promise<number> {
   const info = parseExecInfo(ctx.env.KUBERNETES_EXEC_INFO);
-  const profile = info.server ? profileForUrl(ctx, info.server.url, explicit) : profileFor(ctx, explicit);
-  if (!profile) {
-    ctx.stderr(`credshare: the cluster server ${JSON.stringify(info.server!.text)} is not one of the hosts of ${explicit || ctx.env.CREDSHARE_PROFILE ? `profile "${explicit || ctx.env.CREDSHARE_PROFILE}"` : 'any profile'}; add its host to the profile's "hosts" in ${ctx.paths.config}.\n`);
+  if (info.server) {
+    const profile = profileForUrl(ctx, info.server.url, explicit);
+    if (!profile) {
+      const pinned = explicit || ctx.env.CREDSHARE_PROFILE;
+      const hosts = (pinned ? [profileFor(ctx, explicit)] : Object.values(ctx.config.profiles)).map((p) => `${p.name}: ${p.hosts.join(', ') || 'no hosts'}`).join('; ');
+      ctx.stderr(`credshare: the cluster server ${JSON.stringify(info.server.text.split('?')[0]!.slice(0, 120))} is not one of the hosts of ${pinned ? `profile "${pinned}"` : 'any profile'} (${hosts || 'no profiles'}; `
+        + `a host without a port means port 443); no token given. If it is yours, add its host:port to the profile's "hosts" in ${ctx.paths.config}.\n`);
+      return 1;
+    }
+    ctx.stdout(formatExecCredential(info.apiVersion, await freshSession(ctx, profile)));
+    return 0;
+  }
+  const profile = profileFor(ctx, explicit);
+  if (profile.kubectlWithoutClusterInfo !== true) {
+    // Nothing on standard output: kubectl reads a failing plugin's exit code, not its output.
+    ctx.stderr('credshare: kubectl did not say which cluster it is calling (this kubeconfig user\'s exec section lacks "provideClusterInfo: true"), '
+      + `so credshare gives no token: any kubeconfig naming this user could receive it. Run \`credshare setup kubectl${explicit ? ` --profile ${explicit}` : ''}\` again, which sets it; `
+      + `or, to trust every kubeconfig that names this user, set "kubectlWithoutClusterInfo": true in profile "${profile.name}" of ${ctx.paths.config}.\n`);
     return 1;
   }
   ctx.stdout(formatExecCredential(info.apiVersion, await freshSession(ctx, profile)));

@@ -22,19 +22,24 @@ export const setupCommand: Command = {
 
 Writes the tool's own configuration so it asks credshare for tokens for the profile's
 hosts, keeping every other setting, and prints exactly what it changed. Running it again
-changes nothing; --undo removes only what it added.
+changes nothing; --undo removes only what it added. Each file is replaced through a new
+temp file, never written through a symbolic link another user could have planted; a
+directory other users can write is named in a warning (standard error) first.
 
   git      credential.https://HOST.helper (http:// for loopback hosts) in the global git
            config ($GIT_CONFIG_GLOBAL or ~/.gitconfig): an empty value (forget other
-           helpers for HOST), then credshare
+           helpers for HOST; not when HOST has helpers of yours), then credshare; what
+           it added is recorded in a [credshare "URL"] section for --undo
   docker   "credHelpers": {"HOST": "credshare"} in $DOCKER_CONFIG/config.json
            (default ~/.docker/config.json); never "credsStore"
   bazel    common --credential_helper=HOST=<credshare-bazel> lines in ~/.bazelrc
            (or --bazelrc FILE), between marker comments
   cargo    credential-provider for each [registries.NAME] in $CARGO_HOME/config.toml
            (default ~/.cargo) whose index is on a profile host
-  kubectl  a user credshare-<profile> with credshare as its exec plugin in the kubeconfig
-           (--kubeconfig FILE, else the first file of $KUBECONFIG, else ~/.kube/config)
+  kubectl  a user credshare-<profile> with credshare as its exec plugin and
+           provideClusterInfo: true in the kubeconfig (--kubeconfig FILE, else the first
+           file of $KUBECONFIG, else ~/.kube/config); it answers only for clusters
+           whose server is a profile host (host:port)
 
 The tools are given absolute paths: a credshare installed on PATH (npm install -g),
 else the files this CLI runs from. In a VS Code terminal whose only credshare is the
@@ -67,6 +72,7 @@ Options:
       bazelrc: values.bazelrc,
       kubeconfig: values.kubeconfig,
       say,
+      warn: (line) => ctx.stderr(line + '\n'),
     });
     return 0;
   },

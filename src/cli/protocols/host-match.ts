@@ -1,3 +1,4 @@
+import { UsageError } from '../../core/errors';
 import { isLoopback } from '../../core/oauth/loopback';
 import type { Profile } from '../../core/profile';
 
@@ -6,10 +7,10 @@ import type { Profile } from '../../core/profile';
  * parser, so it keeps their port as written; Bazel dials 443 for `grpcs://host` and 80
  * for `grpc://host`, so those are their defaults here too.
  */
-const DEFAULT_PORTS: Record<string, string> = { 'https:': '443', 'grpcs:': '443', 'http:': '80', 'grpc:': '80' };
+export const DEFAULT_PORTS: Record<string, string> = { 'https:': '443', 'grpcs:': '443', 'http:': '80', 'grpc:': '80' };
 
 /** Schemes whose connection is encrypted and checks the server's certificate. */
-const TLS_SCHEMES = new Set(['https:', 'grpcs:']);
+export const TLS_SCHEMES: ReadonlySet<string> = new Set(['https:', 'grpcs:']);
 
 /**
  * Whether a helper may hand this profile's token to this URL. Two rules, both required:
@@ -42,10 +43,27 @@ export function splitHostEntry(entry: string): { host: string; port?: string } {
   return { host: match[1]!, port: match[2] };
 }
 
-/** Parses a URL a tool handed us; a bare host (docker's habit) means https. Undefined if hopeless. */
+/**
+ * Characters no URL a tool means holds, which the WHATWG parser would quietly reinterpret:
+ * a backslash (read as "/" in http(s) URLs, so `https://good.example.com\@evil.com/` has
+ * host good.example.com here but evil.com to a client that reads RFC 3986), and C0
+ * controls and DEL (a tab, CR or LF anywhere is dropped, so `good.exa<TAB>mple.com`
+ * becomes good.example.com). The git protocol refuses them field by field (git.ts).
+ */
+const UNSAFE_URL_CHARACTER = /[\\\u0000-\u001f\u007f]/;
+
+/**
+ * Parses a URL a tool handed us (Bazel's uri, docker's server URL, cargo's index URL,
+ * kubectl's cluster server, git's url field); a bare host (docker's habit) means https.
+ * Undefined if hopeless. A backslash or a control character is refused (a usage error
+ * naming the URL), never matched against the profiles' hosts.
+ */
 export function parseToolUrl(value: string): URL | undefined {
-  const text = value.trim();
+  const text = value.replace(/^[ \r\n]+|[ \r\n]+$/g, '');
   if (text === '') return undefined;
+  if (UNSAFE_URL_CHARACTER.test(text)) {
+    throw new UsageError(`the URL ${JSON.stringify(text.split('?')[0]!.slice(0, 80))} holds a backslash or a control character, which clients read differently; no credentials given.`);
+  }
   try {
     return new URL(/^[a-z][a-z0-9+.-]*:/i.test(text) && !/^[^/:]+:\d+(\/|$)/.test(text) ? text : `https://${text}`);
   } catch {

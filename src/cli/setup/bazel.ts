@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { readIfExists, userHome, writeConfigFile } from './files';
+import { readToolFile, userHome, writeToolFile } from './files';
 import { splitHostEntry } from '../protocols/host-match';
 import type { SetupRequest } from './request';
 
@@ -25,7 +25,8 @@ export function setupBazel(request: SetupRequest): void {
   if (!undo) for (const scope of scopes.filter((s) => !BAZEL_SCOPE.test(s))) say(`bazel: ${scope} skipped: Bazel takes only dotted DNS names as credential helper scopes`);
   const lines = scopes.filter((s) => BAZEL_SCOPE.test(s)).map((scope) => `common ${rcWord(`--credential_helper=${scope}=${bins.bazel}`)}`);
   const block = [begin, ...lines, end];
-  const text = readIfExists(file) ?? '';
+  const tool = readToolFile(file);
+  const text = tool.text ?? '';
   const existing = findBlock(text, begin, end);
   let next: string;
   if (undo) {
@@ -39,7 +40,7 @@ export function setupBazel(request: SetupRequest): void {
       ? text.slice(0, existing.start) + wanted + text.slice(existing.end)
       : text + (text === '' || text.endsWith('\n') ? '' : '\n') + wanted;
   }
-  writeConfigFile(file, next);
+  writeToolFile(tool, next, request.warn);
   say(`bazel: ${file}: ${undo ? 'removed' : existing ? 'replaced the credshare block with' : 'added'}:`);
   for (const line of undo ? text.slice(existing!.start, existing!.end).replace(/\n$/, '').split('\n') : block) say(`  ${line}`);
 }

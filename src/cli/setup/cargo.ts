@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Profile } from '../../core/profile';
 import { mayReceiveToken } from '../protocols/host-match';
 import { cargoIndexUrl } from '../protocols/cargo';
-import { readIfExists, userHome, writeConfigFile } from './files';
+import { readToolFile, userHome, writeToolFile } from './files';
 import type { SetupRequest } from './request';
 
 const MARK = '# added by `credshare setup cargo`';
@@ -32,7 +32,8 @@ export function setupCargo(request: SetupRequest): void {
   const home = ctx.env.CARGO_HOME || path.join(userHome(ctx.env), '.cargo');
   // cargo reads the extension-less `config` when `config.toml` does not exist.
   const file = !fs.existsSync(path.join(home, 'config.toml')) && fs.existsSync(path.join(home, 'config')) ? path.join(home, 'config') : path.join(home, 'config.toml');
-  const text = readIfExists(file) ?? '';
+  const tool = readToolFile(file);
+  const text = tool.text ?? '';
   const lines = text.split('\n');
   const provider = `credential-provider = ${JSON.stringify([bins.credshare, 'helper', '--protocol', 'cargo', ...profileArgs]).replace(/","/g, '", "')} ${MARK}`;
   const tables = registryTables(lines);
@@ -52,7 +53,7 @@ export function setupCargo(request: SetupRequest): void {
     }
   }
   if (changes.length > 0) {
-    writeConfigFile(file, lines.join('\n'));
+    writeToolFile(tool, lines.join('\n'), request.warn);
     for (const change of changes.reverse()) say(`cargo: ${file}: ${change}`);
   } else {
     say(`cargo: ${file}: nothing changed`);
@@ -65,8 +66,12 @@ export function setupCargo(request: SetupRequest): void {
 }
 
 function indexIsOurs(index: string, profile: Profile): boolean {
-  const url = cargoIndexUrl(index);
-  return url !== undefined && mayReceiveToken(url, profile);
+  try {
+    const url = cargoIndexUrl(index);
+    return url !== undefined && mayReceiveToken(url, profile);
+  } catch {
+    return false; // an index URL the helpers would refuse (a backslash, a control character)
+  }
 }
 
 /** The `[registries.NAME]` tables, with their `index` and `credential-provider` lines. */

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { CredshareError } from '../../core/errors';
 import { findOnPath } from './bins';
-import { readIfExists, userHome, writeConfigFile } from './files';
+import { readToolFile, userHome, writeToolFile } from './files';
 import { exactHosts, type SetupRequest } from './request';
 
 /**
@@ -14,7 +14,8 @@ import { exactHosts, type SetupRequest } from './request';
 export function setupDocker(request: SetupRequest): void {
   const { profile, bins, undo, say, ctx } = request;
   const file = path.join(ctx.env.DOCKER_CONFIG || path.join(userHome(ctx.env), '.docker'), 'config.json');
-  const text = readIfExists(file);
+  const tool = readToolFile(file);
+  const text = tool.text;
   let config: Record<string, unknown> = {};
   if (text !== undefined && text.trim() !== '') {
     try {
@@ -47,7 +48,7 @@ export function setupDocker(request: SetupRequest): void {
     // An emptied credHelpers was ours: it goes; every other key keeps its place and value.
     const next = { ...config, credHelpers: helpers };
     if (Object.keys(helpers).length === 0) delete (next as Record<string, unknown>).credHelpers;
-    writeConfigFile(file, JSON.stringify(next, null, '\t') + '\n', 0o600);
+    writeToolFile(tool, JSON.stringify(next, null, '\t') + '\n', request.warn, 0o600);
     for (const change of changes) say(`docker: ${file}: ${change}`);
   }
   if (!undo && exactHosts(profile).length > 0) {

@@ -15,6 +15,8 @@ export interface SetupRequest {
   kubeconfig?: string;
   /** Prints one line of the report of what changed (stdout). */
   say: (line: string) => void;
+  /** Prints a warning (stderr): a directory other users can write, about to be written into. */
+  warn: (line: string) => void;
 }
 
 /** Quotes a word for /bin/sh only when it needs it (git runs `!` helpers through the shell). */

@@ -15,6 +15,8 @@ export interface BrowserFlowOptions {
   auth?: oauth.ClientAuth;
   /** Which client and method `auth` is, for the message when the issuer refuses it. */
   clientAuth?: ClientAuthFacts;
+  /** The client secret behind `auth`, if any: redacted, like the code and verifier, from what the issuer answers. */
+  clientSecret?: string;
   /** Listen on this loopback port (an issuer that matches redirect URIs exactly); default a random one. */
   redirectPort?: number;
   issuer: URL;
@@ -90,7 +92,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<Is
       await readChallengeBody(error);
       // The token endpoint may quote the code or the verifier it refused: neither reaches the page or the terminal.
       const failure = redactError(io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? formatIssuer(issuer), io.timeoutMs, options.clientAuth),
-        [redirect.url.searchParams.get('code') ?? undefined, verifier]);
+        [redirect.url.searchParams.get('code') ?? undefined, verifier, options.clientSecret]);
       redirect.respond('failure', `${(failure as Error).message}`);
       throw failure;
     }

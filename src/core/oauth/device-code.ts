@@ -24,6 +24,8 @@ export interface DeviceFlowTarget {
   auth?: oauth.ClientAuth;
   /** Which client and method `auth` is, for the message when the issuer refuses it. */
   clientAuth?: ClientAuthFacts;
+  /** The client secret behind `auth`, if any: redacted from what the issuer answers. */
+  clientSecret?: string;
   issuer: URL;
   io: OAuthIo;
 }
@@ -43,7 +45,7 @@ export async function startDeviceAuthorization(target: DeviceFlowTarget, scopes:
   } catch (error) {
     if (io.signal?.aborted) throw error;
     await readChallengeBody(error);
-    throw describeIssuerFailure(error, where, io.timeoutMs, target.clientAuth);
+    throw redactError(describeIssuerFailure(error, where, io.timeoutMs, target.clientAuth), [target.clientSecret]);
   }
 }
 
@@ -93,7 +95,7 @@ export async function pollDeviceAuthorization(target: DeviceFlowTarget, device: 
       }
       await readChallengeBody(error);
       // The device code is a secret until it expires; an issuer may quote it.
-      throw redactError(describeIssuerFailure(error, where, io.timeoutMs, target.clientAuth), [device.device_code]);
+      throw redactError(describeIssuerFailure(error, where, io.timeoutMs, target.clientAuth), [device.device_code, target.clientSecret]);
     }
   }
 }

@@ -92,7 +92,7 @@ export const refreshWithIssuer: Refresher = async (profile, refreshToken, timeou
   } catch (error) {
     // An issuer may quote what it was sent in its error_description ("malformed refresh_token
     // ..."), in any encoding, and the message goes to the terminal, the log and refresh-state.json.
-    throw redactError(error, [refreshToken]);
+    throw redactError(error, [refreshToken, profile.clientSecret]);
   }
 };
 

@@ -39,7 +39,7 @@ export async function revokeRefreshToken(as: oauth.AuthorizationServer, profile:
     }
     await readChallengeBody(error);
     // An endpoint may quote the token it was sent, which is still valid if revocation failed.
-    throw redactError(describeIssuerFailure(error, endpoint, io.timeoutMs, { method, clientId: profile.clientId, login: loginCommand(profile.name ?? 'default') }), [refreshToken]);
+    throw redactError(describeIssuerFailure(error, endpoint, io.timeoutMs, { method, clientId: profile.clientId, login: loginCommand(profile.name ?? 'default') }), [refreshToken, profile.clientSecret]);
   }
 }
 

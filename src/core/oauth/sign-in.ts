@@ -5,6 +5,7 @@ import { signInWithBrowser } from './auth-code';
 import { tokenClient } from './client-auth';
 import { pollDeviceAuthorization, startDeviceAuthorization, type DeviceCodePrompt } from './device-code';
 import { SignInCancelledError, SignInError } from './errors';
+import { redactError } from '../redact';
 import { flowForIssuer, type SignInFlow } from './flow-choice';
 import type { OAuthIo } from './http';
 import { parseIssuer } from './issuer';
@@ -73,13 +74,13 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
       const started = await withMetadata(issuer, options, metadata,
         (candidate) => {
           const credentials = tokenClient(profile, candidate);
-          return startDeviceAuthorization({ as: candidate, ...credentials, clientAuth: clientAuth(credentials.method), issuer, io }, profile.scopes, request.loginHint);
+          return startDeviceAuthorization({ as: candidate, ...credentials, clientAuth: clientAuth(credentials.method), clientSecret: profile.clientSecret, issuer, io }, profile.scopes, request.loginHint);
         });
       as = started.as;
       ({ client, auth, method } = tokenClient(profile, as));
-      tokens = await pollDeviceAuthorization({ as, client, auth, clientAuth: clientAuth(method), issuer, io }, started.result, request.showCode);
+      tokens = await pollDeviceAuthorization({ as, client, auth, clientAuth: clientAuth(method), clientSecret: profile.clientSecret, issuer, io }, started.result, request.showCode);
     } else {
-      tokens = await signInWithBrowser({ as, client, auth, clientAuth: clientAuth(method), redirectPort: profile.redirectPort, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs,
+      tokens = await signInWithBrowser({ as, client, auth, clientAuth: clientAuth(method), clientSecret: profile.clientSecret, redirectPort: profile.redirectPort, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs,
         loginHint: request.loginHint, reachableRedirectUri: request.reachableRedirectUri, prompt: profile.prompt, extraParameters: profile.authorizationParameters });
     }
     return { session: await sessionFromTokens(tokens, { as, client, issuer, io, requestedScopes: profile.scopes }), flow };
@@ -87,7 +88,8 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
     if (io.signal?.aborted) throw new SignInCancelledError('Sign-in cancelled; nothing was stored.', { cause: error });
     // Stale cached endpoints may be why: the next attempt discovers again.
     if (metadata.fromCache && !(error instanceof SignInError)) forgetIssuerMetadata(request.home, issuer);
-    throw error;
+    // Whatever step failed (userinfo too), the issuer's text never carries the client secret on.
+    throw redactError(error, [profile.clientSecret]);
   }
 }
 

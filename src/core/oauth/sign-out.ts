@@ -1,5 +1,5 @@
 import type { Profile } from '../profile';
-import { redactSecrets } from '../redact';
+import { redactSecrets, sessionSecrets } from '../redact';
 import type { Session } from '../session';
 
 /** How a revocation at sign-out ended. Sign-out goes on whatever it says. */
@@ -32,6 +32,6 @@ export async function revokeAtIssuer(profile: Profile, session: Session, home: s
     return result.reason === 'unavailable' ? { kind: 'unavailable', endpoint: result.endpoint, why: result.why } : { kind: 'no-endpoint' };
   } catch (error) {
     // A revocation endpoint may quote the token it refused: the message goes to stderr and the log.
-    return { kind: 'failed', message: redactSecrets((error as Error).message, [session.refreshToken, session.accessToken, session.idToken]) };
+    return { kind: 'failed', message: redactSecrets((error as Error).message, [...sessionSecrets(session), profile.clientSecret]) };
   }
 }
