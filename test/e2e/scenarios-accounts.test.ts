@@ -122,6 +122,14 @@ describe('credshare extension in VS Code: every account, every window', { timeou
     return log.split('\n').filter((l) => l.includes('onDidChangeSessions:') && Date.parse(l.slice(0, 23).replace(' ', 'T')) >= since - 1000).map((l) => l.replace(/^.*onDidChangeSessions: /, ''));
   }
 
+  /** Each step starts from alice on default (active in window 1) and bob on work, whatever the step before left. */
+  async function bothSignedIn(): Promise<void> {
+    const now = stored();
+    if (now.default?.account.label === ALICE && now.work?.account.label === BOB) return;
+    writeStore({ ...now, ...(now.default?.account.label === ALICE ? {} : { default: await minted('alice', ALICE) }), ...(now.work?.account.label === BOB ? {} : { work: await minted('bob', BOB) }) });
+    await eventsSince(Date.now(), 1000, 1500);
+  }
+
   const accountsInMenu = async (win: VsCodeWindow) => (await win.accountsMenu()).map((e) => e.label).filter((l) => /\(credshare\)$/.test(l));
 
   step('0. two profiles signed in (default: alice, active; work: bob), two windows; A holds bob, B holds alice in both', async () => {
@@ -133,7 +141,6 @@ describe('credshare extension in VS Code: every account, every window', { timeou
     const activated = await w(0).waitForResult<{ remoteName: string | null; uiKind: string }>('consumer-activated.json');
     const storeLine = (await w(0).outputChannelLog(CREDSHARE, CREDSHARE_LOG_CHANNEL)).split('\n').find((l) => / activated in extension host /.test(l));
     record('0. code-server window', { remoteName: activated.remoteName, uiKind: activated.uiKind, credshareStoreLine: storeLine?.replace(/^.*store /, '') });
-    assert.match(storeLine ?? '', /extension host: served-web, remoteName 127\.0\.0\.1:\d+, uiKind web/);
     for (const [i, win] of rig.windows.entries()) {
       request(BOB, i === 0);
       const a = await run(win, A, 'Get Session (account)', 'account', i === 0);
@@ -142,6 +149,7 @@ describe('credshare extension in VS Code: every account, every window', { timeou
       const b = await run(win, B, 'Get Session (account)', 'account', i === 0);
       assert.equal(b.account?.label, ALICE, JSON.stringify(b));
     }
+    assert.match(storeLine ?? '', /extension host: served-web, remoteName 127\.0\.0\.1:\d+, uiKind web/);
   });
 
   step('1. 17.1 the non-active profile\'s token refreshed by a CLI process: both windows\' extensions get the event, A still gets bob', async () => {
@@ -182,14 +190,14 @@ describe('credshare extension in VS Code: every account, every window', { timeou
     assert.ok(fired.some((l) => /removed .*work\/bob\//.test(l)), fired.join('\n'));
     assert.deepEqual(menu.filter((l) => l.includes(BOB)), []);
     assert.ok(menu.some((l) => l.includes(ALICE)), menu.join(' | '));
-    // bob back (as `credshare login --profile work` would): added.
-    const back = Date.now();
-    writeStore({ ...stored(), work: await minted('bob', BOB) });
-    const again = await eventsSince(back);
-    assert.deepEqual(again['window1/scopes-a']!.at(-1)!.session?.account, BOB);
   });
 
   step('3. 17.1 a profile switch in window 1: no removal, both accounts stay in VS Code\'s Accounts menu, work answers first', async () => {
+    // bob back (as `credshare login --profile work` would): added.
+    const back = Date.now();
+    await bothSignedIn();
+    const again = await eventsSince(back);
+    record('3a. work signed in again by a CLI', { aAfter: again['window1/scopes-a']?.at(-1)?.session, credshareFired: await firedSince(w(0), back) });
     const since = Date.now();
     await switchProfileFromPalette(w(0), 'work');
     await w(0).waitForStatusBarText(CREDSHARE_STATUS, BOB, 30_000);
@@ -200,6 +208,10 @@ describe('credshare extension in VS Code: every account, every window', { timeou
     assert.ok(fired.length >= 1 && fired.every((l) => /removed -/.test(l)), fired.join('\n'));
     assert.ok(menu.some((l) => l.includes(ALICE)) && menu.some((l) => l.includes(BOB)), menu.join(' | '));
     for (const ext of ['scopes-a', 'scopes-b']) assert.deepEqual([...(events[`window1/${ext}`]!.at(-1)?.accounts ?? [])].sort(), [ALICE, BOB], ext);
+    assert.equal(again['window1/scopes-a']!.at(-1)!.session?.account, BOB, 'A has bob again after he signed in again');
+  });
+
+  step('3b. (switch back)', async () => {
     await switchProfileFromPalette(w(0), 'default');
     await w(0).waitForStatusBarText(CREDSHARE_STATUS, ALICE, 30_000);
   });
@@ -208,6 +220,7 @@ describe('credshare extension in VS Code: every account, every window', { timeou
     // The fixtures' event handlers stop asking for tokens: VS Code's extension host runs a
     // provider's calls one at a time (ExtHostAuthentication's per-provider queue), so a token
     // request waiting on the hung issuer would hold the list up behind it (seen: 8.8 s).
+    await bothSignedIn();
     const quiet = path.join(rig.server.outDir, 'quiet');
     writeFileSync(quiet, '');
     await rig.admin.fault({ kind: 'hang' });
