@@ -41,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): Awake {
   );
   log.info(`activated in extension host ${process.pid}; home ${backend.paths.home}, store ${backend.describeStore()}`);
   void terminals.apply();
-  return { provider };
+  return { provider, noteEmptyAnswer: (scopes, at) => recent.noteAnswer(scopes, true, at) };
 }
 
 export function deactivate(): void {}

@@ -58,6 +58,10 @@ export const vscodeStub = {
     showInformationMessage: async (message: string) => { fakeVscode.messages.push(message); return undefined; },
   },
   workspace: { onDidChangeConfiguration: () => ({ dispose: () => {} }) },
+  commands: {
+    registerCommand: () => ({ dispose: () => {} }),
+    executeCommand: async () => undefined,
+  },
   authentication: {
     /** Registers the provider where a test can reach it: `fakeVscode.providers`. */
     registerAuthenticationProvider: (id: string, _label: string, provider: unknown) => {
