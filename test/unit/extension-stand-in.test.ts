@@ -22,7 +22,7 @@ test('the stand-in hands its empty answers (no account named) to the extension i
   assert.deepEqual(await provider.getSessions(['openid']), []);
   assert.deepEqual(await provider.getSessions(['openid'], { account: { id: 'x', label: 'x' } }), []);
   assert.deepEqual(await provider.getSessions(undefined), []);
-  assert.deepEqual(noted, [], 'nothing handed over before the extension wakes');
+  assert.equal(noted.length, 0, 'nothing handed over before the extension wakes');
   await provider.createSession(['openid'], {});
   assert.deepEqual(created, ['openid']);
   assert.deepEqual(noted.map((n) => n.scopes), [['openid']], 'only the request naming no account, with scopes');
