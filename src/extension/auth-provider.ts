@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { SignInRequiredError } from '../core/errors';
 import { scopeKey, scopeWords, sessionForScopes } from '../core/scope-sets';
 import type { Session } from '../core/session';
-import { authSessionId, parseAuthSessionId, profilesFor } from './accounts';
+import { authSessionId, parseAuthSessionId, profilesFor, type SignedInProfile } from './accounts';
 import type { CredentialBackend } from './backend';
 import type { RecentSignIns } from './join-recent';
 import { sessionChanges } from './session-events';
@@ -30,8 +30,9 @@ export type SignIn = (scopes: readonly string[], options: SignInOptions) => Prom
  * core refreshes the profile's one grant with a narrower `scope`, once for every window
  * and process), under a session id stable per (profile, account, scope set). A scope the
  * grant lacks makes `getSessions` answer nothing, so VS Code calls `createSession`, which
- * signs in for the union. `onDidChangeSessions` follows every profile in the store,
- * whoever wrote it.
+ * signs in the extensions' own grant for it (core/extension-grant.ts: build tools keep the
+ * profile's grant and never get such scopes). `onDidChangeSessions` follows every profile
+ * in the store, whoever wrote it.
  */
 export class CredshareAuthenticationProvider implements vscode.AuthenticationProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
@@ -65,7 +66,7 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
   async getSessions(scopes: readonly string[] | undefined, options: vscode.AuthenticationProviderSessionOptions = {}): Promise<vscode.AuthenticationSession[]> {
     if (scopes === undefined) return this.listAccounts(options.account);
     const candidates = profilesFor(await this.backend.accounts(), this.backend.profileName(), options.account);
-    const results = await Promise.allSettled(candidates.map(({ profile }) => this.backend.getSession({ profile, scopes })));
+    const results = await Promise.allSettled(candidates.map(({ profile }) => this.backend.getSession({ profile, scopes, extensionGrant: true })));
     const sessions: vscode.AuthenticationSession[] = [];
     const failures: unknown[] = [];
     results.forEach((result, i) => {
@@ -89,7 +90,8 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
   }
 
   /**
-   * Signs in for the union of the profile's scopes and `scopes`. With `options.account`
+   * Signs in for `scopes`: the profile's own grant where its scopes hold them, else the
+   * extensions' own grant (sign-in.ts). With `options.account`
    * (forceNewSession, or an extension naming an account) that account's profile, with its
    * label as the issuer's login hint; else the active profile. Accounts stay side by side:
    * a sign-in that comes back as another account than the profile holds ("Sign in to
@@ -101,16 +103,19 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
     const [target] = options.account ? profilesFor(before, this.backend.profileName(), options.account) : [];
     const profile = target?.profile ?? this.backend.profileName();
     const key = scopeKey(scopes);
+    // The grant serving these scopes as stored now: the profile's, or the extensions' own (core/extension-grant.ts).
+    const storedBefore = await this.backend.storedForExtension(profile, scopes);
     const { profile: storedIn } = await this.signIn(scopes, { profile, loginHint: options.account?.label, joinRecent: !options.account, sideBySide: true });
     // The scope set's own token from the new grant (the sign-in's token where it is that set);
     // never the one cached before (forceNewSession asks for a new one). Other sets keep theirs.
     // A call that joined a sign-in another extension made moments ago (join-recent.ts) finds the
     // same grant: its token is that sign-in's, and rejecting it would refresh for nothing.
-    const stored = before.find((p) => p.profile === storedIn)?.session;
-    const previous = stored && sessionForScopes(stored, key, this.backend.config().profiles[storedIn]?.scopes);
-    const after = (await this.backend.accounts()).find((p) => p.profile === storedIn)?.session;
-    const newGrant = after?.refreshToken !== stored?.refreshToken;
-    const session = await this.backend.getSession({ profile: storedIn, scopes, ...(newGrant && previous ? { rejectedAccessToken: previous.accessToken } : {}) });
+    // Another account's sign-in lands in its own profile (account-placement.ts): compare with what that one held.
+    const stored = storedIn === profile ? storedBefore : beforeIn(before, storedIn, key, this.backend.config().profiles[storedIn]?.scopes);
+    const previous = stored?.view;
+    const after = await this.backend.storedForExtension(storedIn, scopes);
+    const newGrant = after?.grant.refreshToken !== stored?.grant.refreshToken;
+    const session = await this.backend.getSession({ profile: storedIn, scopes, extensionGrant: true, ...(newGrant && previous ? { rejectedAccessToken: previous.accessToken } : {}) });
     return this.remember(storedIn, this.toAuthSession(storedIn, key, session));
   }
 
@@ -158,4 +163,10 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** What profile `name` held before a sign-in, as `storedForExtension` gives it (its own grant; the caller's scope set's token). */
+function beforeIn(before: readonly SignedInProfile[], name: string, key: string, profileScopes: readonly string[] | undefined): { grant: Session; view?: Session } | undefined {
+  const grant = before.find((p) => p.profile === name)?.session;
+  return grant && { grant, view: sessionForScopes(grant, key, profileScopes) };
 }

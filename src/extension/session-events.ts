@@ -11,6 +11,8 @@ export interface StoreSnapshot {
   active: string;
   /** Each profile and its session; undefined while signed out. */
   profiles: ReadonlyMap<string, Session | undefined>;
+  /** Each profile's extensions' own grant (core/extension-grant.ts), where read: it serves scope sets beyond the profile's. */
+  extensionGrants?: ReadonlyMap<string, Session | undefined>;
 }
 
 /** Everything about one profile's session that a listener could care about, in non-secret form. */
@@ -20,9 +22,10 @@ export function sessionState(session: Session | undefined): string {
 }
 
 /** The whole snapshot in non-secret form: equal strings, nothing to announce. */
-export function snapshotState({ active, profiles }: StoreSnapshot): string {
+export function snapshotState({ active, profiles, extensionGrants }: StoreSnapshot): string {
   const each = [...profiles.keys()].sort().map((p) => `${p}=${sessionState(profiles.get(p))}`);
-  return [`active=${active}`, ...each].join('\n');
+  const grants = [...(extensionGrants?.keys() ?? [])].sort().map((p) => `${p}+extensions=${sessionState(extensionGrants?.get(p))}`);
+  return [`active=${active}`, ...each, ...grants].join('\n');
 }
 
 /** The part of vscode.AuthenticationSession this needs. */
@@ -67,7 +70,11 @@ export function sessionChanges<S extends AnnouncedSession>(
   for (const profile of new Set([...previous.profiles.keys(), ...current.profiles.keys()])) {
     const before = previous.profiles.get(profile);
     const after = current.profiles.get(profile);
-    if (sessionState(before) === sessionState(after)) continue;
+    if (sessionState(before) === sessionState(after)) {
+      // Only the extensions' own grant changed (refreshed, signed in or out): the sessions it serves changed.
+      if (after && sessionState(previous.extensionGrants?.get(profile)) !== sessionState(current.extensionGrants?.get(profile))) put(changed, handedOut(profile));
+      continue;
+    }
     if (before && after && before.account.id === after.account.id) {
       put(changed, [grant(profile, after), ...handedOut(profile)]);
       continue;

@@ -15,6 +15,9 @@ import type { Settings } from './settings';
 import { extensionHostKind, reachableRedirect, signInFlows, type ExtensionHostKind } from './sign-in-choice';
 import type { RecentSignIns } from './join-recent';
 import { SingleSignIn } from './single-sign-in';
+import { noRefreshTokenNote } from '../core/missing-refresh-token';
+import { beyondProfile, extensionGrantName, extensionGrantProfile, extensionGrantScopes } from '../core/extension-grant';
+import { formatIssuer } from '../core/format';
 
 const BROWSER_TIMEOUT_MS = 5 * 60_000;
 
@@ -74,6 +77,9 @@ export class SignInFlow {
    */
   async run(extraScopes: readonly string[], options: SignInOptions = {}): Promise<SignedIn> {
     const { profile, isNew } = this.profileToSignIn(options.profile);
+    // Scopes the profile does not sign in for get a grant of their own: build tools, which
+    // get the profile's grant, never receive them (core/extension-grant.ts).
+    if (beyondProfile(profile, extraScopes).length > 0) return this.runForExtensions(profile, isNew, extraScopes, options);
     const wanted: Profile = { ...profile, scopes: [...new Set([...profile.scopes, ...extraScopes])] };
     const writeProfile = isNew || wanted.scopes.length > profile.scopes.length;
     // Every createSession naming no account takes up its caller's empty answer, joining or not.
@@ -91,12 +97,45 @@ export class SignInFlow {
     });
   }
 
-  /** The recent sign-in a createSession may take, if its profile still holds that account. */
-  private async recentSignIn(recent: { accountId: string; storedAt: number; storedIn: string }): Promise<SignedIn | undefined> {
-    const current = (await this.backend.accounts()).find((p) => p.profile === recent.storedIn)?.session;
+  /** The recent sign-in a createSession may take, if its store entry still holds that account; `owner` is the profile it is an account of. */
+  private async recentSignIn(recent: { accountId: string; storedAt: number; storedIn: string }, owner = recent.storedIn): Promise<SignedIn | undefined> {
+    const current = await this.backend.stored(recent.storedIn).catch(() => undefined);
     if (current?.account.id !== recent.accountId) return undefined;
-    this.log.info(`a sign-in to profile "${recent.storedIn}" ended ${Math.round((Date.now() - recent.storedAt) / 1000)}s ago, before this request was answered, and covers its scopes: using it`);
-    return { profile: recent.storedIn, session: await this.backend.getSession({ profile: recent.storedIn }) };
+    this.log.info(`a sign-in to "${recent.storedIn}" ended ${Math.round((Date.now() - recent.storedAt) / 1000)}s ago, before this request was answered, and covers its scopes: using it`);
+    return { profile: owner, session: current };
+  }
+
+  /**
+   * Signs in the extensions' own grant for the union of the scopes it holds and `extraScopes`,
+   * as the profile's account (its label as login hint), after signing in the profile itself
+   * where it has no session yet (the Accounts menu and every tool rest on that one).
+   */
+  private async runForExtensions(profile: Profile, isNew: boolean, extraScopes: readonly string[], options: SignInOptions): Promise<SignedIn> {
+    const own = (isNew ? undefined : await this.backend.stored(profile.name)) ?? (await this.run([], options)).session;
+    const name = extensionGrantName(profile.name);
+    const wanted = extensionGrantProfile(profile, extensionGrantScopes(profile, await this.backend.stored(name), own.account.id, extraScopes));
+    const recent = options.joinRecent ? this.recent.claim(name, extraScopes) : undefined;
+    if (this.single.running(name)) this.log.info(`joining the sign-in of the extensions' own grant of profile "${profile.name}" already under way`);
+    else if (recent) {
+      const joined = await this.recentSignIn(recent, profile.name);
+      if (joined) return joined;
+    }
+    return this.single.run(name, wanted.scopes, async () => {
+      this.log.info(`scopes beyond profile "${profile.name}" (${beyondProfile(profile, extraScopes).join(' ')}): signing in the extensions' own grant, which build tools never get`);
+      const startedAt = Date.now();
+      // Never placed beside (account-placement.ts): this grant belongs to the profile's account.
+      const { session } = await this.signInOnce(wanted, false, options.loginHint ?? own.account.label, false);
+      if (session.account.id !== own.account.id) {
+        await this.backend.signOut(name, profile);
+        throw new SignInError(vscode.l10n.t({
+          message: 'You signed in as {0}, but profile "{1}" belongs to {2}. Sign in as {2} to give extensions more access.',
+          args: [session.account.label || session.account.id, profile.name, own.account.label || own.account.id],
+          comment: ['{0} and {2} are account names at the identity provider, {1} a credshare profile name.'],
+        }));
+      }
+      this.recent.noteSignIn(name, wanted.scopes, session.account.id, startedAt, Date.now(), name);
+      return { profile: profile.name, session };
+    });
   }
 
   private async signInOnce(profile: Profile, writeProfile: boolean, loginHint: string | undefined, sideBySide: boolean): Promise<SignedIn> {
@@ -109,7 +148,7 @@ export class SignInFlow {
     if (flows.length === 0) {
       throw new SignInError(vscode.l10n.t({
         message: '{0} offers no sign-in flow that works here (setting "credshare.signIn.flow" is "{1}"). Choose another flow in the settings.',
-        args: [issuer.href, this.settings.signInFlow],
+        args: [formatIssuer(issuer), this.settings.signInFlow],
         comment: ['{0} is the identity provider\'s URL, {1} the setting\'s value (auto, browser or deviceCode: keep as is).'],
       }));
     }
@@ -126,7 +165,7 @@ export class SignInFlow {
     }
     if (!session) throw new SignInError(vscode.l10n.t({
       message: 'No browser can reach this window\'s sign-in listener, and {0} offers no device sign-in.',
-      args: [issuer.href],
+      args: [formatIssuer(issuer)],
       comment: ['{0} is the identity provider\'s URL. The listener is the local web address the browser returns to after signing in; device sign-in is the flow with a one-time code.'],
     }));
     if (sideBySide) {
@@ -136,6 +175,7 @@ export class SignInFlow {
     // As `credshare login` does: the profile (new, or its scopes widened) is written with the session, never before it.
     await this.backend.signIn(profile.name, session, writeProfile ? () => saveProfile(this.backend.paths, profile, false) : undefined);
     this.log.info(`signed in to profile "${profile.name}" as ${session.account.id}`);
+    if (!session.refreshToken) this.log.warn(noRefreshTokenNote(profile, session));
     return { profile: profile.name, session };
   }
 
@@ -153,6 +193,7 @@ export class SignInFlow {
     const write = !existing || target.scopes.length > existing.scopes.length;
     await this.backend.signIn(target.name, session, write ? () => saveAccountProfile(this.backend.paths, target) : undefined);
     this.log.info(`signed in as ${session.account.label || session.account.id}, another account than profile "${profile.name}" holds: kept both, this one in profile "${target.name}" (${placement.kind})`);
+    if (!session.refreshToken) this.log.warn(noRefreshTokenNote(target, session));
     return { profile: target.name, session };
   }
 

@@ -59,3 +59,10 @@ test('nothing changed: nothing to announce', () => {
   const e = sessionChanges(snap('default', { default: alice, work: bob }), snap('default', { default: { ...alice }, work: { ...bob } }), grant, handed({ work: ['w'] }));
   assert.deepEqual([e.added, e.removed, e.changed, e.forget], [[], [], [], []]);
 });
+
+test('only the extensions\' own grant of a profile refreshed: changed for the sessions handed out for that profile', () => {
+  const before: StoreSnapshot = { active: 'default', profiles: new Map([['default', alice]]), extensionGrants: new Map([['default', { ...alice, accessToken: 'x1' }]]) };
+  const after: StoreSnapshot = { active: 'default', profiles: new Map([['default', alice]]), extensionGrants: new Map([['default', { ...alice, accessToken: 'x2' }]]) };
+  const e = sessionChanges(before, after, grant, handed({ default: ['default/u-alice/email'] }));
+  assert.deepEqual([e.added, e.removed, ids(e.changed)], [[], [], ['default/u-alice/email']]);
+});
