@@ -11,8 +11,10 @@ import { scopeKey, sessionForScopes } from '../core/scope-sets';
 import type { SignedInProfile } from './accounts';
 import { ActivityTracker, type Activity } from './activity';
 import { revokeForLog } from './revoke';
-import { SessionWatcher } from './session-watcher';
-import type { Settings, StoreSetting } from './settings';
+import type { KnownProfile } from './account-placement';
+import { SessionWatcher, type StoreSnapshot } from './session-watcher';
+import type { Settings } from './settings';
+import { chooseStore, type StoreChoice } from './store-choice';
 import { moveSession } from './store-migration';
 import { SecretStorageMode, SharedMode, type ModeObservers, type StoreMode } from './store-modes';
 
@@ -56,10 +58,7 @@ export class CredentialBackend implements vscode.Disposable {
     private readonly settings: Settings,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.watcher = new SessionWatcher(async () => {
-      const profile = this.profileName();
-      return { profile, session: await this.mode.parts.store.read(profile) };
-    }, log);
+    this.watcher = new SessionWatcher(() => this.snapshot(), log);
     this.reportUnsafeHome();
     this.mode = this.createMode();
     this.listen();
@@ -69,6 +68,11 @@ export class CredentialBackend implements vscode.Disposable {
 
   get storeMode(): StoreMode {
     return this.mode;
+  }
+
+  /** The store this window's settings and extension host call for, and why (store-choice.ts); before any fallback. */
+  get storeChoice(): StoreChoice {
+    return chooseStore(this.settings.store, { remoteName: vscode.env.remoteName, uiKind: vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop' });
   }
 
   /** Why the window uses the shared store although settings ask for SecretStorage, if it does. */
@@ -170,6 +174,49 @@ export class CredentialBackend implements vscode.Disposable {
     return signedIn;
   }
 
+  /**
+   * The accounts, as VS Code lists them: every signed-in profile, read from the store only
+   * (a stale token included: no refresh, no network). Never throws: a profile that cannot
+   * be read is left out and logged, an unreadable config.json gives none (and is logged).
+   */
+  async accounts(): Promise<SignedInProfile[]> {
+    let names: string[];
+    try {
+      names = Object.keys(this.config().profiles);
+    } catch (error) {
+      this.log.error(`listing accounts: ${(error as Error).message}`);
+      return [];
+    }
+    const read = await Promise.all(names.map(async (profile) => {
+      try {
+        return { profile, session: await this.mode.peek(profile) };
+      } catch (error) {
+        this.log.warn(`listing accounts: profile "${profile}" left out: ${(error as Error).message}`);
+        return { profile, session: undefined };
+      }
+    }));
+    return read.filter((p): p is SignedInProfile => p.session !== undefined);
+  }
+
+  /** Every profile of config.json with its issuer, client and stored session (for placing a sign-in). */
+  async knownProfiles(): Promise<KnownProfile[]> {
+    const signedIn = new Map((await this.accounts()).map((p) => [p.profile, p.session]));
+    return Object.values(this.config().profiles).map((p) => ({ name: p.name, issuer: p.issuer, clientId: p.clientId, session: signedIn.get(p.name) }));
+  }
+
+  /** Every profile and its stored session, and the active one: what the watcher compares. */
+  private async snapshot(): Promise<StoreSnapshot> {
+    const active = this.profileName();
+    const names = new Set([active, ...Object.keys(this.config().profiles)]);
+    const profiles = new Map<string, Session | undefined>();
+    const extensionGrants = new Map<string, Session | undefined>();
+    for (const name of names) {
+      profiles.set(name, await this.mode.peek(name));
+      extensionGrants.set(name, await this.mode.peek(extensionGrantName(name)));
+    }
+    return { active, profiles, extensionGrants };
+  }
+
   /** A session valid for at least the tolerance, refreshed (once for every window and process) if need be. */
   async getSession(options: SessionOptions = {}): Promise<Session> {
     const config = this.config();
@@ -258,7 +305,7 @@ export class CredentialBackend implements vscode.Disposable {
         refresh.then(touch, touch);
       },
     };
-    const wanted: StoreSetting = this.fallbackReason ? 'shared' : this.settings.store;
+    const wanted = this.fallbackReason ? 'shared' : this.storeChoice.kind;
     if (wanted === 'secretStorage') return new SecretStorageMode(this.context.secrets, this.context.globalStorageUri.fsPath, timings, observers);
     return new SharedMode(this.paths, timings, observers);
   }
@@ -272,7 +319,7 @@ export class CredentialBackend implements vscode.Disposable {
     this.mode.dispose();
     this.mode = next;
     this.listen();
-    this.log.info(`store: ${this.mode.kind === 'shared' ? this.paths.credentials : 'VS Code SecretStorage'}`);
+    this.log.info(`store: ${this.describeStore()}`);
     this.modeEmitter.fire(this.mode);
     void this.watcher.check();
   }
@@ -281,9 +328,19 @@ export class CredentialBackend implements vscode.Disposable {
     this.modeListener = this.mode.onDidTouch(() => this.watcher.touch());
   }
 
+  /** Where the sessions are and why, for the log (no secret). */
+  describeStore(): string {
+    const choice = this.storeChoice;
+    const where = this.mode.kind === 'shared' ? this.paths.credentials : 'VS Code SecretStorage';
+    const why = this.fallbackReason ? `SecretStorage not shared between windows (${this.fallbackReason})`
+      : choice.reason === 'remote' ? `a ${choice.where} window: SecretStorage would be kept on the local machine while this extension host's lock is on the remote, so the remote's own shared store is used`
+        : `credshare.store is ${this.settings.store}`;
+    return `${where} (${why}; extension host: ${choice.where}, remoteName ${vscode.env.remoteName ?? 'none'}, uiKind ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'})`;
+  }
+
   /** Settings changed: a new store mode if `credshare.store` changed; re-check the session either way (profile). */
   private onSettingsChanged(): void {
-    const wanted = this.fallbackReason ? 'shared' : this.settings.store;
+    const wanted = this.fallbackReason ? 'shared' : this.storeChoice.kind;
     if (wanted !== this.mode.kind) this.rebuild();
     else void this.watcher.check();
   }

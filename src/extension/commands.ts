@@ -49,7 +49,7 @@ export class Commands implements vscode.Disposable {
         }), again);
       if (choice !== again) return;
     }
-    const session = await this.signInFlow.run([]);
+    const { session } = await this.signInFlow.run([]);
     void vscode.window.showInformationMessage(vscode.l10n.t({
       message: 'Signed in as {0}: every window, terminal and credential helper uses this sign-in now.',
       args: [session.account.label || session.account.id],

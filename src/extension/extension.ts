@@ -3,6 +3,7 @@ import { setProcessLabel } from '../core/lock-owner';
 import { CredshareAuthenticationProvider } from './auth-provider';
 import { CredentialBackend } from './backend';
 import { Commands } from './commands';
+import { RecentSignIns } from './join-recent';
 import { Settings } from './settings';
 import type { Awake } from './stand-in';
 import { SharingGuard } from './sharing-guard';
@@ -23,11 +24,12 @@ export function activate(context: vscode.ExtensionContext): Awake {
   const log = vscode.window.createOutputChannel('credshare', { log: true });
   const settings = new Settings();
   const backend = new CredentialBackend(context, settings, log);
-  const signIn = new SignInFlow(backend, settings, log);
+  const recent = new RecentSignIns();
+  const signIn = new SignInFlow(backend, settings, recent, log);
   const statusView = new StatusView(backend, () => settings.terminalEnabled);
   const ipc = new TerminalIpc(backend, log);
   const terminals = new TerminalEnvironment(context, settings, backend, () => ipc.get(), log);
-  const provider = new CredshareAuthenticationProvider(backend, (scopes, options) => signIn.run(scopes, { ...options, joinRecent: options.loginHint === undefined }), log);
+  const provider = new CredshareAuthenticationProvider(backend, (scopes, options) => signIn.run(scopes, options), recent, log);
   context.subscriptions.push(
     log,
     settings,
@@ -40,9 +42,9 @@ export function activate(context: vscode.ExtensionContext): Awake {
     ipc,
     terminals,
   );
-  log.info(`activated in extension host ${process.pid}; home ${backend.paths.home}, store ${backend.storeMode.kind}`);
+  log.info(`activated in extension host ${process.pid}; home ${backend.paths.home}, store ${backend.describeStore()}`);
   void terminals.apply();
-  return { provider };
+  return { provider, noteEmptyAnswer: (scopes, at) => recent.noteAnswer(scopes, true, at) };
 }
 
 export function deactivate(): void {}

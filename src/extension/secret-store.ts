@@ -50,7 +50,7 @@ export class SecretStorageCredentialStore implements CredentialStore {
     const deadline = Date.now() + this.staleWaitMs;
     for (;;) {
       const seen = this.changes;
-      const session = await this.readNow(profile);
+      const session = await this.readWithoutWaiting(profile);
       if (!session?.refreshToken || !this.record.isSpent(profile, session.refreshToken) || Date.now() >= deadline) return session;
       if (this.changes === seen) await this.nextChange(deadline - Date.now());
     }
@@ -85,7 +85,8 @@ export class SecretStorageCredentialStore implements CredentialStore {
     for (const wake of [...this.waiters]) wake();
   }
 
-  private async readNow(profile: string): Promise<Session | undefined> {
+  /** The session as SecretStorage has it now, even a view the record calls spent. */
+  async readWithoutWaiting(profile: string): Promise<Session | undefined> {
     const text = await this.secrets.get(sessionKey(profile));
     if (text === undefined) return undefined;
     try {

@@ -1,48 +1,46 @@
 import * as vscode from 'vscode';
 import { fingerprint, type Session } from '../core/session';
+import { sessionState, snapshotState, type StoreSnapshot } from './session-events';
 
-/** The active profile and its session, as read from the store. */
-export interface SessionSnapshot {
-  profile: string;
-  session: Session | undefined;
-}
+export type { StoreSnapshot } from './session-events';
 
-/** A change of the active profile or its session, as seen by this window. */
+/** A change of any profile's session, or of the active profile, as seen by this window. */
 export interface SessionTransition {
-  previous: SessionSnapshot | undefined;
-  current: SessionSnapshot;
+  previous: StoreSnapshot | undefined;
+  current: StoreSnapshot;
   /** The first look at the store: a baseline for displays, not a change to announce. */
   initial: boolean;
 }
 
-/** Everything about a snapshot that a listener could care about, in non-secret form. */
-export function snapshotState({ profile, session }: SessionSnapshot): string {
-  if (!session) return `${profile}|signed-out`;
-  return [profile, fingerprint(session.accessToken), fingerprint(session.refreshToken), session.expiresAt, session.account.id, session.account.label].join('|');
-}
-
 /**
- * Turns "the store may have changed" signals (file events, SecretStorage events, polls,
- * a profile switch) into real transitions: debounced, and compared by fingerprint, so
- * listeners (onDidChangeSessions, the status bar) never fire for nothing.
+ * Turns "the store may have changed" signals (file events, SecretStorage events, the slow
+ * safety check, a profile switch) into real transitions of every profile: debounced, and
+ * compared by fingerprint, so listeners (onDidChangeSessions, the status bar) never fire
+ * for nothing. One read of every profile per signal: the idle cost is the signals' own
+ * (file events, one stat a minute), not a poll per profile.
  */
 export class SessionWatcher implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<SessionTransition>();
   readonly onDidTransition = this.emitter.event;
-  private last: SessionSnapshot | undefined;
+  private last: StoreSnapshot | undefined;
   private lastState: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly read: () => Promise<SessionSnapshot>,
+    private readonly read: () => Promise<StoreSnapshot>,
     private readonly log: vscode.LogOutputChannel,
     private readonly debounceMs = 75,
   ) {}
 
-  /** The session as last seen (no I/O). */
+  /** The active profile's session as last seen (no I/O). */
   get current(): Session | undefined {
-    return this.last?.session;
+    return this.last?.profiles.get(this.last.active);
+  }
+
+  /** Every profile as last seen (no I/O); undefined before the first look. */
+  get snapshot(): StoreSnapshot | undefined {
+    return this.last;
   }
 
   /** Something may have changed: check after the debounce. */
@@ -58,7 +56,7 @@ export class SessionWatcher implements vscode.Disposable {
   }
 
   private async compare(): Promise<void> {
-    let current: SessionSnapshot;
+    let current: StoreSnapshot;
     try {
       current = await this.read();
     } catch (error) {
@@ -71,7 +69,7 @@ export class SessionWatcher implements vscode.Disposable {
     const initial = this.lastState === undefined;
     this.last = current;
     this.lastState = state;
-    if (!initial) this.log.info(describe(previous, current));
+    if (!initial) for (const line of describe(previous, current)) this.log.info(line);
     this.emitter.fire({ previous, current, initial });
   }
 
@@ -81,7 +79,16 @@ export class SessionWatcher implements vscode.Disposable {
   }
 }
 
-function describe(previous: SessionSnapshot | undefined, { profile, session }: SessionSnapshot): string {
-  const what = previous?.profile !== profile ? `profile "${profile}" now active` : !previous.session ? 'session signed in' : !session ? 'session signed out' : 'session changed';
-  return `${what}${session ? ` (access token ${fingerprint(session.accessToken)})` : ''}`;
+/** One log line per profile that changed (never a token: fingerprints only). */
+function describe(previous: StoreSnapshot | undefined, current: StoreSnapshot): string[] {
+  const lines: string[] = [];
+  if (previous?.active !== current.active) lines.push(`profile "${current.active}" now active`);
+  for (const profile of new Set([...(previous?.profiles.keys() ?? []), ...current.profiles.keys()])) {
+    const before = previous?.profiles.get(profile);
+    const after = current.profiles.get(profile);
+    if (sessionState(before) === sessionState(after)) continue;
+    const what = !before ? 'session signed in' : !after ? 'session signed out' : before.account.id !== after.account.id ? 'another account signed in' : 'session changed';
+    lines.push(`profile "${profile}": ${what}${after ? ` (access token ${fingerprint(after.accessToken)})` : ''}`);
+  }
+  return lines;
 }

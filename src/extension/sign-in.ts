@@ -7,22 +7,19 @@ import { loadIssuerMetadata } from '../core/oauth/metadata';
 import { signIn } from '../core/oauth/sign-in';
 import { DEFAULT_SCOPES, DEFAULT_TOLERANCE_SECONDS, saveProfile, type Profile } from '../core/profile';
 import type { Session } from '../core/session';
+import { placeSignIn } from './account-placement';
+import { saveAccountProfile } from './account-profile-save';
 import type { CredentialBackend } from './backend';
 import { DeviceCodeUi } from './device-code-prompt';
 import type { Settings } from './settings';
 import { extensionHostKind, reachableRedirect, signInFlows, type ExtensionHostKind } from './sign-in-choice';
+import type { RecentSignIns } from './join-recent';
 import { SingleSignIn } from './single-sign-in';
 import { noRefreshTokenNote } from '../core/missing-refresh-token';
 import { beyondProfile, extensionGrantName, extensionGrantProfile, extensionGrantScopes } from '../core/extension-grant';
 import { formatIssuer } from '../core/format';
 
 const BROWSER_TIMEOUT_MS = 5 * 60_000;
-/**
- * VS Code hands a provider one `createSession` at a time: a second extension that asked
- * while the first sign-in ran gets its call only after that sign-in ended (seen in
- * code-server 4.139). Within this window after a sign-in, such a call gets that sign-in.
- */
-const RECENT_SIGN_IN_MS = 60_000;
 
 /** How a caller wants its sign-in. */
 export interface SignInOptions {
@@ -30,8 +27,25 @@ export interface SignInOptions {
   profile?: string;
   /** OpenID Connect `login_hint`: the account to sign in as. */
   loginHint?: string;
-  /** Accept a sign-in that ended moments ago and covers the scopes (requests from other extensions); not for "Sign In" by the user. */
+  /**
+   * A createSession naming no account: it may take a sign-in that ended moments ago and
+   * covers the scopes, when its caller could not have seen it (join-recent.ts); not for
+   * "Sign In" by the user, nor for a call naming an account.
+   */
   joinRecent?: boolean;
+  /**
+   * Accounts side by side (createSession): a sign-in that comes back as another account
+   * than the one signed in on the profile goes to a profile of its own
+   * (account-placement.ts) instead of replacing it. "Sign In" by the user replaces, as
+   * `credshare login` does.
+   */
+  sideBySide?: boolean;
+}
+
+/** A sign-in's result: the profile it was stored in and the session. */
+export interface SignedIn {
+  profile: string;
+  session: Session;
 }
 
 /** The loopback redirect cannot be reached from the user's browser here: try the next flow. */
@@ -46,12 +60,12 @@ class RedirectUnreachable extends Error {}
  * The new session is stored under the refresh lock, for every window.
  */
 export class SignInFlow {
-  private readonly single = new SingleSignIn<Session>();
-  private readonly recent = new Map<string, { scopes: ReadonlySet<string>; accountId: string; at: number }>();
+  private readonly single = new SingleSignIn<SignedIn>();
 
   constructor(
     private readonly backend: CredentialBackend,
     private readonly settings: Settings,
+    private readonly recent: RecentSignIns,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -61,23 +75,34 @@ export class SignInFlow {
    * the union in config.json so that the CLI's next `credshare login` keeps it. Joins a
    * sign-in of that profile already under way.
    */
-  async run(extraScopes: readonly string[], options: SignInOptions = {}): Promise<Session> {
+  async run(extraScopes: readonly string[], options: SignInOptions = {}): Promise<SignedIn> {
     const { profile, isNew } = this.profileToSignIn(options.profile);
     // Scopes the profile does not sign in for get a grant of their own: build tools, which
     // get the profile's grant, never receive them (core/extension-grant.ts).
     if (beyondProfile(profile, extraScopes).length > 0) return this.runForExtensions(profile, isNew, extraScopes, options);
     const wanted: Profile = { ...profile, scopes: [...new Set([...profile.scopes, ...extraScopes])] };
     const writeProfile = isNew || wanted.scopes.length > profile.scopes.length;
+    // Every createSession naming no account takes up its caller's empty answer, joining or not.
+    const recent = options.joinRecent ? this.recent.claim(profile.name, extraScopes) : undefined;
     if (this.single.running(profile.name)) this.log.info(`joining the sign-in to profile "${profile.name}" already under way`);
-    else if (options.joinRecent) {
-      const joined = await this.recentSignIn(profile.name, wanted.scopes);
+    else if (recent) {
+      const joined = await this.recentSignIn(recent);
       if (joined) return joined;
     }
     return this.single.run(profile.name, wanted.scopes, async () => {
-      const session = await this.signInOnce(wanted, writeProfile, options.loginHint);
-      this.recent.set(profile.name, { scopes: new Set(wanted.scopes), accountId: session.account.id, at: Date.now() });
-      return session;
+      const startedAt = Date.now();
+      const signedIn = await this.signInOnce(wanted, writeProfile, options.loginHint, options.sideBySide ?? false);
+      this.recent.noteSignIn(profile.name, wanted.scopes, signedIn.session.account.id, startedAt, Date.now(), signedIn.profile);
+      return signedIn;
     });
+  }
+
+  /** The recent sign-in a createSession may take, if its store entry still holds that account; `owner` is the profile it is an account of. */
+  private async recentSignIn(recent: { accountId: string; storedAt: number; storedIn: string }, owner = recent.storedIn): Promise<SignedIn | undefined> {
+    const current = await this.backend.stored(recent.storedIn).catch(() => undefined);
+    if (current?.account.id !== recent.accountId) return undefined;
+    this.log.info(`a sign-in to "${recent.storedIn}" ended ${Math.round((Date.now() - recent.storedAt) / 1000)}s ago, before this request was answered, and covers its scopes: using it`);
+    return { profile: owner, session: current };
   }
 
   /**
@@ -85,18 +110,21 @@ export class SignInFlow {
    * as the profile's account (its label as login hint), after signing in the profile itself
    * where it has no session yet (the Accounts menu and every tool rest on that one).
    */
-  private async runForExtensions(profile: Profile, isNew: boolean, extraScopes: readonly string[], options: SignInOptions): Promise<Session> {
-    const own = (isNew ? undefined : await this.backend.stored(profile.name)) ?? await this.run([], options);
+  private async runForExtensions(profile: Profile, isNew: boolean, extraScopes: readonly string[], options: SignInOptions): Promise<SignedIn> {
+    const own = (isNew ? undefined : await this.backend.stored(profile.name)) ?? (await this.run([], options)).session;
     const name = extensionGrantName(profile.name);
     const wanted = extensionGrantProfile(profile, extensionGrantScopes(profile, await this.backend.stored(name), own.account.id, extraScopes));
+    const recent = options.joinRecent ? this.recent.claim(name, extraScopes) : undefined;
     if (this.single.running(name)) this.log.info(`joining the sign-in of the extensions' own grant of profile "${profile.name}" already under way`);
-    else if (options.joinRecent) {
-      const joined = await this.recentSignIn(name, wanted.scopes);
+    else if (recent) {
+      const joined = await this.recentSignIn(recent, profile.name);
       if (joined) return joined;
     }
     return this.single.run(name, wanted.scopes, async () => {
       this.log.info(`scopes beyond profile "${profile.name}" (${beyondProfile(profile, extraScopes).join(' ')}): signing in the extensions' own grant, which build tools never get`);
-      const session = await this.signInOnce(wanted, false, options.loginHint ?? own.account.label);
+      const startedAt = Date.now();
+      // Never placed beside (account-placement.ts): this grant belongs to the profile's account.
+      const { session } = await this.signInOnce(wanted, false, options.loginHint ?? own.account.label, false);
       if (session.account.id !== own.account.id) {
         await this.backend.signOut(name, profile);
         throw new SignInError(vscode.l10n.t({
@@ -105,22 +133,12 @@ export class SignInFlow {
           comment: ['{0} and {2} are account names at the identity provider, {1} a credshare profile name.'],
         }));
       }
-      this.recent.set(name, { scopes: new Set(wanted.scopes), accountId: session.account.id, at: Date.now() });
-      return session;
+      this.recent.noteSignIn(name, wanted.scopes, session.account.id, startedAt, Date.now(), name);
+      return { profile: profile.name, session };
     });
   }
 
-  /** The session of a sign-in that ended within {@link RECENT_SIGN_IN_MS}, covers `scopes` and is still the stored account's. */
-  private async recentSignIn(name: string, scopes: readonly string[]): Promise<Session | undefined> {
-    const recent = this.recent.get(name);
-    if (!recent || Date.now() - recent.at > RECENT_SIGN_IN_MS || !scopes.every((s) => recent.scopes.has(s))) return undefined;
-    const current = await this.backend.stored(name).catch(() => undefined);
-    if (current?.account.id !== recent.accountId) return undefined;
-    this.log.info(`a sign-in to "${name}" ended ${Math.round((Date.now() - recent.at) / 1000)}s ago and covers the scopes asked for: using it`);
-    return current;
-  }
-
-  private async signInOnce(profile: Profile, writeProfile: boolean, loginHint: string | undefined): Promise<Session> {
+  private async signInOnce(profile: Profile, writeProfile: boolean, loginHint: string | undefined, sideBySide: boolean): Promise<SignedIn> {
     const abort = new AbortController();
     const io = { timeoutMs: this.backend.config().timings.requestTimeoutMs, signal: abort.signal };
     const issuer = parseIssuer(profile.issuer);
@@ -150,11 +168,33 @@ export class SignInFlow {
       args: [formatIssuer(issuer)],
       comment: ['{0} is the identity provider\'s URL. The listener is the local web address the browser returns to after signing in; device sign-in is the flow with a one-time code.'],
     }));
+    if (sideBySide) {
+      const beside = await this.besideOthers(profile, session);
+      if (beside) return beside;
+    }
     // As `credshare login` does: the profile (new, or its scopes widened) is written with the session, never before it.
     await this.backend.signIn(profile.name, session, writeProfile ? () => saveProfile(this.backend.paths, profile, false) : undefined);
     this.log.info(`signed in to profile "${profile.name}" as ${session.account.id}`);
     if (!session.refreshToken) this.log.warn(noRefreshTokenNote(profile, session));
-    return session;
+    return { profile: profile.name, session };
+  }
+
+  /**
+   * Stores a sign-in that came back as another account than the one signed in on
+   * `profile` beside it (account-placement.ts), and resolves to where; undefined when it
+   * belongs on `profile` itself.
+   */
+  private async besideOthers(profile: Profile, session: Session): Promise<SignedIn | undefined> {
+    const placement = placeSignIn(profile, await this.backend.knownProfiles(), session.account);
+    if (placement.kind === 'target') return undefined;
+    const existing = this.backend.config().profiles[placement.profile];
+    // A new profile copies the one signed in to (issuer, client and its other settings); an existing one keeps its own, scopes widened.
+    const target: Profile = existing ? { ...existing, scopes: [...new Set([...existing.scopes, ...profile.scopes])] } : { ...profile, name: placement.profile };
+    const write = !existing || target.scopes.length > existing.scopes.length;
+    await this.backend.signIn(target.name, session, write ? () => saveAccountProfile(this.backend.paths, target) : undefined);
+    this.log.info(`signed in as ${session.account.label || session.account.id}, another account than profile "${profile.name}" holds: kept both, this one in profile "${target.name}" (${placement.kind})`);
+    if (!session.refreshToken) this.log.warn(noRefreshTokenNote(target, session));
+    return { profile: target.name, session };
   }
 
   private async attempt(flow: OAuthFlow, profile: Profile, metadata: Awaited<ReturnType<typeof loadIssuerMetadata>>,

@@ -4,6 +4,8 @@ import { PROVIDER_ID } from './auth-provider';
 /** What the full extension hands back once it is running: its authentication provider. */
 export interface Awake {
   provider: vscode.AuthenticationProvider;
+  /** A getSessions naming no account that the stand-in answered with nothing (see join-recent.ts). */
+  noteEmptyAnswer?(scopes: readonly string[], at: number): void;
 }
 
 /**
@@ -17,6 +19,12 @@ export class StandIn implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
   private readonly registrations: vscode.Disposable[] = [];
   private awake: Awake | undefined;
+  /**
+   * Requests the stand-in answered with nothing: handed to the extension when it wakes, so
+   * that a second extension's createSession, which VS Code passes only after the first
+   * one's sign-in ended, takes that sign-in instead of starting another (join-recent.ts).
+   */
+  private readonly emptyAnswers: { scopes: readonly string[]; at: number }[] = [];
 
   constructor(
     commandIds: readonly string[],
@@ -25,7 +33,11 @@ export class StandIn implements vscode.Disposable {
   ) {
     const provider: vscode.AuthenticationProvider = {
       onDidChangeSessions: this.emitter.event,
-      getSessions: async (scopes, options) => (this.hasProfile() ? this.wake().provider.getSessions(scopes, options ?? {}) : []),
+      getSessions: async (scopes, options) => {
+        if (this.hasProfile()) return this.wake().provider.getSessions(scopes, options ?? {});
+        if (scopes && !options?.account) this.emptyAnswers.push({ scopes: [...scopes], at: Date.now() });
+        return [];
+      },
       createSession: async (scopes, options) => this.wake().provider.createSession(scopes, options ?? {}),
       removeSession: async (id) => this.wake().provider.removeSession(id),
     };
@@ -51,6 +63,7 @@ export class StandIn implements vscode.Disposable {
     if (!this.awake) {
       this.dispose();
       this.awake = this.wakeUp();
+      for (const { scopes, at } of this.emptyAnswers.splice(0)) this.awake.noteEmptyAnswer?.(scopes, at);
     }
     return this.awake;
   }

@@ -71,6 +71,7 @@ export class StatusBar implements vscode.Disposable {
         this.item.tooltip = refusalTooltip(profile, refusal);
       }
     }
+    if (this.backend.storeChoice.reason === 'remote') this.item.tooltip += '\n' + remoteStoreNote(this.backend.storeChoice.where);
     if (this.backend.fallback) this.item.tooltip += '\n' + vscode.l10n.t({
       message: 'SecretStorage is not shared between windows here, so credshare uses the shared store.',
       comment: ['SecretStorage is the VS Code API that keeps secrets in the OS keychain: keep the name. The shared store is the credentials file that the credshare command line uses too.'],
@@ -80,4 +81,13 @@ export class StatusBar implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** Why a remote window keeps its own sign-in (store-choice.ts), one sentence for the tooltip and the status view. */
+export function remoteStoreNote(where: string): string {
+  return vscode.l10n.t({
+    message: 'This window\'s extension runs on a remote machine ({0}): credshare keeps this window\'s sign-in there, in the shared store of the remote, not in SecretStorage, which VS Code keeps on your local machine. So no two machines refresh one sign-in; sign in once in this window.',
+    args: [where],
+    comment: ['{0} names the kind of remote, e.g. "remote (ssh-remote)": keep as is. SecretStorage is the VS Code API that keeps secrets in the OS keychain: keep the name. The shared store is the credentials file that the credshare command line uses too.'],
+  });
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { CredentialBackend } from './backend';
+import { remoteStoreNote } from './status-bar';
 import { currentRefusal, lastRefreshRow, refusalRow, tokenRow, type StatusItem as Item } from './status-rows';
 
 /** Access tokens per scope set, where the store keeps them (`session.tokens`); absent in older stores. */
@@ -86,6 +87,7 @@ export class StatusView implements vscode.Disposable {
           args: [b.fallback],
           comment: ['{0} says how credshare found out, in English. SecretStorage is the VS Code API that keeps secrets in the OS keychain: keep the name.'],
         })
+        : b.storeChoice.reason === 'remote' ? remoteStoreNote(b.storeChoice.where)
         : this.terminalsEnabled() ? vscode.l10n.t('Terminals get `credshare` on PATH and this profile.') : vscode.l10n.t('Terminal integration is off (credshare.terminal.enabled).'),
     });
     rows.push({ label: vscode.l10n.t('Available actions'), kind: vscode.QuickPickItemKind.Separator });

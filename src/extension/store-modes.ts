@@ -9,6 +9,7 @@ import type { HomePaths } from '../core/paths';
 import { checkHome, ensurePrivateDir } from '../core/private-files';
 import type { Timings } from '../core/profile';
 import { RefreshRecord } from '../core/refresh-record';
+import type { Session } from '../core/session';
 import type { SessionWriteParts } from '../core/session-writes';
 import { SecretStorageCredentialStore, type SecretStorageLike } from './secret-store';
 import type { StoreSetting } from './settings';
@@ -20,6 +21,8 @@ export interface StoreMode extends vscode.Disposable {
   readonly coordinator: TokenCoordinator;
   /** Fires (undebounced, possibly for nothing) when the store may have changed. */
   readonly onDidTouch: vscode.Event<void>;
+  /** A profile's session as stored now, never waiting for a newer view (account listing, change detection). */
+  peek(profile: string): Promise<Session | undefined>;
 }
 
 /** What a mode's coordinator reports to the window: its log, and each refresh it starts. */
@@ -49,6 +52,10 @@ abstract class BaseMode implements StoreMode {
   constructor(readonly parts: CoordinatorParts & SessionWriteParts) {
     this.coordinator = new TokenCoordinator(parts);
     this.disposables.push({ dispose: () => clearInterval(this.timer) });
+  }
+
+  peek(profile: string): Promise<Session | undefined> {
+    return this.parts.store.read(profile);
   }
 
   /** Starts the periodic look at the stamp: slow where `watched`, the old 2-second poll where nothing could be watched. */
@@ -118,16 +125,23 @@ export class SharedMode extends BaseMode {
 /** `credshare.store: secretStorage`: tokens in SecretStorage; lock and record in the extension's global storage. */
 export class SecretStorageMode extends BaseMode {
   readonly kind = 'secretStorage';
+  private readonly secretStore: SecretStorageCredentialStore;
 
   constructor(secrets: SecretStorageLike, lockDir: string, timings: Timings, observers: ModeObservers) {
     ensurePrivateDir(lockDir);
     const record = new RefreshRecord(lockDir);
     const store = new SecretStorageCredentialStore(secrets, record);
     super({ store, lock: new CrossProcessLock(lockDir, timings.lockStaleMs), record, refresher: refreshWithIssuer, timings, ...observers });
+    this.secretStore = store;
     // After the store's own listener (registered first), which counts the change into its stamp.
     this.disposables.push(store, secrets.onDidChange(() => this.changed()));
     // A sibling window's refresh reaches this one through the record it rewrites, not
     // through SecretStorage events (which only fire for this window's own writes here).
     this.checkEvery(this.watch(lockDir, path.basename(record.file), observers.log));
+  }
+
+  /** Without the short wait for a sibling's newer write that a read for a token makes. */
+  override peek(profile: string): Promise<Session | undefined> {
+    return this.secretStore.readWithoutWaiting(profile);
   }
 }

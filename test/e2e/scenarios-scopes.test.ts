@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe } from 'node:test';
 import type { Session } from '../../src/core/session';
 import { packageExtension, readJsonLines, resultsDir, waitFor, type VsCodeWindow } from './harness/index';
-import { answerDeviceCodeModal, CREDSHARE, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, pickAccount, storedSession } from './harness/credshare';
+import { answerDeviceCodeModal, clickModalButton, CREDSHARE, modalDialog, CREDSHARE_LOG_CHANNEL, CREDSHARE_STATUS, pickAccount, storedSession } from './harness/credshare';
 import { fixturesDir } from './harness/paths';
 import { scenarioRig } from './harness/scenario-rig';
 import { runCli } from '../support/processes';
@@ -268,7 +268,10 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
     await rig.admin.resetStats();
     const since = Date.now();
     await w1.runCommand(`credshare e2e ${A.name}: Get Session (force new session)`);
-    assert.match(await w1.clickDialogButton('Allow'), /wants you to sign in again using credshare/);
+    // The device-code modal can follow the consent at once: click without waiting for the dialog to go.
+    const consent = await waitFor('the consent dialog', () => modalDialog(w1), 30_000);
+    assert.match(consent.text, /wants you to sign in again using credshare/);
+    await clickModalButton(w1, 'Allow');
     await approveInModal(w1, 'bob');
     const forced = await w1.waitForResult<Result>(`${A.name}-force.json`, { newerThan: since, timeoutMs: 60_000 });
     assert.equal(forced.ok, true, JSON.stringify(forced));

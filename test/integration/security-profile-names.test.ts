@@ -111,6 +111,7 @@ test('a newline in a profile name cannot inject lines into ~/.bazelrc, through a
     await fault(meta('vscode-setting', 'the VS Code "credshare.profile" setting: a first sign-in in the window, then setup in its terminal', 'the window refuses the sign-in naming the setting, before the browser opens; nothing saved; the terminal\'s setup exits 1; ~/.bazelrc unchanged'), async (tally) => {
       const { CredentialBackend } = await import('../../src/extension/backend');
       const { SignInFlow } = await import('../../src/extension/sign-in');
+      const { RecentSignIns } = await import('../../src/extension/join-recent');
       const saved = { home: process.env.CREDSHARE_HOME, profile: process.env.CREDSHARE_PROFILE };
       process.env.CREDSHARE_HOME = s.credshareHome;
       delete process.env.CREDSHARE_PROFILE;
@@ -130,7 +131,7 @@ test('a newline in a profile name cannot inject lines into ~/.bazelrc, through a
       const backend = new CredentialBackend(context as never, settings as never, log as never);
       t.after(() => backend.dispose());
       tally.tries++;
-      const signIn = await new SignInFlow(backend, settings as never, log as never).run([]).then(() => undefined, (error: Error) => error);
+      const signIn = await new SignInFlow(backend, settings as never, new RecentSignIns(), log as never).run([]).then(() => undefined, (error: Error) => error);
       // The window's terminals get CREDSHARE_PROFILE from the setting (terminal-env.ts): there the
       // user adds the profile's hosts (a first sign-in in a window saves none), then sets up Bazel.
       const terminal = { ...s.env, CREDSHARE_PROFILE: BAD };

@@ -24,6 +24,8 @@ export class CancellationError extends Error {}
 export const fakeVscode = {
   browser: async (_url: string): Promise<void> => {},
   messages: [] as string[],
+  /** Authentication providers registered, by id. */
+  providers: new Map<string, unknown>(),
 };
 
 /** `vscode.l10n.t` in both its forms: `(message, ...args)` and `({ message, args, comment })`. */
@@ -56,7 +58,17 @@ export const vscodeStub = {
     showInformationMessage: async (message: string) => { fakeVscode.messages.push(message); return undefined; },
   },
   workspace: { onDidChangeConfiguration: () => ({ dispose: () => {} }) },
-  authentication: { registerAuthenticationProvider: () => ({ dispose: () => {} }) },
+  commands: {
+    registerCommand: () => ({ dispose: () => {} }),
+    executeCommand: async () => undefined,
+  },
+  authentication: {
+    /** Registers the provider where a test can reach it: `fakeVscode.providers`. */
+    registerAuthenticationProvider: (id: string, _label: string, provider: unknown) => {
+      fakeVscode.providers.set(id, provider);
+      return { dispose: () => fakeVscode.providers.delete(id) };
+    },
+  },
 };
 
 /** Makes `require('vscode')` resolve to {@link vscodeStub}; call before importing extension modules. */

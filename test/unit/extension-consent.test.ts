@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fakeLog, fakeVscode, installFakeVscode } from '../support/fake-vscode';
+import { RecentSignIns } from '../../src/extension/join-recent';
 import { makeHome } from '../support/home';
 
 installFakeVscode();
@@ -34,7 +35,7 @@ test('the extension\'s sign-in sends the profile\'s prompt and authorization par
   const log = fakeLog();
   const backend = new CredentialBackend({ secrets: undefined, globalStorageUri: { fsPath: globalStorage } } as never, settings as never, log as never);
   t.after(() => backend.dispose());
-  const session = await new SignInFlow(backend, settings as never, log as never).run([]);
+  const { session } = await new SignInFlow(backend, settings as never, new RecentSignIns(), log as never).run([]);
   assert.equal(opened.length, 1);
   assert.equal(opened[0]!.searchParams.get('prompt'), 'consent');
   assert.equal(opened[0]!.searchParams.get('access_type'), 'offline');

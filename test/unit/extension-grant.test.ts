@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fakeLog, fakeVscode, installFakeVscode } from '../support/fake-vscode';
+import { RecentSignIns } from '../../src/extension/join-recent';
 import { fault } from '../support/fault-report';
 import { runCli } from '../support/processes';
 import { introspect, signedInWithGrant, sortedWords } from '../support/scoped-home';
@@ -38,8 +39,9 @@ for (const [name, behaviours] of [['a narrowing issuer', {}], ['an issuer that i
     const log = fakeLog();
     const backend = new CredentialBackend({ secrets: undefined, globalStorageUri: { fsPath: globalStorage } } as never, settings as never, log as never);
     t.after(() => backend.dispose());
-    const flow = new SignInFlow(backend, settings as never, log as never);
-    const provider = new CredshareAuthenticationProvider(backend, (scopes, options) => flow.run(scopes, { ...options, joinRecent: true }), log as never);
+    const recent = new RecentSignIns();
+    const flow = new SignInFlow(backend, settings as never, recent, log as never);
+    const provider = new CredshareAuthenticationProvider(backend, (scopes, options) => flow.run(scopes, options), recent, log as never);
     t.after(() => provider.dispose());
     const grantBefore = home.readSession()!;
 

@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fakeLog, fakeVscode, installFakeVscode } from '../support/fake-vscode';
 import { fault } from '../support/fault-report';
+import { RecentSignIns } from '../../src/extension/join-recent';
 
 installFakeVscode();
 
@@ -100,7 +101,7 @@ for (const how of ['foreign-owned', 'writable by others'] as const) {
         const problem = how === 'foreign-owned' ? /is owned by another user \(uid 12345\)/ : /can be written by other users \(mode 0777\)/;
         await fault({ id: `security/${how === 'foreign-owned' ? 'foreign' : 'writable'}-home-${store}-window`, area: 'security', fault: `a ${how} CREDSHARE_HOME with a planted profile and a discovery cache (fetchedAt in the future) naming the attacker's token endpoint; Sign In in a ${store} window`, expected: 'sign-in and getSession refused naming the directory and the fix, a notification says so; no request reaches the attacker', file: __filename }, async (tally) => {
         tally.tries++;
-        await assert.rejects(new SignInFlow(backend, settings as never, log as never).run([]), (error: Error) => {
+        await assert.rejects(new SignInFlow(backend, settings as never, new RecentSignIns(), log as never).run([]), (error: Error) => {
           assert.ok(error.message.includes(home), `names the directory: ${error.message}`);
           assert.match(error.message, problem);
           assert.match(error.message, /CREDSHARE_HOME|chmod 700/, 'says what to do');
@@ -136,7 +137,7 @@ test('the control: in a home of your own, the same window signs in (first sign-i
   const context = { secrets: new FakeSecrets(), globalStorageUri: { fsPath: path.join(dir, 'global-storage') } };
   const backend = new CredentialBackend(context as never, settings as never, log as never);
   t.after(() => backend.dispose());
-  const session = await new SignInFlow(backend, settings as never, log as never).run([]);
+  const { session } = await new SignInFlow(backend, settings as never, new RecentSignIns(), log as never).run([]);
   assert.equal(session.account.id, 'alice');
   assert.deepEqual(fakeVscode.messages, []);
   assert.equal(JSON.parse(fs.readFileSync(path.join(home, 'config.json'), 'utf8')).profiles.default.issuer, issuer.url);

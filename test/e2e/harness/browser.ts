@@ -64,7 +64,8 @@ export async function openWindows(server: VsCodeServer, b: E2eBrowser, n: number
     const index = (opened.get(b.context) ?? 0) + 1;
     opened.set(b.context, index);
     const w = new VsCodeWindow(page, server, index);
-    await page.goto(server.windowUrl(opts.folder));
+    // The workbench is ~19 MB of script: on a loaded 2-core machine its load event took over 30 s (playwright's default).
+    await page.goto(server.windowUrl(opts.folder), { timeout: opts.timeoutMs ?? 120_000 });
     if (opts.sequential !== false) await w.waitForWorkbench(opts.timeoutMs);
     windows.push(w);
   }

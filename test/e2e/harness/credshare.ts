@@ -17,8 +17,17 @@ export const CREDSHARE = 'credshare.credshare';
 export const CREDSHARE_STATUS = `${CREDSHARE}.credshare.status`;
 export const CREDSHARE_LOG_CHANNEL = 'credshare';
 
-/** The .vsix `npm run test:e2e` built (npm run package); says so when the bundle is newer (a rebuild since). */
+/**
+ * The .vsix `npm run test:e2e` built (npm run package); says so when the bundle is newer (a
+ * rebuild since). `CREDSHARE_E2E_VSIX=/path/to/other.vsix` tests another build instead (a
+ * before/after comparison against an older commit's package).
+ */
 export function credshareVsix(): string {
+  const other = process.env.CREDSHARE_E2E_VSIX;
+  if (other) {
+    console.log(`note: testing ${other} (CREDSHARE_E2E_VSIX), not this checkout's credshare.vsix`);
+    return other;
+  }
   const vsix = path.join(repoRoot, 'credshare.vsix');
   const bundle = path.join(repoRoot, 'dist', 'extension.js');
   if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` (npm run test:e2e does).`);
@@ -47,7 +56,7 @@ export class IssuerAdmin {
   }
 
   /** A fault on the issuer's token endpoint for refresh requests (null clears it). */
-  async fault(fault: { kind: 'status'; status: number } | null): Promise<void> {
+  async fault(fault: { kind: 'status'; status: number } | { kind: 'hang' } | null): Promise<void> {
     await this.call('POST', '/fault', { fault });
   }
 
