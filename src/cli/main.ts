@@ -2,6 +2,7 @@ import { CredshareError, ExitCode, UsageError } from '../core/errors';
 import type { Command } from './command';
 import { createContext, directHomeAccess, type CliContext, type HomeAccess } from './context';
 import { processIo, type CliIo } from './io';
+import { agentCommand } from './commands/agent';
 import { doctorCommand } from './commands/doctor';
 import { helperCommand } from './commands/helper';
 import { loginCommand } from './commands/login';
@@ -13,7 +14,7 @@ import { tokenCommand } from './commands/token';
 import { VERSION } from './version';
 
 /** Every subcommand, in the order `credshare --help` lists them. */
-export const commands: Command[] = [loginCommand, tokenCommand, statusCommand, profilesCommand, helperCommand, setupCommand, logoutCommand, doctorCommand];
+export const commands: Command[] = [loginCommand, tokenCommand, statusCommand, profilesCommand, helperCommand, setupCommand, logoutCommand, doctorCommand, agentCommand];
 
 function generalHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
