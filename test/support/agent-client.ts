@@ -88,7 +88,7 @@ function startAgentOnce(env: NodeJS.ProcessEnv, home: string, marker: string, di
     fs.rmSync(marker, { force: true });
     return startAgentOnce(env, home, marker, dir);
   }
-  const childEnv = { ...env, CREDSHARE_HOME: home };
+  const childEnv: NodeJS.ProcessEnv = { ...env, CREDSHARE_HOME: home };
   for (const name of ['CREDSHARE_IPC_HANDLE', 'CREDSHARE_IPC_NONCE', 'KUBERNETES_EXEC_INFO', 'CREDSHARE_PROFILE', 'CREDSHARE_TEST_PAUSE_AT']) delete childEnv[name];
   spawn(process.execPath, [cliPath, 'agent', 'start', '--detach'], { env: childEnv, detached: true, stdio: 'ignore' }).unref();
   return true;
