@@ -108,7 +108,6 @@ export class Agent {
     writePrivateFileAtomic(this.paths.info, JSON.stringify({
       pid: process.pid, build: BUILD_ID, version: VERSION, home: this.homePaths.home, started: this.startedAt, idleTimeoutSeconds: this.idleTimeoutSeconds,
     }) + '\n');
-    fs.rmSync(this.paths.spawn, { force: true });
     setServingAgent({ status: () => this.status(), stop: (reason) => { void this.stop(reason); } });
     this.watch();
     this.armIdleTimer();

@@ -30,8 +30,8 @@ export function agentRig(homeEnv: NodeJS.ProcessEnv): AgentRig {
     async start(...args) {
       const result = await runCli(['agent', 'start', '--detach', ...args], env);
       if (result.code !== 0) throw new Error(`agent start failed (${result.code}): ${result.stderr}`);
-      const pid = readAgentInfo(paths)?.pid;
-      if (!pid) throw new Error(`agent start said "${result.stdout.trim()}" but wrote no agent-<id>.json`);
+      const pid = Number(/\(pid (\d+)\)/.exec(result.stdout)?.[1]);
+      if (!pid) throw new Error(`agent start said "${result.stdout.trim()}", naming no pid`);
       started.add(pid);
       return pid;
     },
