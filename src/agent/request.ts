@@ -10,6 +10,27 @@ export const REQUEST_TIMEOUT_MS = 5_000;
 /** After `W`, no standard input for this long: closed (cargo may pause between its requests). */
 export const STDIN_IDLE_TIMEOUT_MS = 10 * 60_000;
 const KEEP_ALIVE_MS = 1_000;
+const KEEP_ALIVE_FRAME = encodeFrame(FrameType.keepAlive);
+
+/**
+ * Requests in progress, sent `K` once a second by one timer that runs only while there are
+ * any: a fresh-token request ends within one turn of the event loop and never needs a
+ * timer of its own, and an idle agent has no timer at all.
+ */
+const inProgress = new Set<() => void>();
+let keepAliveTimer: NodeJS.Timeout | undefined;
+
+function keepAlive(beat: () => void): () => void {
+  inProgress.add(beat);
+  keepAliveTimer ??= setInterval(() => { for (const b of inProgress) b(); }, KEEP_ALIVE_MS);
+  return () => {
+    inProgress.delete(beat);
+    if (inProgress.size === 0 && keepAliveTimer) {
+      clearInterval(keepAliveTimer);
+      keepAliveTimer = undefined;
+    }
+  };
+}
 
 /** What the agent decides about a request and how it runs it (src/agent/server.ts). */
 export interface RequestHandler {
@@ -99,8 +120,7 @@ export function serveConnection(socket: net.Socket, handler: RequestHandler): vo
   function accept(accepted: AgentRequest): void {
     send(jsonFrame(FrameType.accept, { protocol: PROTOCOL_VERSION, build: BUILD_ID, pid: process.pid }));
     handler.started();
-    const keepAlive = setInterval(() => send(encodeFrame(FrameType.keepAlive)), KEEP_ALIVE_MS);
-    keepAlive.unref();
+    const stopKeepAlive = keepAlive(() => send(KEEP_ALIVE_FRAME));
     const stdinStream = (): PassThrough => {
       if (!stdin) {
         stdin = new PassThrough();
@@ -121,7 +141,7 @@ export function serveConnection(socket: net.Socket, handler: RequestHandler): vo
       interactive: false,
     };
     handler.run(accepted, io).then((code) => code, () => 1).then((code) => {
-      clearInterval(keepAlive);
+      stopKeepAlive();
       send(jsonFrame(FrameType.exit, { code }));
       finish();
       handler.finished();
