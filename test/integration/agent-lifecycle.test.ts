@@ -107,6 +107,32 @@ test('agent/killed-mid-refresh: the agent SIGKILLed while its refresh request is
   });
 });
 
+test('agent/killed-after-answer: the agent SIGKILLed after the issuer rotated the token, before storing it: the inherent window, as for any process', { timeout: 60_000 }, async (t) => {
+  const env = await signedInHome({ timings: { lockStaleMs: 1000 } });
+  const rig = agentRig(env.home.env);
+  t.after(async () => { rig.close(); await env.close(); });
+  await fault({ id: 'agent/killed-after-answer', area: 'agent', fault: 'the agent SIGKILLed mid-refresh, after the issuer answered, before the new tokens were stored', expected: 'the inherent crash window, exactly as for a CLI process (crash/kill-at-answered): that session is lost, its client exits 1 saying the agent stopped answering, the next call says "sign in"; nothing else lost', file: __filename }, async (tally) => {
+    const pid = await rig.start();
+    env.expire();
+    env.issuer.resetStats();
+    const victim = clientCall(['token'], { env: { ...rig.env, CREDSHARE_TEST_PAUSE_AT: 'answered' }, startAgent: false });
+    assert.ok(await until(() => env.issuer.stats().refreshSuccesses === 1), 'the issuer rotated the token');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    process.kill(pid, 'SIGKILL');
+    const result = await victim;
+    tally.calls(result);
+    // Its answer had begun (the fault hook's line on stderr): no second answer from the Node CLI.
+    assert.deepEqual([result.via, result.code], ['agent', 1]);
+    assert.match(result.stderr, /the credshare agent stopped answering/);
+    const next = await clientCall(['token'], { env: rig.env, startAgent: false });
+    tally.calls(next);
+    assert.deepEqual([next.via, next.code], ['node', 3], next.stderr);
+    assert.match(next.stderr, /sign in|Signed out/i);
+    tally.sessionsLost += 1;
+    tally.note('the same window and outcome as a CLI process killed at "answered" (docs/faults.md, "The crash window")');
+  });
+});
+
 test('agent/stopped: an agent SIGSTOPped holding the refresh claim; clients fall back after their timeout, the waiting rules hold, one redemption', { timeout: 90_000 }, async (t) => {
   const env = await signedInHome({ timings: { lockStaleMs: 1000, lockTimeoutMs: 4000 } });
   const rig = agentRig(env.home.env);
