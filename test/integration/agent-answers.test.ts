@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import { callAgent, forwardedEnv } from '../../src/agent/client';
 import { clientCall, installedBuildId, type ClientRun } from '../support/agent-client';
 import { agentRig, timeless } from '../support/agent-rig';
-import { signedInHome } from '../support/issuer-home';
+import { signedInHome, signedInHomeWithIssuerProcess } from '../support/issuer-home';
 import { sessionFixture } from '../support/home';
 import { runCli } from '../support/processes';
 
@@ -136,20 +136,22 @@ test('requests at once through one agent never mix their streams, input or envir
 });
 
 test('requests through the agent and CLI processes racing on an expired token: one refresh at the issuer, one token for all', { timeout: 120_000 }, async (t) => {
-  const env = await signedInHome({ hosts: [HOST] });
+  // The issuer in a process of its own: this one is busy with the clients.
+  const env = await signedInHomeWithIssuerProcess({ hosts: [HOST] });
   const rig = agentRig(env.home.env);
   t.after(async () => { rig.close(); await env.close(); });
   await rig.start();
   env.expire();
-  env.issuer.resetStats();
+  await env.issuer.resetStats();
   const results = await Promise.all([
     ...Array.from({ length: 40 }, () => clientCall(['token'], { env: rig.env, startAgent: false })),
     ...Array.from({ length: 6 }, () => runCli(['token'], rig.env)),
   ]);
   assert.deepEqual(results.filter((r) => r.code !== 0).map((r) => r.stderr), []);
   assert.equal(new Set(results.map((r) => r.stdout)).size, 1, 'one token for everyone');
-  assert.equal(env.issuer.stats().refreshRequests, 1, 'exactly one refresh request');
-  assert.equal(env.issuer.stats().reuseDetections, 0);
+  const stats = await env.issuer.stats();
+  assert.equal(stats.refreshRequests, 1, 'exactly one refresh request');
+  assert.equal(stats.reuseDetections, 0);
   assert.equal(await env.issuer.isRefreshTokenUsable(env.home.readSession()!.refreshToken), true);
 });
 
