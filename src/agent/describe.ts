@@ -18,6 +18,7 @@ export type AgentDescription =
 
 /** Asks the agent of the home `env` names (and `cwd`, for a relative one) about itself. */
 export async function describeAgent(env: NodeJS.ProcessEnv, cwd: string | undefined, timeoutMs = 1_000): Promise<AgentDescription> {
+  if (process.platform === 'win32') return { state: 'unusable', socket: '', problem: 'there is no agent on Windows yet; every call runs the Node CLI' };
   let paths: AgentPaths;
   try {
     paths = agentPaths(env, cwd);
@@ -71,7 +72,7 @@ export function agentSummary(agent: AgentDescription): string {
 
 /** What `credshare doctor` marks: an agent that cannot be used, or that holds calls up. */
 export function agentProblem(agent: AgentDescription): string | undefined {
-  if (agent.state === 'unusable') return 'every call runs without the agent until this is fixed';
+  if (agent.state === 'unusable' && process.platform !== 'win32') return 'every call runs without the agent until this is fixed';
   if (agent.state === 'not-answering') return `calls wait for it before they run without it: \`credshare agent stop\`${agent.pid ? ` (or kill ${agent.pid})` : ''}`;
   return undefined;
 }

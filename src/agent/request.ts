@@ -93,7 +93,13 @@ export function serveConnection(socket: net.Socket, handler: RequestHandler): vo
           send(jsonFrame(FrameType.fallback, { reason: 'bad-request', message: 'The request is not a credshare agent request (docs/agent-protocol.md).' } satisfies Fallback));
           return finish();
         }
-        const fallback = handler.refuse(request);
+        let fallback: Fallback | undefined;
+        try {
+          fallback = handler.refuse(request);
+        } catch (error) {
+          // Nothing about one request may take the agent down: the client runs the Node CLI.
+          fallback = { reason: 'bad-request', message: `The agent could not take this request (${(error as Error)?.message ?? String(error)}).` };
+        }
         if (fallback) {
           send(jsonFrame(FrameType.fallback, fallback));
           return finish();

@@ -143,11 +143,11 @@ test('agent/stopped: an agent SIGSTOPped holding the refresh claim; clients fall
     env.expire();
     env.issuer.resetStats();
     // The victim request pauses the agent right before it presents the claimed token.
-    const victim = clientCall(['token'], { env: { ...rig.env, CREDSHARE_TEST_PAUSE_AT: 'before-request' }, startAgent: false });
+    const victim = clientCall(['token'], { env: { ...rig.env, CREDSHARE_TEST_PAUSE_AT: 'before-request' }, startAgent: false, acceptTimeoutMs: 2000, stallMs: 5000 });
     assert.ok(await until(() => fs.existsSync(path.join(env.home.paths.home, 'refresh-claims')) && fs.readdirSync(path.join(env.home.paths.home, 'refresh-claims')).some((f) => !f.startsWith('.'))), 'the agent claimed the token');
     process.kill(pid, 'SIGSTOP');
     // Stopped: connections queue, nothing answers; clients give up after 2 s and run the Node CLI.
-    const waiters = await Promise.all(Array.from({ length: 3 }, () => clientCall(['token'], { env: rig.env, startAgent: false })));
+    const waiters = await Promise.all(Array.from({ length: 3 }, () => clientCall(['token'], { env: rig.env, startAgent: false, acceptTimeoutMs: 2000, stallMs: 5000 })));
     tally.calls(...waiters);
     for (const w of waiters) {
       assert.equal(w.via, 'node');

@@ -29,6 +29,11 @@ export interface ClientOptions {
   build?: string;
   /** Start an agent when none answers (the native client does); default true. */
   startAgent?: boolean;
+  /**
+   * The native client waits 2 s for `A`/`F` and 5 s between frames. Tests that are not about
+   * those timeouts wait longer (10 s, 20 s): on a machine loaded enough, a test process can
+   * be off the CPU for two seconds, and its timer then fires before the answer is read.
+   */
   acceptTimeoutMs?: number;
   stallMs?: number;
 }
@@ -54,7 +59,7 @@ export async function clientCall(args: string[], options: ClientOptions): Promis
   if (dirOk) {
     outcome = await callAgent(paths.socket, {
       argv: args, env: forwardedEnv(options.env), cwd, build: options.build ?? installedBuildId(),
-      stdin: Buffer.from(options.input ?? ''), acceptTimeoutMs: options.acceptTimeoutMs, stallMs: options.stallMs,
+      stdin: Buffer.from(options.input ?? ''), acceptTimeoutMs: options.acceptTimeoutMs ?? 10_000, stallMs: options.stallMs ?? 20_000,
     });
     if (outcome.kind === 'exit') {
       return { via: 'agent', code: outcome.code, signal: null, stdout: outcome.stdout.toString('utf8'), stderr: outcome.stderr.toString('utf8'), ms: performance.now() - started, startedAgent: false };
