@@ -300,6 +300,8 @@ test('an agent exits when idle, when stopped, when its home is moved or removed,
   pid = await rig.start();
   assert.match((await runCli(['agent', 'status'], rig.env)).stdout, new RegExp(`running \\(pid ${pid}\\)`));
   assert.match((await runCli(['status'], rig.env)).stdout, new RegExp(`Agent: +running \\(pid ${pid}, build `));
+  assert.equal(JSON.parse((await runCli(['status', '--json'], rig.env)).stdout).agent.pid, pid);
+  assert.match((await runCli(['doctor'], rig.env)).stdout, new RegExp(`Agent +running \\(pid ${pid}, build `));
   const stopped = await runCli(['agent', 'stop'], rig.env);
   assert.match(stopped.stdout, new RegExp(`stopped \\(pid ${pid}\\)`));
   await gone(pid, 'stop');
