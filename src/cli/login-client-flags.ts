@@ -12,6 +12,8 @@ export const CLIENT_FLAG_OPTIONS = {
   'device-authorization-endpoint': { type: 'string' },
   'revocation-endpoint': { type: 'string' },
   'userinfo-endpoint': { type: 'string' },
+  prompt: { type: 'string' },
+  'authorization-param': { type: 'string', multiple: true },
 } as const;
 
 /** The lines of `credshare login --help` for those options. */
@@ -27,10 +29,19 @@ export const CLIENT_FLAG_HELP = `Client options (saved in the profile; see the R
   --revocation-endpoint URL, --userinfo-endpoint URL
                       Use these instead of discovery (issuers without a discovery
                       document, e.g. GitHub). --token-endpoint is required with any of them;
-                      together they replace the stored endpoints.`;
+                      together they replace the stored endpoints.
+  --prompt P          Browser flow: send OpenID Connect prompt=P (none, login, consent,
+                      select_account, create; several separated by spaces). \`consent\` is
+                      what many issuers need before they give a refresh token for
+                      offline_access (OpenID Connect Core 11). --prompt "" removes it.
+  --authorization-param NAME=VALUE
+                      Browser flow: add this parameter to the authorization request, e.g.
+                      access_type=offline (Google); repeat it. Together they replace the
+                      stored ones; --authorization-param "" removes them.`;
 
-type ClientFlags = { [K in keyof typeof CLIENT_FLAG_OPTIONS]?: (typeof CLIENT_FLAG_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
-type ClientFields = Pick<Profile, 'clientSecret' | 'tokenEndpointAuthMethod' | 'redirectPort' | 'endpoints'>;
+type ClientFlags = { [K in keyof typeof CLIENT_FLAG_OPTIONS]?: (typeof CLIENT_FLAG_OPTIONS)[K] extends { multiple: true } ? string[]
+  : (typeof CLIENT_FLAG_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+type ClientFields = Pick<Profile, 'clientSecret' | 'tokenEndpointAuthMethod' | 'redirectPort' | 'endpoints' | 'prompt' | 'authorizationParameters'>;
 
 const ENDPOINT_FLAGS: Record<keyof ProfileEndpoints, keyof ClientFlags> = {
   authorization: 'authorization-endpoint',
@@ -60,6 +71,15 @@ export async function clientFields(flags: ClientFlags, inherited: ClientFields |
     if (typeof value === 'string') endpoints[key] = value;
   }
   if (Object.keys(endpoints).length > 0) fields.endpoints = endpoints;
+  if (flags.prompt !== undefined) {
+    if (flags.prompt.trim() === '') delete fields.prompt;
+    else fields.prompt = flags.prompt.trim().split(/\s+/).join(' ');
+  }
+  if (flags['authorization-param'] !== undefined) {
+    const given = flags['authorization-param'].filter((p) => p !== '');
+    if (given.length === 0) delete fields.authorizationParameters;
+    else fields.authorizationParameters = Object.fromEntries(given.map(parameterPair));
+  }
   const problem = clientProblem(fields);
   if (problem) {
     throw new UsageError(`${problem.replace(/"(\w+)"/, (_m, name: string) => flagName(name))}. See \`credshare login --help\`.`);
@@ -69,19 +89,29 @@ export async function clientFields(flags: ClientFlags, inherited: ClientFields |
 
 function pick(fields: ClientFields | undefined): ClientFields {
   if (!fields) return {};
-  const { clientSecret, tokenEndpointAuthMethod, redirectPort, endpoints } = fields;
+  const { clientSecret, tokenEndpointAuthMethod, redirectPort, endpoints, prompt, authorizationParameters } = fields;
   return {
     ...(clientSecret !== undefined ? { clientSecret } : {}),
     ...(tokenEndpointAuthMethod !== undefined ? { tokenEndpointAuthMethod } : {}),
     ...(redirectPort !== undefined ? { redirectPort } : {}),
     ...(endpoints !== undefined ? { endpoints } : {}),
+    ...(prompt !== undefined ? { prompt } : {}),
+    ...(authorizationParameters !== undefined ? { authorizationParameters } : {}),
   };
+}
+
+/** `NAME=VALUE` of --authorization-param. */
+function parameterPair(text: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--authorization-param takes NAME=VALUE (e.g. access_type=offline), not "${text}". See \`credshare login --help\`.`);
+  return [text.slice(0, eq), text.slice(eq + 1)];
 }
 
 /** The command-line spelling of a profile field, for usage errors. */
 function flagName(field: string): string {
   const names: Record<string, string> = {
     clientSecret: '--client-secret-stdin', tokenEndpointAuthMethod: '--token-endpoint-auth-method', redirectPort: '--redirect-port', endpoints: 'the endpoint options',
+    prompt: '--prompt', authorizationParameters: '--authorization-param',
   };
   return names[field] ?? field;
 }

@@ -3,10 +3,11 @@ import type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinato
 import type { HeldLock } from './lock';
 import { loginCommand, type Profile } from './profile';
 import { ClaimedElsewhere } from './refresh-record';
-import { coversScopes, narrowingRefused as narrowingRefusedIn, scopeKey, scopesNotGranted, servedByGrant, sessionForScopes } from './scope-sets';
+import { coversScopes, missingFromGrant, narrowingRefused as narrowingRefusedIn, scopeKey, scopeRoute, scopesNotGranted, sessionForScopes } from './scope-sets';
 import { fingerprint, isFresh, sessionAfterRefresh, type Session } from './session';
 import { sessionAfterScopedRefresh, withNarrowingRefused } from './scoped-refresh';
 import { describeWriteError } from './private-files';
+import { noRefreshTokenError } from './missing-refresh-token';
 import { KEEP, type WriteReservation } from './store';
 import { abortable, sleep } from './timing';
 import { redactSecrets } from './redact';
@@ -173,7 +174,7 @@ export class TokenCoordinator {
     const usable = this.usable(current, want);
     if (usable) return usable;
     this.assertGranted(current, want);
-    if (!current.refreshToken) throw this.notSignedIn(profile, 'the stored session has no refresh token');
+    if (!current.refreshToken) throw noRefreshTokenError(profile, current);
     const presented = current.refreshToken;
     this.assertPresentable(profile, presented);
     await this.step('locked');
@@ -230,7 +231,7 @@ export class TokenCoordinator {
     const { profile } = want;
     const presented = current.refreshToken;
     // A scope set other than the grant's: ask for it (RFC 6749 §6); the grant keeps its scope.
-    const scope = servedByGrant(current, want.scopes, profile.scopes) ? undefined : want.scopes;
+    const scope = scopeRoute(current, want.scopes, profile.scopes) === 'narrow' ? want.scopes : undefined;
     let tokens;
     const asked = performance.now();
     try {
@@ -341,9 +342,17 @@ export class TokenCoordinator {
     return view && isFresh(view, want.toleranceSeconds) && view.accessToken !== want.rejectedAccessToken ? view : undefined;
   }
 
-  /** Throws when the issuer already refused this scope set for this grant. */
+  /**
+   * Throws, before any request, for a scope set the grant does not hold (a refresh may not
+   * add scopes: RFC 6749 §6) or one the issuer already refused for this grant.
+   */
   private assertGranted(session: Session, want: Want): void {
-    if (want.scopes && scopesNotGranted(session).includes(want.scopes)) throw this.notGranted(want, session, 'the issuer refused it before');
+    if (!want.scopes) return;
+    if (scopeRoute(session, want.scopes, want.profile.scopes) === 'not-granted') {
+      const missing = missingFromGrant(session, want.scopes, want.profile.scopes).join(' ');
+      throw this.notGranted(want, session, `a refresh cannot add "${missing}" (RFC 6749 section 6), so none was sent`);
+    }
+    if (scopesNotGranted(session).includes(want.scopes)) throw this.notGranted(want, session, 'the issuer refused it before');
   }
 
   private notGranted(want: Want, session: Session, why: string, cause?: unknown): ScopeNotGrantedError {

@@ -12,3 +12,13 @@ export function formatAccount(account: { id: string; label: string; name?: strin
   const extra = [account.name && account.name !== label ? account.name : '', account.id && account.id !== label ? account.id : ''].filter(Boolean);
   return extra.length ? `${label} (${extra.join(', ')})` : label;
 }
+
+/**
+ * An issuer for messages, as people write it: `https://login.example.com`, not the
+ * `https://login.example.com/` of `URL.href` (an issuer with a path keeps it as given).
+ */
+export function formatIssuer(issuer: URL | string): string {
+  const url = typeof issuer === 'string' ? (URL.canParse(issuer) ? new URL(issuer) : undefined) : issuer;
+  if (!url) return String(issuer);
+  return url.pathname === '/' && !url.search && !url.hash ? url.origin : url.href;
+}

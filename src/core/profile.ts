@@ -2,6 +2,7 @@ import { ConfigError, SignInRequiredError } from './errors';
 import type { HomePaths } from './paths';
 import * as fs from 'node:fs';
 import { checkHome, writePrivateFileAtomic, ensurePrivateDir } from './private-files';
+import { authorizationParametersProblem, promptProblem } from './authorization-request';
 
 /** One issuer + client + the hosts its tokens are for (DESIGN.md, config.json). */
 export interface Profile {
@@ -23,6 +24,10 @@ export interface Profile {
   redirectPort?: number;
   /** Endpoints used instead of discovery (issuers without a discovery document); with `token`, refresh discovers nothing. */
   endpoints?: ProfileEndpoints;
+  /** OpenID Connect `prompt` for the browser flow, e.g. `consent` where offline access needs it (authorization-request.ts). */
+  prompt?: string;
+  /** Extra parameters of the browser flow's authorization request, e.g. Google's `{"access_type": "offline"}`. */
+  authorizationParameters?: Record<string, string>;
 }
 
 /** The client authentication methods credshare speaks (RFC 7591 section 2 names). */
@@ -101,6 +106,8 @@ export function loadConfig(paths: HomePaths): Config {
       ...(p.tokenEndpointAuthMethod !== undefined ? { tokenEndpointAuthMethod: p.tokenEndpointAuthMethod as TokenEndpointAuthMethod } : {}),
       ...(p.redirectPort !== undefined ? { redirectPort: p.redirectPort as number } : {}),
       ...(p.endpoints !== undefined ? { endpoints: { ...(p.endpoints as ProfileEndpoints) } } : {}),
+      ...(p.prompt !== undefined ? { prompt: p.prompt as string } : {}),
+      ...(p.authorizationParameters !== undefined ? { authorizationParameters: { ...(p.authorizationParameters as Record<string, string>) } } : {}),
     };
   }
   const timings = { ...DEFAULT_TIMINGS };
@@ -148,6 +155,8 @@ export function clientProblem(value: Record<string, unknown>): string | undefine
     return `"tokenEndpointAuthMethod" is ${method}, which needs a "clientSecret" (\`credshare login --client-secret-stdin\`)`;
   }
   if (port !== undefined && !(typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535)) return '"redirectPort" must be a port number, 1 to 65535';
+  if (value.prompt !== undefined) { const problem = promptProblem(value.prompt); if (problem) return problem; }
+  if (value.authorizationParameters !== undefined) { const problem = authorizationParametersProblem(value.authorizationParameters); if (problem) return problem; }
   if (endpoints === undefined) return undefined;
   if (!isObject(endpoints)) return '"endpoints" must be an object of URLs ({"token": "https://...", ...})';
   for (const [key, url] of Object.entries(endpoints)) {
@@ -198,7 +207,7 @@ export function saveProfile(paths: HomePaths, profile: Profile, makeDefault: boo
   writePrivateFileAtomic(paths.config, JSON.stringify(raw, null, 2) + '\n');
 }
 
-const CLIENT_FIELDS = ['clientSecret', 'tokenEndpointAuthMethod', 'redirectPort', 'endpoints'] as const;
+const CLIENT_FIELDS = ['clientSecret', 'tokenEndpointAuthMethod', 'redirectPort', 'endpoints', 'prompt', 'authorizationParameters'] as const;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

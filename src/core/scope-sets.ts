@@ -12,8 +12,18 @@ export interface ScopedToken {
   accessToken: string;
   /** Epoch milliseconds. */
   expiresAt: number;
-  /** The scope the issuer says this token carries. */
+  /**
+   * The scopes this token carries, as far as credshare knows (see `scopeFrom`): what the
+   * issuer's answer said, else the access token's own claim, else the most it can carry.
+   */
   scope: string;
+  /**
+   * Where `scope` comes from. Absent: the answer's `scope`. `access-token`: the answer had
+   * none; the access token is a JWT whose `scope`/`scp` claim says it. `grant`: neither says;
+   * `scope` is the grant's (the most the token can carry: an issuer that ignores the
+   * refresh's `scope` parameter and omits `scope` from its answer hands out exactly that).
+   */
+  scopeFrom?: 'access-token' | 'grant';
 }
 
 /** What the store says about the issuer's narrowing, set once it failed (`session.scopeNarrowing`). */
@@ -64,15 +74,37 @@ export function coversScopes(have: string | readonly string[], wanted: string | 
 }
 
 /**
- * Whether a request for `key` is served by the grant's own token (no extra refresh): no
- * scopes asked for, the grant's own scope set (as the issuer answered it, or as the
- * profile asked for it), or an issuer known not to narrow. `offline_access` is left out of
- * the comparison: it asks for a refresh token (OpenID Connect Core §11), not for access,
- * so ["openid"] against a grant of "openid offline_access" is the grant's own set.
+ * How a request for the scope set `key` is served, in this order:
+ * - `grant`: by the grant's own token, with no refresh of its own: no scopes asked for, or
+ *   the grant's own set (as the issuer answered it, or as the profile asked for it at sign-in);
+ * - `not-granted`: a scope the grant does not hold. No refresh may ask for it (RFC 6749 §6:
+ *   a refresh's scope "MUST NOT include any scope not originally granted"), whatever the
+ *   issuer would do with it; only a sign-in for the union adds it;
+ * - `grant` again for an issuer known not to narrow (its token carries the whole grant);
+ * - `narrow`: the set's own token, got by a refresh with that `scope`.
+ * `offline_access` is left out of every comparison: it asks for a refresh token (OpenID
+ * Connect Core §11), not for access, and many issuers leave it out of their answers' scope.
  */
-export function servedByGrant(session: Session, key: string, profileScopes: readonly string[] = []): boolean {
+export function scopeRoute(session: Session, key: string, profileScopes: readonly string[] = []): 'grant' | 'not-granted' | 'narrow' {
   const access = withoutOfflineAccess(key);
-  return access === '' || access === withoutOfflineAccess(session.scope) || access === withoutOfflineAccess(profileScopes) || !!narrowingRefused(session);
+  if (access === '' || access === withoutOfflineAccess(session.scope) || access === withoutOfflineAccess(profileScopes)) return 'grant';
+  if (missingFromGrant(session, key, profileScopes).length > 0) return 'not-granted';
+  return narrowingRefused(session) ? 'grant' : 'narrow';
+}
+
+/** Whether a request for `key` is served by the grant's own token (see {@link scopeRoute}). */
+export function servedByGrant(session: Session, key: string, profileScopes: readonly string[] = []): boolean {
+  return scopeRoute(session, key, profileScopes) === 'grant';
+}
+
+/**
+ * The words of `key` the grant's recorded scope lacks (`offline_access` aside). A grant
+ * recorded without any scope (an empty answer) is taken to hold what the profile asked for:
+ * RFC 6749 §5.1's reading of an answer that does not say.
+ */
+export function missingFromGrant(session: Session, key: string, profileScopes: readonly string[] = []): string[] {
+  const held = new Set(scopeWords(session.scope || profileScopes));
+  return scopeWords(withoutOfflineAccess(key)).filter((w) => !held.has(w));
 }
 
 function withoutOfflineAccess(scopes: string | readonly string[]): string {
@@ -85,10 +117,21 @@ function withoutOfflineAccess(scopes: string | readonly string[]): string {
  * it serves that set. Undefined when the set has no cached token yet.
  */
 export function sessionForScopes(session: Session, key: string, profileScopes: readonly string[] = []): Session | undefined {
-  if (servedByGrant(session, key, profileScopes)) return session;
+  const route = scopeRoute(session, key, profileScopes);
+  if (route === 'grant') return session;
+  if (route === 'not-granted') return undefined;
   const token = scopedTokens(session)[key];
   if (!token || typeof token.accessToken !== 'string' || typeof token.expiresAt !== 'number') return undefined;
-  return { ...session, accessToken: token.accessToken, expiresAt: token.expiresAt, scope: typeof token.scope === 'string' ? token.scope : key };
+  return {
+    ...session, accessToken: token.accessToken, expiresAt: token.expiresAt, scope: typeof token.scope === 'string' ? token.scope : key,
+    // Not stored (the view is handed out, never written): whether `scope` is confirmed.
+    ...(token.scopeFrom ? { scopeFrom: token.scopeFrom } : {}),
+  };
+}
+
+/** False when the issuer did not say which scopes the session's access token carries (`scope` is then the most it can carry). */
+export function scopeConfirmed(session: Session): boolean {
+  return session.scopeFrom !== 'grant';
 }
 
 /** The cache without entries that expired, plus `key` set to `token`. */

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { SignInRequiredError } from '../core/errors';
-import { scopeKey, scopeWords, sessionForScopes } from '../core/scope-sets';
+import { scopeKey, scopeWords } from '../core/scope-sets';
 import type { Session } from '../core/session';
 import { authSessionId, parseAuthSessionId, profilesFor } from './accounts';
 import type { CredentialBackend } from './backend';
@@ -23,7 +23,8 @@ export type SignIn = (scopes: readonly string[], options: SignInOptions) => Prom
  * core refreshes the profile's one grant with a narrower `scope`, once for every window
  * and process), under a session id stable per (profile, account, scope set). A scope the
  * grant lacks makes `getSessions` answer nothing, so VS Code calls `createSession`, which
- * signs in for the union. `onDidChangeSessions` follows the store, whoever wrote it.
+ * signs in the extensions' own grant for it (core/extension-grant.ts: build tools keep the
+ * profile's grant and never get such scopes). `onDidChangeSessions` follows the store.
  */
 export class CredshareAuthenticationProvider implements vscode.AuthenticationProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>();
@@ -49,7 +50,7 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
     const sessions: vscode.AuthenticationSession[] = [];
     for (const { profile } of candidates) {
       try {
-        const session = await this.backend.getSession({ profile, scopes });
+        const session = await this.backend.getSession({ profile, scopes, extensionGrant: true });
         sessions.push(this.remember(profile, this.toAuthSession(profile, scopeKey(scopes), session)));
       } catch (error) {
         // Signed out meanwhile, or a scope this grant lacks: no session (VS Code then offers a sign-in).
@@ -62,7 +63,8 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
   }
 
   /**
-   * Signs in for the union of the profile's scopes and `scopes`. With `options.account`
+   * Signs in for `scopes`: the profile's own grant where its scopes hold them, else the
+   * extensions' own grant (sign-in.ts). With `options.account`
    * (forceNewSession, or an extension naming an account) that account's profile, with its
    * label as the issuer's login hint; else the active profile.
    */
@@ -70,16 +72,17 @@ export class CredshareAuthenticationProvider implements vscode.AuthenticationPro
     const [target] = options.account ? profilesFor(await this.backend.signedInProfiles(), this.backend.profileName(), options.account) : [];
     const profile = target?.profile ?? this.backend.profileName();
     const key = scopeKey(scopes);
-    const stored = (await this.backend.signedInProfiles()).find((p) => p.profile === profile)?.session;
-    const previous = stored && sessionForScopes(stored, key, this.backend.config().profiles[profile]?.scopes);
+    // The grant serving these scopes: the profile's, or the extensions' own (core/extension-grant.ts).
+    const stored = await this.backend.storedForExtension(profile, scopes);
+    const previous = stored?.view;
     await this.signIn(scopes, { profile, loginHint: options.account?.label });
     // The scope set's own token from the new grant (the sign-in's token where it is that set);
     // never the one cached before (forceNewSession asks for a new one). Other sets keep theirs.
     // A call that joined a sign-in another extension made moments ago (sign-in.ts) finds the
     // same grant: its token is that sign-in's, and rejecting it would refresh for nothing.
-    const after = (await this.backend.signedInProfiles()).find((p) => p.profile === profile)?.session;
-    const newGrant = after?.refreshToken !== stored?.refreshToken;
-    const session = await this.backend.getSession({ profile, scopes, ...(newGrant && previous ? { rejectedAccessToken: previous.accessToken } : {}) });
+    const after = await this.backend.storedForExtension(profile, scopes);
+    const newGrant = after?.grant.refreshToken !== stored?.grant.refreshToken;
+    const session = await this.backend.getSession({ profile, scopes, extensionGrant: true, ...(newGrant && previous ? { rejectedAccessToken: previous.accessToken } : {}) });
     return this.remember(profile, this.toAuthSession(profile, key, session));
   }
 

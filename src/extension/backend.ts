@@ -5,6 +5,8 @@ import { DEFAULT_TIMINGS, loadConfig, type Config, type Profile } from '../core/
 import { checkHome } from '../core/private-files';
 import type { Session } from '../core/session';
 import { removeSession, storeSession } from '../core/session-writes';
+import { extensionGrantName, profileForExtension } from '../core/extension-grant';
+import { scopeKey, sessionForScopes } from '../core/scope-sets';
 import type { SignedInProfile } from './accounts';
 import { ActivityTracker, type Activity } from './activity';
 import { revokeForLog } from './revoke';
@@ -23,6 +25,11 @@ export interface SessionOptions {
   scopes?: readonly string[];
   /** A token the caller must not get back (a forced new session): a cached one is refreshed. */
   rejectedAccessToken?: string;
+  /**
+   * May be served by the extensions' own grant where the profile's lacks the scopes
+   * (core/extension-grant.ts). Only the authentication provider sets it: terminals (IPC) never.
+   */
+  extensionGrant?: boolean;
 }
 
 /**
@@ -120,6 +127,23 @@ export class CredentialBackend implements vscode.Disposable {
     return this.mode.parts.store.read(this.profileName());
   }
 
+  /**
+   * What an extension's request for `scopes` of profile `name` is served by as stored (no
+   * refresh): that grant (the profile's, or the extensions' own) and its token for them, if any.
+   */
+  async storedForExtension(name: string, scopes: readonly string[] | undefined): Promise<{ grant: Session; view?: Session } | undefined> {
+    const profile = this.config().profiles[name];
+    if (!profile) return undefined;
+    const target = await profileForExtension(this.mode.parts.store, profile, scopes);
+    const grant = await this.mode.parts.store.read(target.name);
+    return grant && { grant, view: sessionForScopes(grant, scopeKey(scopes), target.scopes) };
+  }
+
+  /** The session stored under `name` (a profile, or its extension grant), without refreshing. */
+  stored(name: string): Promise<Session | undefined> {
+    return this.mode.parts.store.read(name);
+  }
+
   /** Every profile with a stored session (an account each), without refreshing. */
   async signedInProfiles(): Promise<SignedInProfile[]> {
     const signedIn: SignedInProfile[] = [];
@@ -140,9 +164,10 @@ export class CredentialBackend implements vscode.Disposable {
       args: [name],
       comment: ['{0} is a credshare profile name. "credshare: Sign In" is a command title as shown in the Command Palette; keep it as translated there.'],
     }));
+    const target = options.extensionGrant ? await profileForExtension(this.mode.parts.store, profile, options.scopes) : profile;
     // Whether it refreshes is the coordinator's call (onRefresh, wired in createMode).
     return this.activityTracker.track(async () => this.mode.coordinator.getSession({
-      profile,
+      profile: target,
       minValiditySeconds: options.minValiditySeconds,
       scopes: options.scopes,
       rejectedAccessToken: options.force ? (await this.mode.parts.store.read(name))?.accessToken : options.rejectedAccessToken,
@@ -162,10 +187,15 @@ export class CredentialBackend implements vscode.Disposable {
   }
 
   /** Removes the session of `name` (default: the active profile); resolves to what was removed. */
-  async signOut(name = this.profileName()): Promise<Session | undefined> {
-    const profile = this.config().profiles[name];
+  async signOut(name = this.profileName(), revokeAs?: Profile): Promise<Session | undefined> {
+    // `revokeAs`: the profile whose issuer and client revoke a session stored under another name (an extension grant).
+    const profile = revokeAs ?? this.config().profiles[name];
     const removed = await removeSession(this.mode.parts, name, async (session) => {
       if (profile) this.log.info(`sign-out: ${await revokeForLog(profile, session, this.paths.home, this.mode.parts.timings.requestTimeoutMs)}`);
+    });
+    // The extensions' own grant goes with it (core/extension-grant.ts).
+    await removeSession(this.mode.parts, extensionGrantName(name), async (session) => {
+      if (profile) this.log.info(`sign-out of the extensions' own grant: ${await revokeForLog(profile, session, this.paths.home, this.mode.parts.timings.requestTimeoutMs)}`);
     });
     this.activityTracker.reset();
     await this.watcher.check();
@@ -182,6 +212,7 @@ export class CredentialBackend implements vscode.Disposable {
     try {
       const outcome = await moveSession(from, to, name);
       this.log.info(`profile "${name}" out of SecretStorage into ${this.paths.credentials}: ${outcome}`);
+      await moveSession(from, to, extensionGrantName(name));
     } catch (error) {
       this.log.warn(`could not move the session out of SecretStorage: ${(error as Error).message}`);
     }

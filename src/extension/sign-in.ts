@@ -12,6 +12,9 @@ import { DeviceCodeUi } from './device-code-prompt';
 import type { Settings } from './settings';
 import { extensionHostKind, reachableRedirect, signInFlows, type ExtensionHostKind } from './sign-in-choice';
 import { SingleSignIn } from './single-sign-in';
+import { noRefreshTokenNote } from '../core/missing-refresh-token';
+import { beyondProfile, extensionGrantName, extensionGrantProfile, extensionGrantScopes } from '../core/extension-grant';
+import { formatIssuer } from '../core/format';
 
 const BROWSER_TIMEOUT_MS = 5 * 60_000;
 /**
@@ -60,6 +63,9 @@ export class SignInFlow {
    */
   async run(extraScopes: readonly string[], options: SignInOptions = {}): Promise<Session> {
     const { profile, isNew } = this.profileToSignIn(options.profile);
+    // Scopes the profile does not sign in for get a grant of their own: build tools, which
+    // get the profile's grant, never receive them (core/extension-grant.ts).
+    if (beyondProfile(profile, extraScopes).length > 0) return this.runForExtensions(profile, isNew, extraScopes, options);
     const wanted: Profile = { ...profile, scopes: [...new Set([...profile.scopes, ...extraScopes])] };
     const writeProfile = isNew || wanted.scopes.length > profile.scopes.length;
     if (this.single.running(profile.name)) this.log.info(`joining the sign-in to profile "${profile.name}" already under way`);
@@ -74,14 +80,44 @@ export class SignInFlow {
     });
   }
 
+  /**
+   * Signs in the extensions' own grant for the union of the scopes it holds and `extraScopes`,
+   * as the profile's account (its label as login hint), after signing in the profile itself
+   * where it has no session yet (the Accounts menu and every tool rest on that one).
+   */
+  private async runForExtensions(profile: Profile, isNew: boolean, extraScopes: readonly string[], options: SignInOptions): Promise<Session> {
+    const own = (isNew ? undefined : await this.backend.stored(profile.name)) ?? await this.run([], options);
+    const name = extensionGrantName(profile.name);
+    const wanted = extensionGrantProfile(profile, extensionGrantScopes(profile, await this.backend.stored(name), own.account.id, extraScopes));
+    if (this.single.running(name)) this.log.info(`joining the sign-in of the extensions' own grant of profile "${profile.name}" already under way`);
+    else if (options.joinRecent) {
+      const joined = await this.recentSignIn(name, wanted.scopes);
+      if (joined) return joined;
+    }
+    return this.single.run(name, wanted.scopes, async () => {
+      this.log.info(`scopes beyond profile "${profile.name}" (${beyondProfile(profile, extraScopes).join(' ')}): signing in the extensions' own grant, which build tools never get`);
+      const session = await this.signInOnce(wanted, false, options.loginHint ?? own.account.label);
+      if (session.account.id !== own.account.id) {
+        await this.backend.signOut(name, profile);
+        throw new SignInError(vscode.l10n.t({
+          message: 'You signed in as {0}, but profile "{1}" belongs to {2}. Sign in as {2} to give extensions more access.',
+          args: [session.account.label || session.account.id, profile.name, own.account.label || own.account.id],
+          comment: ['{0} and {2} are account names at the identity provider, {1} a credshare profile name.'],
+        }));
+      }
+      this.recent.set(name, { scopes: new Set(wanted.scopes), accountId: session.account.id, at: Date.now() });
+      return session;
+    });
+  }
+
   /** The session of a sign-in that ended within {@link RECENT_SIGN_IN_MS}, covers `scopes` and is still the stored account's. */
-  private async recentSignIn(profile: string, scopes: readonly string[]): Promise<Session | undefined> {
-    const recent = this.recent.get(profile);
+  private async recentSignIn(name: string, scopes: readonly string[]): Promise<Session | undefined> {
+    const recent = this.recent.get(name);
     if (!recent || Date.now() - recent.at > RECENT_SIGN_IN_MS || !scopes.every((s) => recent.scopes.has(s))) return undefined;
-    const current = (await this.backend.signedInProfiles().catch(() => [])).find((p) => p.profile === profile)?.session;
+    const current = await this.backend.stored(name).catch(() => undefined);
     if (current?.account.id !== recent.accountId) return undefined;
-    this.log.info(`a sign-in to profile "${profile}" ended ${Math.round((Date.now() - recent.at) / 1000)}s ago and covers the scopes asked for: using it`);
-    return this.backend.getSession({ profile });
+    this.log.info(`a sign-in to "${name}" ended ${Math.round((Date.now() - recent.at) / 1000)}s ago and covers the scopes asked for: using it`);
+    return current;
   }
 
   private async signInOnce(profile: Profile, writeProfile: boolean, loginHint: string | undefined): Promise<Session> {
@@ -94,7 +130,7 @@ export class SignInFlow {
     if (flows.length === 0) {
       throw new SignInError(vscode.l10n.t({
         message: '{0} offers no sign-in flow that works here (setting "credshare.signIn.flow" is "{1}"). Choose another flow in the settings.',
-        args: [issuer.href, this.settings.signInFlow],
+        args: [formatIssuer(issuer), this.settings.signInFlow],
         comment: ['{0} is the identity provider\'s URL, {1} the setting\'s value (auto, browser or deviceCode: keep as is).'],
       }));
     }
@@ -111,12 +147,13 @@ export class SignInFlow {
     }
     if (!session) throw new SignInError(vscode.l10n.t({
       message: 'No browser can reach this window\'s sign-in listener, and {0} offers no device sign-in.',
-      args: [issuer.href],
+      args: [formatIssuer(issuer)],
       comment: ['{0} is the identity provider\'s URL. The listener is the local web address the browser returns to after signing in; device sign-in is the flow with a one-time code.'],
     }));
     // As `credshare login` does: the profile (new, or its scopes widened) is written with the session, never before it.
     await this.backend.signIn(profile.name, session, writeProfile ? () => saveProfile(this.backend.paths, profile, false) : undefined);
     this.log.info(`signed in to profile "${profile.name}" as ${session.account.id}`);
+    if (!session.refreshToken) this.log.warn(noRefreshTokenNote(profile, session));
     return session;
   }
 

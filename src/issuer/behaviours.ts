@@ -36,6 +36,18 @@ export interface IssuerBehaviours {
   reuseLeewaySeconds?: number;
   /** A rotation leaves the previous refresh token valid (Entra ID; Keycloak by default). */
   keepRotatedRefreshTokens?: boolean;
+  /**
+   * A refresh token only for a browser sign-in that asked for `offline_access` with
+   * `prompt=consent` (OpenID Connect Core §11; oidc-provider's own default): without it the
+   * code's answer has no refresh token, and its tokens end with the issuer's browser session.
+   */
+  offlineAccessNeedsConsent?: boolean;
+  /** No rotation: a refresh answer carries no `refresh_token`, and the one presented stays valid (Google). */
+  refreshWithoutRotation?: boolean;
+  /** A refresh answer carries no `scope` (RFC 6749 §5.1 lets an issuer leave it out when it equals the request's). */
+  refreshAnswersWithoutScope?: boolean;
+  /** The token endpoint ignores `scope` on a refresh: every access token carries the grant's whole scope. */
+  ignoreRefreshScope?: boolean;
 }
 
 /** Named behaviours, for `main.ts --behaviour NAME` and the test matrix. */
@@ -50,6 +62,10 @@ export const BEHAVIOUR_PRESETS = {
   'client-secret-post': { clientSecretMethods: ['client_secret_post'] },
   'reuse-leeway': { reuseLeewaySeconds: 30 },
   'non-revoking': { keepRotatedRefreshTokens: true },
+  'offline-consent': { offlineAccessNeedsConsent: true },
+  'no-rotation': { refreshWithoutRotation: true },
+  'refresh-no-scope': { refreshAnswersWithoutScope: true },
+  'ignore-refresh-scope': { ignoreRefreshScope: true },
 } satisfies Record<string, IssuerBehaviours>;
 
 /** A name of {@link BEHAVIOUR_PRESETS}. */

@@ -88,6 +88,8 @@ export class EmbeddedIssuer {
     this.gate = new TokenGate(callProvider, {
       refusalShape: behaviours.bareRefreshRefusals ? 'bare' : behaviours.refusalsWithStatus200 ? 'status-200' : 'as-is',
       reuseLeewayMs: behaviours.keepRotatedRefreshTokens ? Infinity : (behaviours.reuseLeewaySeconds ?? 0) * 1000,
+      rotates: behaviours.refreshWithoutRotation !== true,
+      ignoresScope: behaviours.ignoreRefreshScope === true,
       revive: (refreshToken) => this.revive(refreshToken),
     });
     server.removeAllListeners('request'); // the "not ready yet" answer of start()
@@ -128,6 +130,8 @@ export class EmbeddedIssuer {
         accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 5,
         refreshTokenTtlSeconds: options.refreshTokenTtlSeconds ?? 14 * 24 * 60 * 60,
         exactRedirectUris: behaviours.exactRedirectUris === true,
+        offlineAccessNeedsConsent: behaviours.offlineAccessNeedsConsent === true,
+        rotateRefreshTokens: behaviours.refreshWithoutRotation !== true,
         ...(secret ? { clientSecret: secret } : {}),
         ...(clientAuthMethod ? { clientAuthMethod } : {}),
         ...(clientAuthMethods ? { clientAuthMethods } : {}),

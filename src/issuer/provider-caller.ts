@@ -33,6 +33,10 @@ export function providerCaller(provider: Provider, shaping: AnswerShaping): Prov
     const body = ctx.status === 200 && ctx.body && typeof ctx.body === 'object' ? ctx.body as Record<string, unknown> : undefined;
     if (body && ctx.method === 'POST' && ctx.path === '/device/auth') body.interval = shaping.deviceIntervalSeconds;
     if (body && ctx.method === 'GET' && DISCOVERY_PATHS.includes(ctx.path)) adjustMetadata(shaping.behaviours, body, shaping.revocationAuthMethods);
+    if (body && ctx.method === 'POST' && ctx.path === '/token' && (ctx.oidc as { params?: { grant_type?: unknown } } | undefined)?.params?.grant_type === 'refresh_token') {
+      if (shaping.behaviours.refreshWithoutRotation) delete body.refresh_token;
+      if (shaping.behaviours.refreshAnswersWithoutScope) delete body.scope;
+    }
     const shape = calls.get(ctx.req)?.errorShape;
     if (shape === 'bare' && ctx.status >= 400) {
       ctx.body = ''; // the status stays: the error handler set it explicitly

@@ -21,6 +21,10 @@ export interface ProviderSettings {
   clientAuthMethods?: string[];
   /** Claims that replace an account's derived ones (a renamed user), read at every token issued. */
   claimOverrides?: Map<string, Record<string, unknown>>;
+  /** The provider's own refresh-token rules (OpenID Connect Core §11): see behaviours.ts `offlineAccessNeedsConsent`. */
+  offlineAccessNeedsConsent?: boolean;
+  /** false: a refresh keeps the refresh token (behaviours.ts `refreshWithoutRotation`). Default true. */
+  rotateRefreshTokens?: boolean;
 }
 
 /** The claims of a test account, derived from its id: 'alice' -> Alice Example, alice@example.test. */
@@ -90,10 +94,13 @@ export async function buildConfiguration(settings: ProviderSettings, adapter = c
     // offline_access, and the authorization endpoint strips offline_access unless
     // prompt=consent is sent (lib/actions/authorization/scopes.js). Issue one to
     // our client whatever the scope, so auth-code and device logins both get one.
-    issueRefreshToken: async (_ctx: unknown, client: ClientModel) => client.grantTypeAllowed('refresh_token'),
-    // Tokens must not die with the browser session of the login page.
-    expiresWithSession: async () => false,
-    rotateRefreshToken: true,
+    // offlineAccessNeedsConsent keeps the provider's defaults for both (see behaviours.ts).
+    ...(settings.offlineAccessNeedsConsent ? {} : {
+      issueRefreshToken: async (_ctx: unknown, client: ClientModel) => client.grantTypeAllowed('refresh_token'),
+      // Tokens must not die with the browser session of the login page.
+      expiresWithSession: async () => false,
+    }),
+    rotateRefreshToken: settings.rotateRefreshTokens ?? true,
     // Default is 15 s: the provider would accept a 5 s access token for 20 s.
     clockTolerance: 0,
     ttl: {

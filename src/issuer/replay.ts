@@ -11,8 +11,8 @@ export interface ReadRequest {
   body: Buffer;
   /** The form fields; empty unless the body is application/x-www-form-urlencoded. */
   form: URLSearchParams;
-  /** Hands out an unread copy of the request, for the provider. */
-  replay(): IncomingMessage;
+  /** Hands out an unread copy of the request, for the provider (with `body` in place of the one read, if given). */
+  replay(body?: Buffer): IncomingMessage;
 }
 
 /** Read the body of `req`; undefined when it exceeds the provider's limit. */
@@ -20,7 +20,7 @@ export async function readRequest(req: IncomingMessage): Promise<ReadRequest | u
   const body = await readBody(req);
   if (body === undefined) return undefined;
   const isForm = /^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '');
-  return { body, form: new URLSearchParams(isForm ? body.toString('utf8') : ''), replay: () => replayRequest(req, body) };
+  return { body, form: new URLSearchParams(isForm ? body.toString('utf8') : ''), replay: (other) => replayRequest(req, other ?? body) };
 }
 
 /** Read the whole body, or undefined when it exceeds the provider's limit. */
@@ -42,10 +42,11 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
  */
 function replayRequest(original: IncomingMessage, body: Buffer): IncomingMessage {
   const replay = new IncomingMessage(original.socket as Socket);
+  const headers = original.headers['content-length'] === undefined ? original.headers : { ...original.headers, 'content-length': String(body.length) };
   Object.assign(replay, {
     method: original.method,
     url: original.url,
-    headers: original.headers,
+    headers,
     rawHeaders: original.rawHeaders,
     httpVersion: original.httpVersion,
     httpVersionMajor: original.httpVersionMajor,

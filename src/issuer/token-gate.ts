@@ -53,6 +53,10 @@ export interface RefreshPolicy {
   reuseLeewayMs: number;
   /** Makes a consumed refresh token redeemable again (MemoryAdapter#unconsume). */
   revive(refreshToken: string): Promise<void>;
+  /** false: a refresh keeps its refresh token, so presenting it again is no reuse. Default true. */
+  rotates?: boolean;
+  /** The `scope` of a refresh request is dropped before the provider sees it. */
+  ignoresScope?: boolean;
 }
 
 /** Today's issuer: reuse detected at once, refusals with an OAuth error body. */
@@ -135,10 +139,12 @@ export class TokenGate {
           this.stats.reuseDetections++;
         }
       }
-      const status = await this.callProvider(request.replay(), res, { errorShape: this.policy.refusalShape });
+      const replayed = this.policy.ignoresScope && params.has('scope') ? request.replay(withoutField(params, 'scope')) : request.replay();
+      const status = await this.callProvider(replayed, res, { errorShape: this.policy.refusalShape });
       if (status === 200) {
         this.stats.refreshSuccesses++;
-        if (spentAt === undefined) this.spent.set(refreshToken, Date.now()); // a leeway runs from the first rotation
+        // A leeway runs from the first rotation; without rotation the token is not spent at all.
+        if (spentAt === undefined && this.policy.rotates !== false) this.spent.set(refreshToken, Date.now());
       } else {
         this.stats.refreshFailures++;
       }
@@ -201,6 +207,12 @@ export class TokenGate {
 function resetSocket(socket: Socket): void {
   if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
   else socket.destroy();
+}
+
+function withoutField(form: URLSearchParams, name: string): Buffer {
+  const copy = new URLSearchParams(form);
+  copy.delete(name);
+  return Buffer.from(copy.toString());
 }
 
 function isJson(text: string): boolean {

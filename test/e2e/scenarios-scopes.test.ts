@@ -127,7 +127,7 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
     console.log(`${stepName}: ${JSON.stringify(values)}`);
   }
 
-  step('1. a scope the grant lacks: incremental sign-in for the union, recorded in config.json; the existing scope set\'s token stays valid', async () => {
+  step('1. a scope the grant lacks: the extensions\' own sign-in for it, the profile\'s grant and config.json untouched (tools never get it); the existing scope set\'s token stays valid', async () => {
     const [w1] = rig.windows as [VsCodeWindow];
     // Signed in (as `credshare login` would have) for openid offline_access profile: no email.
     writeConfig({ default: { scopes: ['openid', 'offline_access', 'profile'] } });
@@ -142,15 +142,17 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
     const forA = await rig.admin.stats();
 
     // B asks for "email", which the grant lacks: no session, so VS Code asks for one, and
-    // credshare signs in for the union (the device code approved at the issuer).
+    // credshare signs in the extensions' own grant for it (the device code approved at the
+    // issuer), beside the profile's, which build tools keep getting (issue 16.6).
     const b = await create(w1, B, ALICE, false, async () => {
       await approveInModal(w1, 'alice');
     });
     assert.equal(b.ok, true, JSON.stringify(b));
     assert.equal(b.account?.label, ALICE);
     assert.equal(words((await atIssuer(b.accessToken!)).scope), 'email', 'B\'s token carries exactly "email" at the issuer');
-    assert.deepEqual(config().profiles.default.scopes.slice().sort(), ['email', 'offline_access', 'openid', 'profile'], 'the union is recorded for the CLI');
-    assert.equal(words(storedSession(home())?.scope), 'email offline_access openid profile', 'the new grant holds the union');
+    assert.deepEqual(config().profiles.default.scopes.slice().sort(), ['offline_access', 'openid', 'profile'], 'the profile keeps its own scopes');
+    assert.equal(words(storedSession(home())?.scope), 'offline_access openid profile', 'the profile\'s grant is untouched');
+    assert.equal(words(storedSession(home(), 'default#extensions')?.scope), 'email offline_access openid profile', 'the extensions\' own grant holds the union');
     // A keeps working: its token survived the new sign-in, valid at the issuer, served without a refresh.
     assert.equal((await atIssuer(a.accessToken!)).active, true);
     const before = (await rig.admin.stats()).refreshRequests;
@@ -174,10 +176,13 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
     await rig.openWindows(2);
     for (const w of rig.windows) await w.waitForStatusBarText(CREDSHARE_STATUS, ALICE, 30_000);
     const stored = storedSession(home())!;
-    // A's and B's tokens expire. The grant's own and the rig's consumer's ("openid", a third
-    // set: VS Code asks the provider for it at every change, access granted or not) stay fresh.
+    const extensions = storedSession(home(), 'default#extensions')!;
+    // A's and B's tokens expire (A's in the profile's grant, B's in the extensions' own). The
+    // grants' own and the rig's consumer's ("openid", a third set: VS Code asks the provider
+    // for it at every change, access granted or not) stay fresh.
     const expire = new Set(['profile', 'email']);
-    writeStore({ default: { ...stored, tokens: Object.fromEntries(Object.entries(stored.tokens ?? {}).map(([k, t]) => [k, expire.has(k) ? { ...t, expiresAt: Date.now() - 1000 } : t])) } });
+    const expired = (session: Session): Session => ({ ...session, tokens: Object.fromEntries(Object.entries(session.tokens ?? {}).map(([k, t]) => [k, expire.has(k) ? { ...t, expiresAt: Date.now() - 1000 } : t])) });
+    writeStore({ default: expired(stored), 'default#extensions': expired(extensions) });
     await rig.admin.resetStats();
     const answers = await askEverywhere();
     const stats = await rig.admin.stats();
@@ -191,9 +196,11 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
     assert.equal(words((await atIssuer(a!)).scope), 'profile');
     assert.equal(words((await atIssuer(b!)).scope), 'email');
     assert.notEqual(a, stored.tokens?.['profile']?.accessToken, 'a new token for A');
+    assert.notEqual(b, extensions.tokens?.['email']?.accessToken, 'a new token for B');
     assert.ok(stats.refreshRequests <= 2, `at most one refresh request per scope set (got ${stats.refreshRequests})`);
     assert.equal(stats.reuseDetections, 0);
     assert.equal(await rig.admin.refreshTokenUsable(storedSession(home())!.refreshToken), true, 'the grant is alive');
+    assert.equal(await rig.admin.refreshTokenUsable(storedSession(home(), 'default#extensions')!.refreshToken), true, 'and the extensions\' own');
     record('2. two scope sets, three windows', { windows: rig.windows.length, callers: answers.size, refreshRequests: stats.refreshRequests, reuseDetections: stats.reuseDetections });
   });
 
@@ -204,7 +211,7 @@ describe('credshare extension in VS Code: scope sets and accounts', { timeout: 1
     rig.issuer.setAccountClaims('alice', { name: 'Alice Renamed' });
     await rig.admin.resetStats();
     // The grant refreshes (its token expired, `credshare token` in a terminal asks): the new ID token carries the new name.
-    writeStore({ default: { ...before, expiresAt: Date.now() - 1000 } });
+    writeStore({ default: { ...before, expiresAt: Date.now() - 1000 }, 'default#extensions': storedSession(home(), 'default#extensions')! });
     const cli = await runCli(['token'], { ...process.env, CREDSHARE_HOME: home(), CREDSHARE_PROFILE: '' });
     assert.equal(cli.code, 0, cli.stderr);
     const after = storedSession(home())!;

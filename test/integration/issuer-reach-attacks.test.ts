@@ -44,7 +44,7 @@ test('finding 5: the refresh path refuses a plain-HTTP token endpoint off loopba
 
   const result = await runCli(['token'], home.env);
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, new RegExp(`Refusing ${issuer.url}/: its metadata gives token_endpoint as "${attacker.url}/token", which is not an HTTPS URL`));
+  assert.match(result.stderr, new RegExp(`Refusing ${issuer.url}: its metadata gives token_endpoint as "${attacker.url}/token", which is not an HTTPS URL`));
   assert.deepEqual(attacker.seen, [], 'nothing was sent to the plain-HTTP endpoint');
   assert.equal(home.readSession()?.refreshToken, session.refreshToken, 'the session is kept');
 });

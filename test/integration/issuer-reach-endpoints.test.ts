@@ -53,7 +53,7 @@ test('endpoints that are plain HTTP off loopback are refused before any request'
   const result = await runCli(['login', '--device', '--issuer', 'https://github.com', '--client-id', 'Iv1.abc',
     '--token-endpoint', 'http://github.com/login/oauth/access_token', '--device-authorization-endpoint', 'https://github.com/login/device/code'], home.env);
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /Refusing the "endpoints" of config\.json for https:\/\/github\.com\/: they give token_endpoint as "http:\/\/github\.com\/login\/oauth\/access_token", which is not an HTTPS URL/);
+  assert.match(result.stderr, /Refusing the "endpoints" of config\.json for https:\/\/github\.com: they give token_endpoint as "http:\/\/github\.com\/login\/oauth\/access_token", which is not an HTTPS URL/);
   assert.equal(fs.existsSync(`${home.home}/config.json`), false);
 });
 

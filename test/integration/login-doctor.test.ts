@@ -70,7 +70,7 @@ test('doctor marks what needs attention and exits 1: readable credentials, unrea
   const doctor = await runCli(['doctor'], env.home.env);
   assert.equal(doctor.code, 1);
   assert.match(doctor.stdout, /^credentials .* mode 0644 +!! is open to other users \(run chmod 600 \S+credentials\.json\)$/m);
-  assert.match(doctor.stdout, /^Issuer .*!! Cannot reach http:\/\/127\.0\.0\.1:\d+\/ \(discovery\) \(ECONNREFUSED\)/m);
+  assert.match(doctor.stdout, /^Issuer .*!! Cannot reach http:\/\/127\.0\.0\.1:\d+ \(discovery\) \(ECONNREFUSED\)/m);
   assert.match(doctor.stdout, /^Session +unreadable +!! .*can be read by other users/m);
   assert.match(doctor.stdout, /\d problem\(s\) found, marked "!!"\./);
 

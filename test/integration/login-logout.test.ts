@@ -28,7 +28,7 @@ test('a failed revocation still signs out locally, and says so', { timeout: 30_0
   const result = await runCli(['logout'], env.home.env);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /Signed out of profile "default"/);
-  assert.match(result.stderr, /Warning: could not revoke the refresh token at the issuer: Cannot reach http:\/\/127\.0\.0\.1:\d+\/ \(discovery\) \(ECONNREFUSED\)/);
+  assert.match(result.stderr, /Warning: could not revoke the refresh token at the issuer: Cannot reach http:\/\/127\.0\.0\.1:\d+ \(discovery\) \(ECONNREFUSED\)/);
   assert.match(result.stderr, /It was removed here all the same/);
   assert.equal(env.home.readSession(), undefined);
 });

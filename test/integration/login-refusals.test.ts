@@ -38,7 +38,7 @@ test('refuses a discovery document that describes another issuer', { timeout: 30
   t.after(async () => { await impostor.close(); await real.stop(); home.remove(); });
   const result = await runCli(['login', '--device', '--issuer', impostor.url, '--client-id', real.clientId], home.env);
   assert.equal(result.code, 1);
-  assert.match(result.stderr, new RegExp(`Refusing ${impostor.url}/: its discovery document describes another issuer \\("${real.url}"\\)`));
+  assert.match(result.stderr, new RegExp(`Refusing ${impostor.url}: its discovery document describes another issuer \\("${real.url}"\\)`));
   assert.match(result.stderr, /check --issuer/);
   assert.equal(fs.existsSync(path.join(home.home, 'config.json')), false, 'no profile was saved');
   assert.equal(real.stats().otherTokenRequests, 0);

@@ -56,6 +56,7 @@ export const vscodeStub = {
     showInformationMessage: async (message: string) => { fakeVscode.messages.push(message); return undefined; },
   },
   workspace: { onDidChangeConfiguration: () => ({ dispose: () => {} }) },
+  authentication: { registerAuthenticationProvider: () => ({ dispose: () => {} }) },
 };
 
 /** Makes `require('vscode')` resolve to {@link vscodeStub}; call before importing extension modules. */

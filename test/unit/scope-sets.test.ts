@@ -4,7 +4,9 @@ import { TokenCoordinator } from '../../src/core/coordinator';
 import { fileStoreParts } from '../../src/core/file-coordinator';
 import { FileCredentialStore } from '../../src/core/file-store';
 import type { Refresher } from '../../src/core/oauth/refresh-grant';
-import { scopeKey, sessionForScopes } from '../../src/core/scope-sets';
+import { scopeKey, scopeRoute, scopedTokens, sessionForScopes } from '../../src/core/scope-sets';
+import { sessionAfterScopedRefresh } from '../../src/core/scoped-refresh';
+import { accessTokenScope } from '../../src/core/access-token-scope';
 import { markAccessTokenRejected } from '../../src/core/session-writes';
 import { makeHome, sessionFixture, fastTimings } from '../support/home';
 
@@ -68,3 +70,35 @@ test('a tool rejecting a scope set\'s token marks only that token stale', async 
   assert.equal(stored?.tokens?.openid?.expiresAt, 0);
   assert.ok(stored!.expiresAt > Date.now(), 'the grant\'s token is untouched');
 });
+
+test('a scope set beyond the grant is not granted (no refresh may ask for it), whatever the issuer\'s narrowing', () => {
+  const session = sessionFixture({ scope: 'openid offline_access' });
+  assert.equal(scopeRoute(session, 'email openid'), 'not-granted');
+  assert.equal(scopeRoute({ ...session, scopeNarrowing: { supported: false, reason: 'x', at: 0 } }, 'email openid'), 'not-granted', 'not served by the grant\'s token either');
+  assert.equal(scopeRoute(session, 'offline_access'), 'grant', 'offline_access asks for a refresh token, not for access');
+  assert.equal(scopeRoute(sessionFixture({ scope: 'openid email' }), 'openid'), 'narrow');
+  assert.equal(sessionForScopes(session, 'email openid'), undefined);
+});
+
+/** An unsigned JWT whose payload is `claims` (enough for accessTokenScope, which verifies nothing). */
+const jwt = (claims: Record<string, unknown>): string => ['{"alg":"none"}', JSON.stringify(claims)].map((p) => Buffer.from(p).toString('base64url')).join('.') + '.sig';
+
+test('a narrowed refresh answered without scope: a JWT access token\'s scope or scp claim, else the grant\'s scope, unconfirmed', () => {
+  const grant = sessionFixture({ scope: 'openid email profile' });
+  const answered = (accessToken: string, scope?: string) => scopedTokens(sessionAfterScopedRefresh(grant, { accessToken, refreshToken: 'rt-1', expiresIn: 60, ...(scope ? { scope } : {}) }, 'openid'))['openid'];
+  assert.deepEqual(pick(answered('opaque', 'openid')), { scope: 'openid', scopeFrom: undefined });
+  assert.deepEqual(pick(answered('opaque')), { scope: 'openid email profile', scopeFrom: 'grant' });
+  assert.deepEqual(pick(answered(jwt({ scope: 'openid' }))), { scope: 'openid', scopeFrom: 'access-token' });
+  assert.deepEqual(pick(answered(jwt({ scp: ['openid'] }))), { scope: 'openid', scopeFrom: 'access-token' }, 'Okta\'s list');
+  assert.deepEqual(pick(answered(jwt({ sub: 'a' }))), { scope: 'openid email profile', scopeFrom: 'grant' }, 'a JWT without a scope claim says nothing');
+  assert.equal(accessTokenScope('a.b.c'), undefined, 'not JSON: not a JWT');
+  assert.equal(accessTokenScope(jwt({ scp: 'User.Read Mail.Read' })), 'User.Read Mail.Read', 'Entra ID\'s string');
+  // A claim wider than asked: the issuer did not narrow. The grant's recorded scope stays.
+  const wide = sessionAfterScopedRefresh(grant, { accessToken: jwt({ scope: 'openid email' }), refreshToken: 'rt-1', expiresIn: 60 }, 'openid');
+  assert.equal(wide.scope, 'openid email profile');
+  assert.match(wide.scopeNarrowing?.reason ?? '', /access token's own scope claim.*wider scope "openid email"/);
+});
+
+function pick(token: { scope: string; scopeFrom?: string } | undefined): { scope?: string; scopeFrom?: string } {
+  return { scope: token?.scope, scopeFrom: token?.scopeFrom };
+}

@@ -7,6 +7,7 @@ import { inSecretStorageWindow } from '../window-store';
 import { formatAccount, formatDuration } from '../../core/format';
 import { redactSecrets } from '../../core/redact';
 import { VERSION } from '../version';
+import type { OfferedFlows } from '../../core/oauth/flow-choice';
 
 export const doctorCommand: Command = {
   name: 'doctor',
@@ -69,7 +70,7 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     row('Profile', `${profile.name}${values.profile ? ' (--profile)' : env.CREDSHARE_PROFILE ? ' ($CREDSHARE_PROFILE)' : ' (default)'}: client ${profile.clientId}, scopes ${profile.scopes.join(' ')}, tolerance ${profile.refreshToleranceSeconds}s`);
     const client = clientDescription(profile);
     if (client) row('', client);
-    await checkIssuer(profile, paths.home, Math.min(timings.requestTimeoutMs, 10_000), row);
+    const offered = await checkIssuer(profile, paths.home, Math.min(timings.requestTimeoutMs, 10_000), row);
     const { RefreshRecord } = await import('../../core/refresh-record');
     const last = new RefreshRecord(paths.home).read(profile.name);
 
@@ -90,8 +91,19 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
         const left = (session.expiresAt - Date.now()) / 1000;
         row('Session', `${formatAccount(session.account)}; access token ${left > 0 ? `valid for ${formatDuration(left)}` : `expired ${formatDuration(-left)} ago`}; `
           + `${session.refreshToken ? 'can refresh' : 'no refresh token'}; scope "${session.scope}"`);
-        const { scopeSetLines } = await import('./doctor-scopes');
+        if (!session.refreshToken) {
+          const { askedForOfflineAccess, noRefreshTokenNote } = await import('../../core/missing-refresh-token');
+          // A problem where the sign-in asked for offline access; some issuers (GitHub's OAuth apps) never give one.
+          row('Refresh', noRefreshTokenNote(profile, session), askedForOfflineAccess(profile) ? 'the sign-in asked for offline access and got no refresh token' : undefined);
+        }
+        const { scopeSetLines, extensionGrantLine } = await import('./doctor-scopes');
         scopeSetLines(session, profile.issuer).forEach((line, i) => row(i === 0 ? 'Scope sets' : '', line));
+        const { extensionGrantName } = await import('../../core/extension-grant');
+        const extensions = await ctx!.store.read(extensionGrantName(profile.name));
+        if (extensions) {
+          secrets.push(extensions.accessToken, extensions.refreshToken, extensions.idToken ?? '');
+          row('Extensions', extensionGrantLine(session, extensions));
+        }
       }
     } catch (error) {
       row('Session', 'unreadable', (error as Error).message);
@@ -114,9 +126,12 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     const settings = helperSettings(env);
     for (const line of settings.git) row('  git', line);
     for (const line of settings.docker) row('  docker', line);
-    const { preferredFlow } = await import('../../core/oauth/flow-choice');
-    const choice = preferredFlow(env, io.interactive);
-    row('Sign-in', `\`credshare login\` would use the ${choice.flow} flow here (${choice.reason})`);
+    const { flowForIssuer, preferredFlow } = await import('../../core/oauth/flow-choice');
+    // Login's own choice: where it prefers a flow the issuer does not offer, it takes the other.
+    const preferred = preferredFlow(env, io.interactive);
+    const choice = offered ? flowForIssuer(preferred, offered) : preferred;
+    if (choice) row('Sign-in', `\`credshare login\` would use the ${choice.flow} flow here (${choice.reason})`);
+    else row('Sign-in', `\`credshare login\` has no flow here`, `${profile.issuer} offers neither an authorization endpoint nor device authorization`);
     const { agentProblem, agentSummary, describeAgent } = await import('../../agent/describe');
     const agent = await describeAgent(env, io.cwd);
     row('Agent', agentSummary(agent), agentProblem(agent));
@@ -139,11 +154,14 @@ function clientDescription(profile: Profile): string | undefined {
     ...(profile.tokenEndpointAuthMethod ? [`token endpoint auth ${profile.tokenEndpointAuthMethod}`] : []),
     ...(profile.redirectPort ? [`redirect http://127.0.0.1:${profile.redirectPort}/callback`] : []),
     ...(profile.endpoints?.token ? [`endpoints from config.json (${Object.keys(profile.endpoints).join(', ')})`] : []),
+    ...(profile.prompt ? [`prompt ${profile.prompt}`] : []),
+    ...(profile.authorizationParameters ? [`authorization parameters ${Object.entries(profile.authorizationParameters).map(([k, v]) => `${k}=${v}`).join(' ')}`] : []),
   ];
   return parts.length ? parts.join(', ') : undefined;
 }
 
-async function checkIssuer(profile: Profile, home: string, timeoutMs: number, row: Row): Promise<void> {
+/** Checks discovery; resolves to the sign-in flows the issuer offers, or undefined when that is unknown. */
+async function checkIssuer(profile: Profile, home: string, timeoutMs: number, row: Row): Promise<OfferedFlows | undefined> {
   const started = performance.now();
   try {
     const { parseIssuer } = await import('../../core/oauth/issuer');
@@ -156,7 +174,9 @@ async function checkIssuer(profile: Profile, home: string, timeoutMs: number, ro
       : `${profile.issuer}: discovery answered in ${Math.round(performance.now() - started)} ms, issuer matches`);
     row('', [offers('browser sign-in', as.authorization_endpoint), offers('device sign-in', as.device_authorization_endpoint),
       revocationAvailability(as, profile), offers('userinfo', as.userinfo_endpoint)].join(', '));
+    return { browser: !!as.authorization_endpoint, device: !!as.device_authorization_endpoint };
   } catch (error) {
     row('Issuer', profile.issuer, (error as Error).message);
+    return undefined;
   }
 }

@@ -134,9 +134,10 @@ async function signInAndStore(ctx: CliContext, profile: Profile, existing: Profi
   const { account } = result.session;
   ctx.stdout(`Signed in to profile "${profile.name}" as ${formatAccount(account)}.\n`);
   if (!result.session.refreshToken) {
-    ctx.stderr(`Note: ${profile.issuer} gave no refresh token, so you will have to sign in again in ${formatDuration((result.session.expiresAt - Date.now()) / 1000)}. `
-      + 'Most issuers need the offline_access scope for one (`--scope "openid offline_access"`).\n');
+    const { noRefreshTokenNote } = await import('../../core/missing-refresh-token');
+    ctx.stderr(`Note: ${noRefreshTokenNote(profile, result.session)}\n`);
   }
+  if (profile.prompt && result.flow === 'device') ctx.stderr(`Note: the profile's prompt (${profile.prompt}) applies to the browser flow only; the device flow (RFC 8628) has no such parameter.\n`);
   if (profile.hosts.length === 0) ctx.stderr('Note: the profile lists no hosts, so the credential helpers answer for none; add some with `--host`.\n');
   return 0;
 }

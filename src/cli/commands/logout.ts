@@ -32,9 +32,17 @@ Exit codes: 0 signed out (or was not signed in), 1 failure, 2 usage error.`,
     const { fileStoreParts } = await import('../../core/file-coordinator');
     const { removeSession } = await import('../../core/session-writes');
     let revocation: Revocation = { text: '' };
-    const removed = await removeSession(fileStoreParts(ctx.paths, ctx.config.timings), profile.name, async (session) => {
+    const parts = fileStoreParts(ctx.paths, ctx.config.timings);
+    const removed = await removeSession(parts, profile.name, async (session) => {
       revocation = values['no-revoke'] ? { text: 'The refresh token was not revoked (--no-revoke).' } : await revoke(ctx, profile, session);
     });
+    // The VS Code extensions' own grant (core/extension-grant.ts) goes with the profile's.
+    const { extensionGrantName } = await import('../../core/extension-grant');
+    let extensions: Revocation | undefined;
+    await removeSession(parts, extensionGrantName(profile.name), async (session) => {
+      extensions = values['no-revoke'] ? { text: 'Its refresh token was not revoked (--no-revoke).' } : await revoke(ctx, profile, session);
+    });
+    if (extensions) ctx.stdout(`Signed out of the VS Code extensions' own sign-in of profile "${profile.name}" too. ${extensions.text}\n`);
     if (!removed) {
       ctx.stdout(`Profile "${profile.name}" was not signed in.\n`);
       return 0;

@@ -54,6 +54,10 @@ window (which refreshes the token first if it has expired).`,
         ? `Token:    valid for ${formatDuration(expiresIn!)} (until ${new Date(session.expiresAt).toISOString()})`
         : `Token:    expired ${formatDuration(-expiresIn!)} ago; ${session.refreshToken ? 'the next use refreshes it' : 'no refresh token: sign in again'}`);
       lines.push(`Hosts:    ${profile.hosts.length ? profile.hosts.join(', ') : '(none: credential helpers answer for no host)'}`);
+      // The window never hands a terminal its refresh token: only the file store can tell.
+      if (!fromWindow && !session.refreshToken) lines.push(`Refresh:  none. ${(await import('../../core/missing-refresh-token')).noRefreshTokenNote(profile, session)}`);
+      const extensions = fromWindow ? undefined : await ctx.store.read((await import('../../core/extension-grant')).extensionGrantName(profile.name));
+      if (extensions) lines.push(`Extensions: VS Code extensions' own sign-in for scope "${extensions.scope}" (build tools never get it)`);
     }
     if (profile.clientSecret) lines.push('Client:   client secret: set');
     if (fromWindow) lines.push('Store:    the SecretStorage of the VS Code window that started this terminal');

@@ -15,13 +15,16 @@ refreshes it and the others wait for that result.
 With --scope, the token carries only those scopes: the profile's sign-in (one refresh
 token) is refreshed with a narrower scope (RFC 6749 section 6), and the token is kept
 per scope set for every process and VS Code window. An issuer that cannot narrow gets
-the sign-in's own token (--json shows its real "scope"; \`credshare doctor\` says so).
+the sign-in's own token (--json shows its real "scope"; \`credshare doctor\` says so). A
+scope the sign-in was not granted is never asked for: exit 3 with the login to run.
 
 Options:
   --profile P             Profile to use (default: $CREDSHARE_PROFILE, else config's defaultProfile)
   --scope S               A scope the token is for; repeat it or separate with spaces
   --min-validity SECONDS  Refresh unless the token stays valid this long
-  --json                  Print {"accessToken","expiresAt","expiresIn","scope","profile","account"}
+  --json                  Print {"accessToken","expiresAt","expiresIn","scope","scopeConfirmed",
+                          "profile","account"}; scopeConfirmed is false where the issuer did not
+                          say which scopes the token carries: "scope" is then the most it can
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 sign-in needed.`,
   async run(argv, context) {
@@ -39,6 +42,8 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 sign-in needed.`,
         expiresAt: session.expiresAt,
         expiresIn: Math.max(0, Math.floor((session.expiresAt - Date.now()) / 1000)),
         scope: session.scope,
+        // false: the issuer did not say which scopes this token carries; `scope` is the most it can (doctor explains).
+        scopeConfirmed: session.scopeFrom !== 'grant',
         profile: profile.name,
         account: session.account,
       }) + '\n');

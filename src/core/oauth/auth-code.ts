@@ -4,6 +4,7 @@ import { describeIssuerFailure, SignInError } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 import { withErrorStatus } from './refusal';
 import { listenForRedirect, nextWithState, type RedirectRequest } from './redirect-listener';
+import { formatIssuer } from '../format';
 
 /** One browser sign-in: the issuer, the client and how to reach the issuer. */
 export interface BrowserFlowOptions {
@@ -22,6 +23,10 @@ export interface BrowserFlowOptions {
   timeoutMs: number;
   /** OpenID Connect `login_hint`: the account to sign in as (a re-sign-in for a known account). */
   loginHint?: string;
+  /** OpenID Connect `prompt` (the profile's; checked by authorization-request.ts). */
+  prompt?: string;
+  /** More parameters for the authorization request (the profile's; never one credshare sets itself). */
+  extraParameters?: Record<string, string>;
   /**
    * The redirect URI the browser can reach, given the listener's loopback one (VS Code:
    * `asExternalUri`, which forwards the port from a remote host). Throws if none: then
@@ -39,7 +44,7 @@ export interface BrowserFlowOptions {
  */
 export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oauth.TokenEndpointResponse> {
   const { as, client, issuer, io } = options;
-  if (!as.authorization_endpoint) throw new SignInError(`${issuer.href} offers no authorization endpoint; use the device flow (\`credshare login --device\`).`);
+  if (!as.authorization_endpoint) throw new SignInError(`${formatIssuer(issuer)} offers no authorization endpoint; use the device flow (\`credshare login --device\`).`);
   const verifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
   const nonce = options.scopes.includes('openid') ? oauth.generateRandomNonce() : undefined;
@@ -48,6 +53,8 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
     // The same URI in the authorization request and the token request (RFC 6749 section 4.1.3).
     const redirectUri = options.reachableRedirectUri ? await options.reachableRedirectUri(listener.redirectUri) : listener.redirectUri;
     const url = new URL(as.authorization_endpoint);
+    // First, so that none can stand in for one credshare sets below (config.json's check refuses those names too).
+    for (const [name, value] of Object.entries(options.extraParameters ?? {})) url.searchParams.set(name, value);
     url.searchParams.set('client_id', client.client_id);
     url.searchParams.set('redirect_uri', redirectUri);
     url.searchParams.set('response_type', 'code');
@@ -57,6 +64,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
     url.searchParams.set('state', state);
     if (nonce) url.searchParams.set('nonce', nonce);
     if (options.loginHint) url.searchParams.set('login_hint', options.loginHint);
+    if (options.prompt) url.searchParams.set('prompt', options.prompt);
     await options.openUrl(url.href, redirectUri);
 
     let redirect: RedirectRequest;
@@ -75,7 +83,7 @@ export async function signInWithBrowser(options: BrowserFlowOptions): Promise<oa
       return tokens;
     } catch (error) {
       // The token endpoint may quote the code or the verifier it refused: neither reaches the page or the terminal.
-      const failure = redactError(io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? issuer.href, io.timeoutMs),
+      const failure = redactError(io.signal?.aborted ? error : describeIssuerFailure(error, as.token_endpoint ?? formatIssuer(issuer), io.timeoutMs),
         [redirect.url.searchParams.get('code') ?? undefined, verifier]);
       redirect.respond('failure', `${(failure as Error).message}`);
       throw failure;
@@ -93,7 +101,7 @@ function validateRedirect(options: BrowserFlowOptions, redirect: RedirectRequest
     const where = `${redirect.url.origin}${redirect.url.pathname}`;
     if (error instanceof oauth.AuthorizationResponseError) {
       const detail = error.error_description ? `${error.error}: ${error.error_description}` : error.error;
-      return fail(`${options.issuer.href} did not sign you in (${detail}). Nothing was stored; run \`credshare login\` to try again.`, error);
+      return fail(`${formatIssuer(options.issuer)} did not sign you in (${detail}). Nothing was stored; run \`credshare login\` to try again.`, error);
     }
     const message = (error as Error).message;
     if (/"state"/.test(message)) {

@@ -4,6 +4,7 @@ import { redactError } from '../redact';
 import { describeIssuerFailure, SignInError } from './errors';
 import { httpOptions, type OAuthIo } from './http';
 import { withErrorStatus } from './refusal';
+import { formatIssuer } from '../format';
 
 /** What the user needs to approve a device sign-in; shown by the host (terminal, notification). */
 export interface DeviceCodePrompt {
@@ -32,7 +33,7 @@ const MAX_BACKOFF_S = 60;
 /** Step 1 (RFC 8628 section 3.1): ask for a device code. Non-interactive, so safe to retry. */
 export async function startDeviceAuthorization(target: DeviceFlowTarget, scopes: string[], loginHint?: string): Promise<oauth.DeviceAuthorizationResponse> {
   const { as, client, issuer, io } = target;
-  const where = as.device_authorization_endpoint ?? issuer.href;
+  const where = as.device_authorization_endpoint ?? formatIssuer(issuer);
   try {
     const response = await oauth.deviceAuthorizationRequest(as, client, target.auth ?? oauth.None(), { scope: scopes.join(' '), ...(loginHint ? { login_hint: loginHint } : {}) }, httpOptions(issuer, io));
     return await oauth.processDeviceAuthorizationResponse(as, client, response);
@@ -60,7 +61,7 @@ export async function pollDeviceAuthorization(target: DeviceFlowTarget, device: 
     expiresInSeconds: device.expires_in,
   });
   let interval = device.interval && device.interval > 0 ? device.interval : DEFAULT_INTERVAL_S;
-  const where = as.token_endpoint ?? issuer.href;
+  const where = as.token_endpoint ?? formatIssuer(issuer);
   for (;;) {
     const wait = Math.min(interval * 1000, deadline - Date.now());
     if (wait <= 0) throw expired(device);
@@ -75,7 +76,7 @@ export async function pollDeviceAuthorization(target: DeviceFlowTarget, device: 
         switch (error.error) {
           case 'authorization_pending': continue;
           case 'slow_down': interval += SLOW_DOWN_S; continue;
-          case 'access_denied': throw new SignInError(`The sign-in was denied at ${issuer.href}. Nothing was stored; run \`credshare login\` to try again.`, { cause: error });
+          case 'access_denied': throw new SignInError(`The sign-in was denied at ${formatIssuer(issuer)}. Nothing was stored; run \`credshare login\` to try again.`, { cause: error });
           case 'expired_token': throw expired(device);
         }
       }

@@ -19,3 +19,22 @@ export function preferredFlow(env: NodeJS.ProcessEnv, interactive: boolean, plat
   if (!interactive) return { flow: 'device', reason: 'standard input or error is not a terminal' };
   return { flow: 'browser', reason: 'a browser can be opened on this machine' };
 }
+
+/** Which sign-in flows an issuer offers (its metadata's authorization and device authorization endpoints). */
+export interface OfferedFlows {
+  browser: boolean;
+  device: boolean;
+}
+
+/**
+ * The flow a sign-in really uses, and why: the chosen one if the issuer offers it; else the
+ * other one, unless the user forced the choice; undefined when that leaves none. `login`
+ * (through sign-in.ts) and `doctor` both decide with this, so doctor says what login does.
+ */
+export function flowForIssuer(choice: FlowChoice, offered: OfferedFlows, forced = false): FlowChoice | undefined {
+  if (offered[choice.flow]) return choice;
+  const other: SignInFlow = choice.flow === 'device' ? 'browser' : 'device';
+  if (forced || !offered[other]) return undefined;
+  const missing = choice.flow === 'device' ? 'no device authorization endpoint' : 'no authorization endpoint';
+  return { flow: other, reason: `${choice.reason}, but the issuer offers ${missing}` };
+}

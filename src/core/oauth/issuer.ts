@@ -3,6 +3,7 @@ import { ConfigError, CredshareError, RefreshFailedError } from '../errors';
 import type { Profile } from '../profile';
 import { isInsecureAllowed } from './http';
 import { discoverChecked, serverFromEndpoints } from './metadata';
+import { formatIssuer } from '../format';
 
 /** Parses an issuer URL, refusing plain HTTP anywhere but loopback. */
 export function parseIssuer(issuer: string): URL {
@@ -13,7 +14,7 @@ export function parseIssuer(issuer: string): URL {
     throw new ConfigError(`"${issuer}" is not a URL: give the issuer as https://login.example.com/...`);
   }
   if (url.protocol !== 'https:' && !isInsecureAllowed(url)) {
-    throw new ConfigError(`Refusing issuer ${url.href}: tokens may only travel over HTTPS (plain HTTP is allowed on 127.0.0.1/localhost only).`);
+    throw new ConfigError(`Refusing issuer ${formatIssuer(url)}: tokens may only travel over HTTPS (plain HTTP is allowed on 127.0.0.1/localhost only).`);
   }
   return url;
 }

@@ -5,6 +5,7 @@ import type { ProfileEndpoints } from '../profile';
 import { writePrivateFileAtomic } from '../private-files';
 import { httpOptions, isInsecureAllowed, type OAuthIo } from './http';
 import { describeIssuerFailure, UntrustedIssuerError } from './errors';
+import { formatIssuer } from '../format';
 
 /** How long discovered metadata is reused by sign-in, sign-out and doctor. */
 const METADATA_MAX_AGE_MS = 60 * 60 * 1000;
@@ -95,7 +96,7 @@ export function serverFromEndpoints(issuer: URL, endpoints: ProfileEndpoints): o
   const as = fields as unknown as oauth.AuthorizationServer;
   const problem = endpointProblem(as);
   if (problem) {
-    throw new UntrustedIssuerError(`Refusing the "endpoints" of config.json for ${issuer.href}: they give ${problem}, which is not an HTTPS URL. `
+    throw new UntrustedIssuerError(`Refusing the "endpoints" of config.json for ${formatIssuer(issuer)}: they give ${problem}, which is not an HTTPS URL. `
       + 'credshare sends tokens over HTTPS only (plain HTTP on loopback only); fix them in config.json.');
   }
   return as;
@@ -117,14 +118,14 @@ export async function discoverChecked(issuer: URL, io: OAuthIo,
   } catch (error) {
     if (error instanceof oauth.OperationProcessingError && error.code === oauth.JSON_ATTRIBUTE_COMPARISON) {
       const named = ((error.cause as { body?: { issuer?: unknown } } | undefined)?.body?.issuer);
-      throw new UntrustedIssuerError(`Refusing ${issuer.href}: its discovery document describes another issuer (${JSON.stringify(named)}). `
+      throw new UntrustedIssuerError(`Refusing ${formatIssuer(issuer)}: its discovery document describes another issuer (${JSON.stringify(named)}). `
         + 'Metadata must come from the issuer it names (RFC 8414 section 3.3); check --issuer, which must be the exact issuer URL, path included.', { cause: error });
     }
-    throw describe(error, `${issuer.href} (discovery)`, io.timeoutMs);
+    throw describe(error, `${formatIssuer(issuer)} (discovery)`, io.timeoutMs);
   }
   const problem = endpointProblem(as);
   if (problem) {
-    throw new UntrustedIssuerError(`Refusing ${issuer.href}: its metadata gives ${problem}, which is not an HTTPS URL. `
+    throw new UntrustedIssuerError(`Refusing ${formatIssuer(issuer)}: its metadata gives ${problem}, which is not an HTTPS URL. `
       + 'credshare sends tokens over HTTPS only (plain HTTP on loopback only); ask the issuer\'s administrator.');
   }
   return as;

@@ -9,6 +9,7 @@ import { httpOptions } from './http';
 import { tokenClient } from './client-auth';
 import { describeOAuthFailure, parseIssuer, refreshServer } from './issuer';
 import { DEAD_REFRESH_TOKEN_ERRORS, refusalWithoutError, withErrorStatus } from './refusal';
+import { formatIssuer } from '../format';
 
 /** The tokens an issuer answered a refresh with. */
 export interface TokenResponse {
@@ -76,9 +77,9 @@ async function redeem(profile: Profile, refreshToken: string, timeoutMs: number,
   const issuer = parseIssuer(profile.issuer);
   // Discovery is a GET without a secret; it is retried on the same terms all the same, so
   // that a down issuer costs a bounded, short time.
-  const as = await withRetries(log, `${issuer.href} (discovery)`, () => refreshServer(profile, issuer, timeoutMs));
+  const as = await withRetries(log, `${formatIssuer(issuer)} (discovery)`, () => refreshServer(profile, issuer, timeoutMs));
   const { client, auth } = tokenClient(profile, as);
-  const where = as.token_endpoint ?? issuer.href;
+  const where = as.token_endpoint ?? formatIssuer(issuer);
   for (let attempt = 1; ; attempt++) {
     let response: Response;
     const sent = performance.now();

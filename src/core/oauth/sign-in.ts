@@ -5,12 +5,13 @@ import { signInWithBrowser } from './auth-code';
 import { tokenClient } from './client-auth';
 import { pollDeviceAuthorization, startDeviceAuthorization, type DeviceCodePrompt } from './device-code';
 import { SignInCancelledError, SignInError } from './errors';
-import type { SignInFlow } from './flow-choice';
+import { flowForIssuer, type SignInFlow } from './flow-choice';
 import type { OAuthIo } from './http';
 import { parseIssuer } from './issuer';
 import { forgetIssuerMetadata, loadIssuerMetadata, withMetadata, type IssuerMetadata } from './metadata';
 import { sessionFromTokens } from './account';
 import { checkHome } from '../private-files';
+import { formatIssuer } from '../format';
 
 /** Everything a host (the CLI, the extension) hands to a sign-in. */
 export interface SignInRequest {
@@ -75,7 +76,7 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
       tokens = await pollDeviceAuthorization({ as, client, auth, issuer, io }, started.result, request.showCode);
     } else {
       tokens = await signInWithBrowser({ as, client, auth, redirectPort: profile.redirectPort, issuer, scopes: profile.scopes, io, openUrl: request.openUrl, timeoutMs: request.browserTimeoutMs,
-        loginHint: request.loginHint, reachableRedirectUri: request.reachableRedirectUri });
+        loginHint: request.loginHint, reachableRedirectUri: request.reachableRedirectUri, prompt: profile.prompt, extraParameters: profile.authorizationParameters });
     }
     return { session: await sessionFromTokens(tokens, { as, client, issuer, io, requestedScopes: profile.scopes }), flow };
   } catch (error) {
@@ -86,12 +87,12 @@ export async function signIn(request: SignInRequest): Promise<SignInResult> {
   }
 }
 
-/** The requested flow if the issuer offers it; else the other one, unless the user forced it. */
+/** The requested flow if the issuer offers it; else the other one, unless the user forced it (flow-choice.ts). */
 function usableFlow(as: oauth.AuthorizationServer, request: SignInRequest, issuer: URL): SignInFlow {
-  const offers = (flow: SignInFlow): boolean => !!(flow === 'device' ? as.device_authorization_endpoint : as.authorization_endpoint);
-  if (offers(request.flow)) return request.flow;
+  const offered = { browser: !!as.authorization_endpoint, device: !!as.device_authorization_endpoint };
+  const usable = flowForIssuer({ flow: request.flow, reason: '' }, offered, request.forced);
+  if (usable) return usable.flow;
   const other: SignInFlow = request.flow === 'device' ? 'browser' : 'device';
   const what = request.flow === 'device' ? 'device authorization (RFC 8628)' : 'an authorization endpoint';
-  if (!request.forced && offers(other)) return other;
-  throw new SignInError(`${issuer.href} does not offer ${what}${offers(other) ? `; use --${other}` : ' nor the other sign-in flow credshare knows'}.`);
+  throw new SignInError(`${formatIssuer(issuer)} does not offer ${what}${offered[other] ? `; use --${other}` : ' nor the other sign-in flow credshare knows'}.`);
 }
