@@ -29,7 +29,7 @@ export interface FaultRow {
   at: string;
 }
 
-export const AREAS = ['refresh crash', 'issuer', 'store', 'lock', 'load', 'helper input', 'secrets', 'extension', 'security'] as const;
+export const AREAS = ['refresh crash', 'issuer', 'store', 'lock', 'load', 'helper input', 'secrets', 'extension', 'security', 'agent'] as const;
 export type Area = (typeof AREAS)[number];
 
 /** What a fault test counts while it runs. */
@@ -181,7 +181,7 @@ const notTestedSection = [
   '- The VS Code extension\'s IPC socket and terminal environment: the extension\'s own tests (row "extension").',
   '- Power loss: a container cannot lose power. Writes are temp file, fsync, rename, directory fsync; a SIGKILL during the write (row "writing") leaves the old or the new file, never a torn one.',
   '- A real suspend/resume or a system clock step: changing the clock would disturb everything else on the machine. Simulated by SIGSTOP/SIGCONT of the holder past the stale period (others keep running) and by one process whose clock runs 2 h ahead.',
-  '- Network home directories (NFS) and other operating systems: Linux on a local ext4 and tmpfs only.',
+  '- Network home directories (NFS) and other operating systems: Linux on a local ext4 and tmpfs only (so the agent\'s macOS socket directory under $TMPDIR is untested here, and Windows has no agent).',
   '- Disk quotas (EDQUOT): no quota tools here; a full tmpfs (ENOSPC) takes the same code path.',
   '- Issuers that tolerate refresh-token reuse for a grace period: the embedded issuer revokes on the first reuse, the strictest case.',
   '- Another user reading the files: the tests run as root, so permissions are checked by their mode bits, not by a second account. (A second account is created, with useradd, only for the attack on `credshare setup`\'s writes into a shared directory: rows "setup ... another local user".)',

@@ -24,7 +24,7 @@ can be pasted into a bug report.
               why; or why none would, profile by profile.
 
 Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
-  async run(argv, context) {
+  async run(argv, context, io) {
     const { values } = parseCommandLine('doctor', argv, { profile: { type: 'string' }, url: { type: 'string' } });
     const { inspectPath, inspectLock, helperSettings } = await import('../../core/diagnostics');
     const lines: string[] = [];
@@ -36,20 +36,20 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     // Issuer text (discovery errors, the last refresh's message) may quote a token: the
     // screen is for bug reports, so every form of every token doctor reads is taken out.
     const secrets: string[] = [];
-    const out = (text: string): void => { process.stdout.write(redactSecrets(text, secrets)); };
+    const out = (text: string): void => { io.stdout(redactSecrets(text, secrets)); };
     lines.push(`credshare ${VERSION} doctor: Node ${process.version} on ${process.platform} ${process.arch}. No secrets below.`, '');
 
     let ctx: CliContext | undefined;
     let paths: HomePaths;
     let config: Config | undefined;
-    let env: NodeJS.ProcessEnv = process.env;
+    let env: NodeJS.ProcessEnv = io.env;
     let configProblem: string | undefined;
     try {
       ctx = context();
       ({ paths, config, env } = ctx);
     } catch (error) {
       // A config.json credshare cannot use is what doctor is for: report it, go on.
-      paths = resolveHome(process.env);
+      paths = resolveHome(io.env, io.cwd);
       configProblem = (error as Error).message;
     }
     const where = env.CREDSHARE_HOME ? '$CREDSHARE_HOME' : env.XDG_CONFIG_HOME ? '$XDG_CONFIG_HOME/credshare' : '~/.config/credshare';
@@ -149,10 +149,13 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     for (const line of settings.docker) row('  docker', line);
     const { flowForIssuer, preferredFlow } = await import('../../core/oauth/flow-choice');
     // Login's own choice: where it prefers a flow the issuer does not offer, it takes the other.
-    const preferred = preferredFlow(env, !!(process.stdin.isTTY && process.stderr.isTTY));
+    const preferred = preferredFlow(env, io.interactive);
     const choice = offered ? flowForIssuer(preferred, offered) : preferred;
     if (choice) row('Sign-in', `\`credshare login\` would use the ${choice.flow} flow here (${choice.reason})`);
     else row('Sign-in', `\`credshare login\` has no flow here`, `${profile.issuer} offers neither an authorization endpoint nor device authorization`);
+    const { agentProblem, agentSummary, describeAgent } = await import('../../agent/describe');
+    const agent = await describeAgent(env, io.cwd);
+    row('Agent', agentSummary(agent), agentProblem(agent));
     return finish();
 
     function finish(): number {

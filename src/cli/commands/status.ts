@@ -30,6 +30,8 @@ window (which refreshes the token first if it has expired).`,
     const refused = !session && !fromWindow ? sessionRefusal(ctx.paths, profile.name) : undefined;
     // The last refresh of this very session failed (the issuer refused the client, or did not answer): say how.
     const problem = session && !fromWindow ? refreshProblem(new (await import('../../core/refresh-record')).RefreshRecord(ctx.paths.home).read(profile.name), session) : undefined;
+    const { agentJson, agentSummary, describeAgent } = await import('../../agent/describe');
+    const agent = await describeAgent(ctx.env, ctx.io.cwd);
     if (values.json) {
       ctx.stdout(JSON.stringify({
         profile: profile.name,
@@ -45,6 +47,7 @@ window (which refreshes the token first if it has expired).`,
         ...(fromWindow ? { store: 'vscode-window' } : { store: ctx.paths.credentials, canRefresh: !!session?.refreshToken }),
         scope: session?.scope,
         hosts: profile.hosts,
+        agent: agentJson(agent),
       }, null, 2) + '\n');
       return session ? 0 : 3;
     }
@@ -68,6 +71,7 @@ window (which refreshes the token first if it has expired).`,
     }
     if (profile.clientSecret) lines.push('Client:   client secret: set');
     if (fromWindow) lines.push('Store:    the SecretStorage of the VS Code window that started this terminal');
+    lines.push(`Agent:    ${agentSummary(agent)}`);
     ctx.stdout(lines.join('\n') + '\n');
     return session ? 0 : 3;
   },
