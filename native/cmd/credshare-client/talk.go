@@ -1,0 +1,106 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"time"
+)
+
+// talk sends the request and relays the agent's answer. Until the agent has written
+// any output, every failure runs the Node CLI instead (with the standard input forwarded
+// so far replayed); after that, a failure ends the call with exit 1 and a line on
+// stderr, never a second answer.
+func (c *call) talk(conn *os.File, q request) int {
+	defer conn.Close()
+	if err := writeFrame(conn, frameRequest, q.encode()); err != nil {
+		return c.fallback(nil, "the agent did not take the request: "+err.Error(), false)
+	}
+	frames := make(chan frame, 16)
+	failed := make(chan error, 1)
+	go func() {
+		for {
+			f, err := readFrame(conn)
+			if err != nil {
+				failed <- err
+				return
+			}
+			frames <- f
+		}
+	}()
+
+	// Accepted, or sent back to the Node CLI.
+	accept := time.NewTimer(acceptTimeout)
+	select {
+	case f := <-frames:
+		accept.Stop()
+		switch f.kind {
+		case frameAccept:
+		case frameFallback:
+			fields, _ := flatObject(f.payload)
+			reason := fields["reason"]
+			// An agent of another build that steps aside: start one of this build.
+			restart := reason == "version" && fields["steppingAside"] == "true"
+			return c.fallback(nil, "the agent sent the call back ("+reason+": "+fields["message"]+")", restart)
+		default:
+			return c.fallback(nil, "the agent answered "+strconv.Quote(string(f.kind))+" before accepting", false)
+		}
+	case err := <-failed:
+		return c.fallback(nil, "the agent closed the connection before accepting ("+err.Error()+")", false)
+	case <-accept.C:
+		return c.fallback(nil, "the agent did not accept within "+acceptTimeout.String()+" (frozen or overloaded)", false)
+	}
+
+	// Standard input goes to the agent only once its command reads it (W): `token` and
+	// kubectl's helper never do, and stdin may be a terminal or a loop's input file.
+	var input *stdinRelay
+	wrote := false
+	stall := time.NewTimer(stallTimeout)
+	for {
+		select {
+		case f := <-frames:
+			if !stall.Stop() {
+				<-stall.C
+			}
+			stall.Reset(stallTimeout)
+			switch f.kind {
+			case frameKeepAlive:
+			case frameWantStdin:
+				if input == nil {
+					input = newStdinRelay(conn)
+					go input.pump()
+				}
+			case frameStdout:
+				wrote = true
+				os.Stdout.Write(f.payload)
+			case frameStderr:
+				wrote = true
+				os.Stderr.Write(f.payload)
+			case frameExit:
+				fields, ok := flatObject(f.payload)
+				code, err := strconv.Atoi(fields["code"])
+				if !ok || err != nil || code < 0 || code > 255 {
+					return c.broken(wrote, input, "an exit frame without a code")
+				}
+				return code
+			default:
+				return c.broken(wrote, input, "an unknown frame "+strconv.Quote(string(f.kind)))
+			}
+		case err := <-failed:
+			return c.broken(wrote, input, "the connection ended before the exit code ("+err.Error()+")")
+		case <-stall.C:
+			return c.broken(wrote, input, "no word from the agent for "+stallTimeout.String()+" (frozen?)")
+		}
+	}
+}
+
+// broken ends a request the agent accepted but did not finish: through the Node CLI when
+// nothing was written yet (starting no agent: one exists), else with exit 1 and a line on
+// stderr.
+func (c *call) broken(wrote bool, input *stdinRelay, problem string) int {
+	if !wrote {
+		return c.fallback(input, problem, false)
+	}
+	c.say(problem)
+	os.Stderr.WriteString("credshare: the credshare agent stopped answering; run the command again\n")
+	return 1
+}
