@@ -3,6 +3,7 @@
 // point; `node esbuild.mjs --watch` rebuilds on change. Beside the CLI it writes the two
 // helper bins that tools start by name with arguments of their own (HELPER_BINS).
 import * as esbuild from 'esbuild';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
@@ -19,6 +20,22 @@ const common = {
   logLevel: 'warning',
   define: { CREDSHARE_VERSION: JSON.stringify(version) },
 };
+
+// The build id (docs/agent-protocol.md, "Build ids"): the version and a hash of the CLI
+// bundle itself, so that a native client and an agent from one build, and only those,
+// recognise each other. The bundle is built with a placeholder in the id's place, hashed,
+// and the placeholder replaced; dist/build-id carries the same id for the Go build and for
+// an agent checking whether its installation changed underneath it.
+const BUILD_ID_PLACEHOLDER = 'credshare-build-id-placeholder';
+
+async function buildCli(options) {
+  const result = await esbuild.build({ ...options, write: false, define: { ...options.define, CREDSHARE_BUILD_ID: JSON.stringify(BUILD_ID_PLACEHOLDER) } });
+  const text = result.outputFiles[0].text;
+  const id = `${version}+${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
+  mkdirSync('dist', { recursive: true });
+  writeFileSync(options.outfile, text.split(BUILD_ID_PLACEHOLDER).join(id));
+  writeFileSync('dist/build-id', id + '\n');
+}
 
 // Node built-ins that only the refresh and sign-in paths use, loaded on first use in the
 // CLI. A fresh-token helper call never needs them, yet a bundle requires every imported
@@ -142,10 +159,11 @@ function writeHelperBins() {
 
 if (watch) {
   writeHelperBins();
-  for (const options of builds) await (await esbuild.context(options)).watch();
+  // Watch builds keep the placeholder: no build id, so no agent ever answers their clients.
+  for (const options of builds) await (await esbuild.context({ ...options, define: { ...options.define, CREDSHARE_BUILD_ID: JSON.stringify('dev') } })).watch();
   console.log('esbuild: watching for changes');
 } else {
-  await Promise.all(builds.map((options) => esbuild.build(options)));
+  await Promise.all(builds.map((options) => (options.outfile === 'dist/cli.js' ? buildCli(options) : esbuild.build(options))));
   chmodSync('dist/cli.js', 0o755);
   writeHelperBins();
 }
