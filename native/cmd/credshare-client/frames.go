@@ -28,6 +28,12 @@ const (
 type frame struct {
 	kind    byte
 	payload []byte
+	err     error // reading failed here (io.EOF: the agent hung up); no frame
+}
+
+func (f frame) withError(err error) frame {
+	f.err = err
+	return f
 }
 
 var errFrameTooLarge = errors.New("frame larger than 1 MiB")

@@ -71,6 +71,22 @@ func cliBundle() (string, error) {
 	return bundle, nil
 }
 
+// currentBuild is the build id to send: buildID, else the one in dist/build-id beside
+// the CLI bundle (an agent answers only its own build), else "dev", which no agent answers.
+func currentBuild() string {
+	if buildID != "" {
+		return buildID
+	}
+	if dir, err := executableDir(); err == nil {
+		if data, err := os.ReadFile(filepath.Join(dir, "..", "..", "build-id")); err == nil {
+			if id := strings.TrimSpace(string(data)); id != "" {
+				return id
+			}
+		}
+	}
+	return "dev"
+}
+
 // nodeRuntime is the program that runs the CLI bundle: CREDSHARE_NODE (the VS Code
 // terminal launcher sets it to VS Code's own runtime, with ELECTRON_RUN_AS_NODE=1), else
 // `node` on PATH, as the package's JavaScript bins (`#!/usr/bin/env node`) need too.

@@ -14,9 +14,11 @@ import (
 	"time"
 )
 
-// buildID is set by the build (-ldflags -X main.buildID=...) to the build id the CLI
-// bundle carries too; an agent of another build sends the client back to the Node CLI.
-var buildID = "dev"
+// buildID, when the build sets it (-ldflags -X main.buildID=...), is the build id sent
+// to the agent. The package's build leaves it empty: the client then sends the id of the
+// CLI bundle it sits beside (dist/build-id), the very bundle it falls back to, so the
+// binaries are rebuilt only when the Go code changes, not on every change of the CLI.
+var buildID = ""
 
 const (
 	// acceptTimeout: how long the agent has to accept (A) or refuse (F) a request; in a
@@ -71,7 +73,7 @@ func (c *call) run() int {
 		}
 		return c.fallback(nil, "no agent: "+err.Error(), true)
 	}
-	q := request{build: buildID, argv: c.argv, env: allowedEnv(os.LookupEnv), cwd: wd}
+	q := request{build: currentBuild(), argv: c.argv, env: allowedEnv(os.LookupEnv), cwd: wd}
 	if !q.validUTF8() {
 		return c.fallback(nil, "an argument or variable is not UTF-8; the Node CLI takes it as it is", false)
 	}

@@ -15,16 +15,16 @@ func (c *call) talk(conn *os.File, q request) int {
 	if err := writeFrame(conn, frameRequest, q.encode()); err != nil {
 		return c.fallback(nil, "the agent did not take the request: "+err.Error(), false)
 	}
+	// Frames and the read error that ends them on one channel, in the order they came: an
+	// agent's last frames and its hang-up arrive together, and must be taken in that order.
 	frames := make(chan frame, 16)
-	failed := make(chan error, 1)
 	go func() {
 		for {
 			f, err := readFrame(conn)
+			frames <- f.withError(err)
 			if err != nil {
-				failed <- err
 				return
 			}
-			frames <- f
 		}
 	}()
 
@@ -33,6 +33,9 @@ func (c *call) talk(conn *os.File, q request) int {
 	select {
 	case f := <-frames:
 		accept.Stop()
+		if f.err != nil {
+			return c.fallback(nil, "the agent closed the connection before accepting ("+f.err.Error()+")", false)
+		}
 		switch f.kind {
 		case frameAccept:
 		case frameFallback:
@@ -44,8 +47,6 @@ func (c *call) talk(conn *os.File, q request) int {
 		default:
 			return c.fallback(nil, "the agent answered "+strconv.Quote(string(f.kind))+" before accepting", false)
 		}
-	case err := <-failed:
-		return c.fallback(nil, "the agent closed the connection before accepting ("+err.Error()+")", false)
 	case <-accept.C:
 		return c.fallback(nil, "the agent did not accept within "+acceptTimeout.String()+" (frozen or overloaded)", false)
 	}
@@ -62,6 +63,9 @@ func (c *call) talk(conn *os.File, q request) int {
 				<-stall.C
 			}
 			stall.Reset(stallTimeout)
+			if f.err != nil {
+				return c.broken(wrote, input, "the connection ended before the exit code ("+f.err.Error()+")")
+			}
 			switch f.kind {
 			case frameKeepAlive:
 			case frameWantStdin:
@@ -85,8 +89,6 @@ func (c *call) talk(conn *os.File, q request) int {
 			default:
 				return c.broken(wrote, input, "an unknown frame "+strconv.Quote(string(f.kind)))
 			}
-		case err := <-failed:
-			return c.broken(wrote, input, "the connection ended before the exit code ("+err.Error()+")")
 		case <-stall.C:
 			return c.broken(wrote, input, "no word from the agent for "+stallTimeout.String()+" (frozen?)")
 		}
