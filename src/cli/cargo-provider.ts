@@ -2,10 +2,10 @@ import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { CredshareError } from '../core/errors';
 import { loginCommand } from '../core/profile';
-import { createContext, freshSession, type CliContext } from './context';
+import { createContext, directHomeAccess, freshSession, type CliContext, type HomeAccess } from './context';
 import { profileForUrl } from './helper-session';
+import type { CliIo } from './io';
 import { CARGO_HELLO, cargoError, cargoGetResponse, cargoIndexUrl, cargoOk, parseCargoRequest, type CargoRequest } from './protocols/cargo';
-import { writeStdout } from './stdout';
 
 /**
  * Runs credshare as a cargo credential provider: cargo starts `credshare --cargo-plugin`
@@ -14,20 +14,20 @@ import { writeStdout } from './stdout';
  * line, and exits 0 when cargo closes standard input: cargo treats a non-zero exit as a
  * failure even after a good answer, so failures are `Err` answers, not exit codes.
  */
-export async function runCargoProvider(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  writeStdout(CARGO_HELLO + '\n');
+export async function runCargoProvider(io: CliIo, home: HomeAccess = directHomeAccess): Promise<number> {
+  io.stdout(CARGO_HELLO + '\n');
   let context: CliContext | undefined;
-  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  const lines = readline.createInterface({ input: io.stdinStream(), crlfDelay: Infinity });
   for await (const line of lines) {
     if (line.trim() === '') continue;
     let answer: string;
     try {
-      answer = await answerRequest(line, () => (context ??= createContext(env)));
+      answer = await answerRequest(line, () => (context ??= createContext(io, home)));
     } catch (error) {
       // Our errors say what to do and never quote a token; a foreign one shows its name only.
       answer = cargoError('other', error instanceof CredshareError ? `credshare: ${error.message}` : `credshare: unexpected error (${(error as Error)?.name ?? 'Error'}); run \`credshare status\``);
     }
-    writeStdout(answer + '\n');
+    io.stdout(answer + '\n');
   }
   return 0;
 }

@@ -1,10 +1,11 @@
-import { loadConfig, loginCommand, selectProfile, type Config, type Profile } from '../core/profile';
+import { loadConfig, loginCommand, selectProfile, type Config, type Profile, type Timings } from '../core/profile';
 import { resolveHome, type HomePaths } from '../core/paths';
 import { FileCredentialStore } from '../core/file-store';
+import type { CoordinatorParts, SessionRequest } from '../core/coordinator-parts';
 import { scopeKey, sessionForScopes } from '../core/scope-sets';
 import { isFresh, type Session } from '../core/session';
 import { SignInRequiredError } from '../core/errors';
-import { writeStdout } from './stdout';
+import type { CliIo } from './io';
 import { inSecretStorageWindow } from './window-store';
 
 /** Everything a command needs about where it runs; built once per invocation. */
@@ -12,20 +13,50 @@ export interface CliContext {
   paths: HomePaths;
   config: Config;
   env: NodeJS.ProcessEnv;
+  io: CliIo;
   store: FileCredentialStore;
+  home: HomeAccess;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }
 
-export function createContext(env: NodeJS.ProcessEnv = process.env): CliContext {
-  const paths = resolveHome(env);
+/** The part of the coordinator a command uses. */
+export interface SessionSource {
+  getSession(request: SessionRequest): Promise<Session>;
+}
+
+/**
+ * How a command reaches its home. A `credshare` process reads config.json and
+ * credentials.json once and builds a coordinator when a refresh is needed
+ * ({@link directHomeAccess}); the agent, which answers many requests for one home, keeps
+ * what it read while the files stay unchanged and one coordinator for all its requests,
+ * so that they share one refresh (src/agent/home-state.ts). The answers are the same.
+ */
+export interface HomeAccess {
+  config(paths: HomePaths): Config;
+  store(paths: HomePaths): FileCredentialStore;
+  /** `overrides` are the debug log and the fault suite's hooks; empty in real use. */
+  coordinator(paths: HomePaths, timings: Timings, overrides: Partial<CoordinatorParts>): Promise<SessionSource>;
+}
+
+export const directHomeAccess: HomeAccess = {
+  config: loadConfig,
+  store: (paths) => new FileCredentialStore(paths.credentials),
+  // Loaded only when a token is stale: a fresh-token call pays for neither proper-lockfile nor oauth4webapi.
+  coordinator: async (paths, timings, overrides) => (await import('../core/file-coordinator')).createFileCoordinator(paths, timings, overrides),
+};
+
+export function createContext(io: CliIo, home: HomeAccess = directHomeAccess): CliContext {
+  const paths = resolveHome(io.env, io.cwd);
   return {
     paths,
-    config: loadConfig(paths),
-    env,
-    store: new FileCredentialStore(paths.credentials),
-    stdout: writeStdout,
-    stderr: (text) => process.stderr.write(text),
+    config: home.config(paths),
+    env: io.env,
+    io,
+    store: home.store(paths),
+    home,
+    stdout: io.stdout,
+    stderr: io.stderr,
   };
 }
 
@@ -50,10 +81,11 @@ export async function freshSession(context: CliContext, profile: Profile, minVal
   const view = sessionForScopes(stored, scopeKey(scopes), profile.scopes);
   if (view && isFresh(view, tolerance)) return view;
   if (context.env.CREDSHARE_UNSAFE_NO_COORDINATION === '1') return refreshWithoutCoordination(context, profile, minValiditySeconds);
-  const { createFileCoordinator } = await import('../core/file-coordinator');
   const { testOverrides } = await import('./test-hooks');
-  const overrides = { log: debugLog(context), ...testOverrides(context.env, context.paths.credentials) };
-  return createFileCoordinator(context.paths, context.config.timings, overrides).getSession({ profile, minValiditySeconds, scopes });
+  const log = debugLog(context);
+  const overrides = { ...(log ? { log } : {}), ...testOverrides(context.env, context.paths.credentials, context.stderr) };
+  const coordinator = await context.home.coordinator(context.paths, context.config.timings, overrides);
+  return coordinator.getSession({ profile, minValiditySeconds, scopes });
 }
 
 /**

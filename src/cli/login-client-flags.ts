@@ -1,6 +1,6 @@
 import { UsageError } from '../core/errors';
 import { clientProblem, type Profile, type ProfileEndpoints } from '../core/profile';
-import { readStdin } from './stdin';
+import type { CliIo } from './io';
 
 /** `credshare login`'s options for the issuer-reach fields of a profile (parseArgs shape). */
 export const CLIENT_FLAG_OPTIONS = {
@@ -46,9 +46,9 @@ const ENDPOINT_FLAGS: Record<keyof ProfileEndpoints, keyof ClientFlags> = {
  * and client; a new client starts from nothing, so an old secret never reaches it).
  * Checked like config.json, as usage errors.
  */
-export async function clientFields(flags: ClientFlags, inherited: ClientFields | undefined): Promise<ClientFields> {
+export async function clientFields(flags: ClientFlags, inherited: ClientFields | undefined, io: CliIo): Promise<ClientFields> {
   const fields: Record<string, unknown> = { ...pick(inherited) };
-  if (flags['client-secret-stdin']) fields.clientSecret = await readSecretLine();
+  if (flags['client-secret-stdin']) fields.clientSecret = await readSecretLine(io);
   if (flags['token-endpoint-auth-method'] !== undefined) fields.tokenEndpointAuthMethod = flags['token-endpoint-auth-method'];
   if (flags['redirect-port'] !== undefined) {
     if (!/^\d+$/.test(flags['redirect-port'])) throw new UsageError(`--redirect-port takes a port number, not "${flags['redirect-port']}". See \`credshare login --help\`.`);
@@ -87,20 +87,20 @@ function flagName(field: string): string {
 }
 
 /** The first line of standard input; from a terminal, one line typed or pasted after a prompt. */
-async function readSecretLine(): Promise<string> {
+async function readSecretLine(io: CliIo): Promise<string> {
   let line: string;
-  if (process.stdin.isTTY) {
-    process.stderr.write('Client secret (one line, then Enter): ');
+  if (io.stdinIsTerminal) {
+    io.stderr('Client secret (one line, then Enter): ');
     // Loaded here: every credshare process loads this file (the command table), few read a secret.
     const { createInterface } = await import('node:readline');
-    const lines = createInterface({ input: process.stdin, terminal: false });
+    const lines = createInterface({ input: io.stdinStream(), terminal: false });
     line = await new Promise<string>((resolve) => {
       lines.once('line', resolve);
       lines.once('close', () => resolve(''));
     });
     lines.close();
   } else {
-    line = (await readStdin()).split(/\r?\n/, 1)[0] ?? '';
+    line = (await io.readStdin()).split(/\r?\n/, 1)[0] ?? '';
   }
   const secret = line.trim();
   if (!secret) throw new UsageError('--client-secret-stdin read no secret: give it on the first line of standard input, e.g. `credshare login ... --client-secret-stdin < secret.txt`.');

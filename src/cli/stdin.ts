@@ -9,13 +9,7 @@ export const MAX_HELPER_INPUT = 64 * 1024;
  * the cheapest way for a short-lived helper; a non-blocking stdin falls back to a stream.
  */
 export async function readStdin(limit = MAX_HELPER_INPUT): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const add = (chunk: Buffer): void => {
-    total += chunk.length;
-    if (total > limit) throw new UsageError(`The request on standard input is larger than ${limit} bytes; a credential helper request never is.`);
-    chunks.push(chunk);
-  };
+  const { chunks, add } = limitedBuffer(limit);
   const buffer = Buffer.alloc(16 * 1024);
   try {
     for (;;) {
@@ -32,4 +26,27 @@ export async function readStdin(limit = MAX_HELPER_INPUT): Promise<string> {
     }
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * All of `stream` (the agent's per-request standard input), with the same limit and the
+ * same refusal as {@link readStdin}.
+ */
+export async function readStream(stream: AsyncIterable<Buffer | string>, limit = MAX_HELPER_INPUT): Promise<string> {
+  const { chunks, add } = limitedBuffer(limit);
+  for await (const chunk of stream) add(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function limitedBuffer(limit: number): { chunks: Buffer[]; add: (chunk: Buffer) => void } {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  return {
+    chunks,
+    add: (chunk) => {
+      total += chunk.length;
+      if (total > limit) throw new UsageError(`The request on standard input is larger than ${limit} bytes; a credential helper request never is.`);
+      chunks.push(chunk);
+    },
+  };
 }

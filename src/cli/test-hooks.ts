@@ -21,13 +21,15 @@ const ASYNC_STEPS: readonly RefreshStep[] = ['locked', 'before-request', 'answer
 const PAUSE_LIMIT_MS = 60_000;
 
 /** The coordinator parts to override for the fault suite; empty (no override) in real use. */
-export function testOverrides(env: NodeJS.ProcessEnv, credentialsFile: string): Partial<CoordinatorParts> {
-  const { onStep, write } = testHooksFromEnv(env);
+export function testOverrides(env: NodeJS.ProcessEnv, credentialsFile: string, stderr: (text: string) => void): Partial<CoordinatorParts> {
+  const { onStep, write } = testHooksFromEnv(env, stderr);
   if (write) return { store: new FileCredentialStore(credentialsFile, write) };
   return onStep ? { onStep } : {};
 }
 
-function testHooksFromEnv(env: NodeJS.ProcessEnv): Pick<CoordinatorParts, 'onStep'> & { write?: WriteHooks } {
+function testHooksFromEnv(env: NodeJS.ProcessEnv, stderr: (text: string) => void): Pick<CoordinatorParts, 'onStep'> & { write?: WriteHooks } {
+  // Written synchronously in a credshare process, so the line is out before it blocks.
+  const announce = (at: string): void => stderr(`credshare-test-hook[${process.pid}]: paused at ${at} (CREDSHARE_TEST_PAUSE_AT is for the fault suite only)\n`);
   const step = env.CREDSHARE_TEST_PAUSE_AT;
   if (!step) return {};
   if (step === 'writing') {
@@ -46,9 +48,4 @@ function testHooksFromEnv(env: NodeJS.ProcessEnv): Pick<CoordinatorParts, 'onSte
       });
     },
   };
-}
-
-function announce(step: string): void {
-  // Written synchronously, so the line is out before the process blocks.
-  process.stderr.write(`credshare-test-hook[${process.pid}]: paused at ${step} (CREDSHARE_TEST_PAUSE_AT is for the fault suite only)\n`);
 }

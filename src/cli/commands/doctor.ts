@@ -19,7 +19,7 @@ profile, whether the issuer answers discovery, the session's expiry, the refresh
 for. It prints no token, code or secret, so it can be pasted into a bug report.
 
 Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
-  async run(argv, context) {
+  async run(argv, context, io) {
     const { values } = parseCommandLine('doctor', argv, { profile: { type: 'string' } });
     const { inspectPath, inspectLock, helperSettings } = await import('../../core/diagnostics');
     const lines: string[] = [];
@@ -31,20 +31,20 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     // Issuer text (discovery errors, the last refresh's message) may quote a token: the
     // screen is for bug reports, so every form of every token doctor reads is taken out.
     const secrets: string[] = [];
-    const out = (text: string): void => { process.stdout.write(redactSecrets(text, secrets)); };
+    const out = (text: string): void => { io.stdout(redactSecrets(text, secrets)); };
     lines.push(`credshare ${VERSION} doctor: Node ${process.version} on ${process.platform} ${process.arch}. No secrets below.`, '');
 
     let ctx: CliContext | undefined;
     let paths: HomePaths;
     let config: Config | undefined;
-    let env: NodeJS.ProcessEnv = process.env;
+    let env: NodeJS.ProcessEnv = io.env;
     let configProblem: string | undefined;
     try {
       ctx = context();
       ({ paths, config, env } = ctx);
     } catch (error) {
       // A config.json credshare cannot use is what doctor is for: report it, go on.
-      paths = resolveHome(process.env);
+      paths = resolveHome(io.env, io.cwd);
       configProblem = (error as Error).message;
     }
     const where = env.CREDSHARE_HOME ? '$CREDSHARE_HOME' : env.XDG_CONFIG_HOME ? '$XDG_CONFIG_HOME/credshare' : '~/.config/credshare';
@@ -115,7 +115,7 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     for (const line of settings.git) row('  git', line);
     for (const line of settings.docker) row('  docker', line);
     const { preferredFlow } = await import('../../core/oauth/flow-choice');
-    const choice = preferredFlow(env, !!(process.stdin.isTTY && process.stderr.isTTY));
+    const choice = preferredFlow(env, io.interactive);
     row('Sign-in', `\`credshare login\` would use the ${choice.flow} flow here (${choice.reason})`);
     return finish();
 

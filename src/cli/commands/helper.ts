@@ -3,7 +3,6 @@ import { parseCommandLine } from '../args';
 import type { Command } from '../command';
 import { freshSession, profileFor, type CliContext } from '../context';
 import { profileForUrl, sessionForUrl } from '../helper-session';
-import { readStdin } from '../stdin';
 import { formatBazelResponse, parseBazelRequest } from '../protocols/bazel';
 import { DOCKER_NOT_FOUND, formatDockerResponse, parseDockerRequest } from '../protocols/docker';
 import { formatGitResponse, parseGitRequest } from '../protocols/git';
@@ -43,14 +42,15 @@ For any other URL it answers with no credentials.
 "store" is accepted and ignored (credshare keeps its own tokens). A git "erase" of the
 current token marks it rejected, so the next "get" refreshes instead of signing out.
 Without --profile (or $CREDSHARE_PROFILE) the first profile whose hosts match is used.`,
-  async run(argv, context) {
+  async run(argv, context, io) {
     const { values, positionals } = parseCommandLine('helper', argv, { profile: { type: 'string' }, protocol: { type: 'string' } }, true);
     const protocol = values.protocol as (typeof PROTOCOLS)[number];
     if (!PROTOCOLS.includes(protocol)) throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')}. See \`credshare helper --help\`.`);
     // cargo's protocol is a conversation, not one operation: the same as `credshare --cargo-plugin`.
     if (protocol === 'cargo') {
       if (positionals.length > 0) throw new UsageError('--protocol cargo takes no operation: cargo sends requests on standard input. See `credshare helper --help`.');
-      return (await import('../cargo-provider')).runCargoProvider(context().env);
+      const ctx = context();
+      return (await import('../cargo-provider')).runCargoProvider(ctx.io, ctx.home);
     }
     const operation = positionals[0] as (typeof OPERATIONS)[number];
     if (positionals.length !== 1 || !OPERATIONS.includes(operation)) {
@@ -60,7 +60,7 @@ Without --profile (or $CREDSHARE_PROFILE) the first profile whose hosts match is
     }
     // kubectl's request is in KUBERNETES_EXEC_INFO; its stdin may be the user's terminal.
     if (protocol === 'kubectl') return operation === 'get' ? kubectlGet(context(), values.profile) : 0;
-    const input = await readStdin();
+    const input = await io.readStdin();
     const ctx = context();
     if (operation === 'store') return 0;
     switch (protocol) {

@@ -78,7 +78,7 @@ Exit codes: 0 signed in, 1 sign-in failed or refused, 2 usage error.`,
       scopes: values.scope ? splitWords(values.scope) : existing?.scopes ?? [...DEFAULT_SCOPES],
       hosts: values.host ? values.host.map(checkHost) : existing?.hosts ?? [],
       refreshToleranceSeconds: existing?.refreshToleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
-      ...await clientFields(values, sameClient ? existing : undefined),
+      ...await clientFields(values, sameClient ? existing : undefined, ctx.io),
     };
     const cancel = new AbortController();
     const onInterrupt = (): void => cancel.abort();
@@ -111,7 +111,7 @@ async function signInAndStore(ctx: CliContext, profile: Profile, existing: Profi
   // out or is cancelled (a mistyped --client-id) leaves the working session and profile be.
   const replaces = existing && (new URL(existing.issuer).href !== issuer.href || existing.clientId !== profile.clientId);
   const forced: SignInFlow | undefined = flags.device ? 'device' : flags.browser ? 'browser' : undefined;
-  const choice = forced ? { flow: forced, reason: `--${forced} was given` } : preferredFlow(ctx.env, !!(process.stdin.isTTY && process.stderr.isTTY));
+  const choice = forced ? { flow: forced, reason: `--${forced} was given` } : preferredFlow(ctx.env, ctx.io.interactive);
   const result = await signIn({
     profile, home: ctx.paths.home, flow: choice.flow, forced: !!forced, io, metadata, browserTimeoutMs: flags.timeoutS * 1000,
     openUrl: async (url) => {

@@ -1,0 +1,146 @@
+import type * as net from 'node:net';
+import { PassThrough } from 'node:stream';
+import type { CliIo } from '../cli/io';
+import { BUILD_ID } from '../cli/version';
+import { readStream } from '../cli/stdin';
+import { FORWARDED_ENV, FrameReader, FrameType, MAX_PAYLOAD, PROTOCOL_VERSION, ProtocolViolation, encodeFrame, jsonFrame, type AgentRequest, type Fallback } from './frames';
+
+/** No complete `Q` within this long of connecting: the connection is closed. */
+export const REQUEST_TIMEOUT_MS = 5_000;
+/** After `W`, no standard input for this long: closed (cargo may pause between its requests). */
+export const STDIN_IDLE_TIMEOUT_MS = 10 * 60_000;
+const KEEP_ALIVE_MS = 1_000;
+
+/** What the agent decides about a request and how it runs it (src/agent/server.ts). */
+export interface RequestHandler {
+  /** `F` instead of `A`, or undefined to accept. */
+  refuse(request: AgentRequest): Fallback | undefined;
+  /** Runs an accepted request; resolves to its exit code. */
+  run(request: AgentRequest, io: CliIo): Promise<number>;
+  /** Accepted requests' start and end (in flight, idle timer, counters). */
+  started(): void;
+  finished(): void;
+}
+
+/**
+ * Serves one connection (docs/agent-protocol.md): reads `Q`, answers `A` or `F`, runs the
+ * command with this connection as its standard streams (stdin only once it reads it: `W`),
+ * sends `K` every second meanwhile, then `X`. A client that breaks the protocol or the
+ * limits is disconnected; one that goes away midway leaves the command to finish unheard
+ * (a refresh under way is never abandoned halfway).
+ */
+export function serveConnection(socket: net.Socket, handler: RequestHandler): void {
+  const reader = new FrameReader('client');
+  let request: AgentRequest | undefined;
+  let stdin: PassThrough | undefined;
+  let stdinBytes = 0;
+  let stdinEnded = false;
+  const send = (frame: Buffer): void => { if (!socket.destroyed && socket.writable) socket.write(frame); };
+  const drop = (): void => { socket.destroy(); stdin?.end(); };
+
+  socket.setTimeout(REQUEST_TIMEOUT_MS, drop);
+  socket.on('error', drop);
+  // The client's side closed (half-close or gone): whatever reads stdin sees its end.
+  const endOfInput = (): void => { if (stdin && !stdinEnded) { stdinEnded = true; stdin.end(); } };
+  socket.on('end', () => { if (!request) drop(); else endOfInput(); });
+  socket.on('close', endOfInput);
+  socket.on('data', (chunk: Buffer) => {
+    let frames;
+    try {
+      frames = reader.push(chunk);
+    } catch (error) {
+      if (error instanceof ProtocolViolation) return drop();
+      throw error;
+    }
+    for (const frame of frames) {
+      if (!request) {
+        if (frame.type !== FrameType.request) return drop();
+        request = parseRequest(frame.payload);
+        if (!request) {
+          send(jsonFrame(FrameType.fallback, { reason: 'bad-request', message: 'The request is not a credshare agent request (docs/agent-protocol.md).' } satisfies Fallback));
+          return void socket.end();
+        }
+        const fallback = handler.refuse(request);
+        if (fallback) {
+          send(jsonFrame(FrameType.fallback, fallback));
+          return void socket.end();
+        }
+        socket.setTimeout(0);
+        accept(request);
+        continue;
+      }
+      // Standard input: only after W, never after E, never more than MAX_PAYLOAD in all.
+      if (frame.type === FrameType.request || !stdin || stdinEnded) return drop();
+      if (frame.type === FrameType.stdinEnd) {
+        stdinEnded = true;
+        stdin.end();
+        socket.setTimeout(0);
+        continue;
+      }
+      stdinBytes += frame.payload.length;
+      if (stdinBytes > MAX_PAYLOAD) return drop();
+      socket.setTimeout(STDIN_IDLE_TIMEOUT_MS, drop);
+      stdin.write(frame.payload);
+    }
+  });
+
+  function accept(accepted: AgentRequest): void {
+    send(jsonFrame(FrameType.accept, { protocol: PROTOCOL_VERSION, build: BUILD_ID, pid: process.pid }));
+    handler.started();
+    const keepAlive = setInterval(() => send(encodeFrame(FrameType.keepAlive)), KEEP_ALIVE_MS);
+    keepAlive.unref();
+    const stdinStream = (): PassThrough => {
+      if (!stdin) {
+        stdin = new PassThrough();
+        send(encodeFrame(FrameType.wantStdin));
+        socket.setTimeout(STDIN_IDLE_TIMEOUT_MS, drop);
+        if (socket.destroyed) { stdinEnded = true; stdin.end(); }
+      }
+      return stdin;
+    };
+    const io: CliIo = {
+      env: accepted.env,
+      cwd: accepted.cwd,
+      stdout: (text) => sendOutput(FrameType.stdout, text),
+      stderr: (text) => sendOutput(FrameType.stderr, text),
+      readStdin: (limit) => readStream(stdinStream(), limit),
+      stdinStream,
+      stdinIsTerminal: false,
+      interactive: false,
+    };
+    handler.run(accepted, io).then((code) => code, () => 1).then((code) => {
+      clearInterval(keepAlive);
+      send(jsonFrame(FrameType.exit, { code }));
+      socket.end();
+      handler.finished();
+    });
+  }
+
+  function sendOutput(type: string, text: string): void {
+    const bytes = Buffer.from(text, 'utf8');
+    for (let offset = 0; offset < bytes.length; offset += MAX_PAYLOAD) send(encodeFrame(type, bytes.subarray(offset, offset + MAX_PAYLOAD)));
+  }
+}
+
+/** The `Q` payload, checked field by field; its env reduced to the forwarded names. */
+function parseRequest(payload: Buffer): AgentRequest | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const q = value as Record<string, unknown>;
+  if (typeof q.protocol !== 'number' || typeof q.build !== 'string' || typeof q.cwd !== 'string' || !q.cwd.startsWith('/')) return undefined;
+  if (!Array.isArray(q.argv) || !q.argv.every((a) => typeof a === 'string')) return undefined;
+  if (typeof q.env !== 'object' || q.env === null || Array.isArray(q.env)) return undefined;
+  const given = q.env as Record<string, unknown>;
+  const env: Record<string, string> = {};
+  for (const name of FORWARDED_ENV) {
+    const v = given[name];
+    if (typeof v === 'string') env[name] = v;
+    else if (v !== undefined) return undefined;
+  }
+  return { protocol: q.protocol, build: q.build, argv: q.argv as string[], env, cwd: q.cwd };
+}
