@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
-import { repoRoot } from './processes';
+import { repoRoot, runCli } from './processes';
 
 /** dist/native/<platform>-<arch>/, where `npm run build` puts the native client for this machine. */
 export const nativeDir = path.join(repoRoot, 'dist', 'native', `${process.platform}-${process.arch}`);
@@ -69,4 +69,21 @@ export async function startStandIn(t: TestContext, runtime: string, home: string
 /** What the client said it did (CREDSHARE_DEBUG=1 lines starting "credshare-client:"). */
 export function clientTrace(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.startsWith('credshare-client: ')).map((l) => l.slice('credshare-client: '.length));
+}
+
+/** Waits (up to 20 s) until an agent serves the home of `env`; returns its status. */
+export async function waitForAgent(env: NodeJS.ProcessEnv): Promise<{ pid: number; requestsServed: number; fallbacks: number }> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const status = await runCli(['agent', 'status', '--json'], env);
+    const parsed = status.code === 0 ? JSON.parse(status.stdout) as { running: boolean; pid: number; requestsServed: number; fallbacks: number } : undefined;
+    if (parsed?.running) return parsed;
+    if (Date.now() > deadline) throw new Error(`no agent serves the home: ${status.stdout}${status.stderr}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Stops the home's agent, if one runs (`credshare agent stop`). */
+export async function stopAgent(env: NodeJS.ProcessEnv): Promise<void> {
+  await runCli(['agent', 'stop'], env);
 }
