@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -51,8 +52,12 @@ func executableDir() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if real, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = real
+	// Linux answers with /proc/self/exe, already free of symlinks; darwin with the path
+	// the program was started by, which may be one (a bin directory's link to it).
+	if !isLinux {
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = real
+		}
 	}
 	return filepath.Dir(exe), nil
 }
@@ -150,3 +155,5 @@ func impliedArgs(argv0 string) []string {
 	}
 	return nil
 }
+
+const isLinux = runtime.GOOS == "linux"

@@ -15,82 +15,68 @@ func (c *call) talk(conn *os.File, q request) int {
 	if err := writeFrame(conn, frameRequest, q.encode()); err != nil {
 		return c.fallback(nil, "the agent did not take the request: "+err.Error(), false)
 	}
-	// Frames and the read error that ends them on one channel, in the order they came: an
-	// agent's last frames and its hang-up arrive together, and must be taken in that order.
-	frames := make(chan frame, 16)
-	go func() {
-		for {
-			f, err := readFrame(conn)
-			frames <- f.withError(err)
-			if err != nil {
-				return
-			}
-		}
-	}()
+	// Frames are read in this goroutine with deadlines (the socket is non-blocking, in Go's
+	// poller): no reader goroutine, channel or timer to start on the hot path.
+	next := func(timeout time.Duration) frame {
+		conn.SetReadDeadline(time.Now().Add(timeout))
+		f, err := readFrame(conn)
+		return f.withError(err)
+	}
 
 	// Accepted, or sent back to the Node CLI.
-	accept := time.NewTimer(acceptTimeout)
-	select {
-	case f := <-frames:
-		accept.Stop()
-		if f.err != nil {
-			return c.fallback(nil, "the agent closed the connection before accepting ("+f.err.Error()+")", false)
-		}
-		switch f.kind {
-		case frameAccept:
-		case frameFallback:
-			fields, _ := flatObject(f.payload)
-			reason := fields["reason"]
-			// An agent of another build that steps aside: start one of this build.
-			restart := reason == "version" && fields["steppingAside"] == "true"
-			return c.fallback(nil, "the agent sent the call back ("+reason+": "+fields["message"]+")", restart)
-		default:
-			return c.fallback(nil, "the agent answered "+strconv.Quote(string(f.kind))+" before accepting", false)
-		}
-	case <-accept.C:
+	f := next(acceptTimeout)
+	if os.IsTimeout(f.err) {
 		return c.fallback(nil, "the agent did not accept within "+acceptTimeout.String()+" (frozen or overloaded)", false)
+	}
+	if f.err != nil {
+		return c.fallback(nil, "the agent closed the connection before accepting ("+f.err.Error()+")", false)
+	}
+	switch f.kind {
+	case frameAccept:
+	case frameFallback:
+		fields, _ := flatObject(f.payload)
+		reason := fields["reason"]
+		// An agent of another build that steps aside: start one of this build.
+		restart := reason == "version" && fields["steppingAside"] == "true"
+		return c.fallback(nil, "the agent sent the call back ("+reason+": "+fields["message"]+")", restart)
+	default:
+		return c.fallback(nil, "the agent answered "+strconv.Quote(string(f.kind))+" before accepting", false)
 	}
 
 	// Standard input goes to the agent only once its command reads it (W): `token` and
 	// kubectl's helper never do, and stdin may be a terminal or a loop's input file.
 	var input *stdinRelay
 	wrote := false
-	stall := time.NewTimer(stallTimeout)
 	for {
-		select {
-		case f := <-frames:
-			if !stall.Stop() {
-				<-stall.C
-			}
-			stall.Reset(stallTimeout)
-			if f.err != nil {
-				return c.broken(wrote, input, "the connection ended before the exit code ("+f.err.Error()+")")
-			}
-			switch f.kind {
-			case frameKeepAlive:
-			case frameWantStdin:
-				if input == nil {
-					input = newStdinRelay(conn)
-					go input.pump()
-				}
-			case frameStdout:
-				wrote = true
-				os.Stdout.Write(f.payload)
-			case frameStderr:
-				wrote = true
-				os.Stderr.Write(f.payload)
-			case frameExit:
-				fields, ok := flatObject(f.payload)
-				code, err := strconv.Atoi(fields["code"])
-				if !ok || err != nil || code < 0 || code > 255 {
-					return c.broken(wrote, input, "an exit frame without a code")
-				}
-				return code
-			default:
-				return c.broken(wrote, input, "an unknown frame "+strconv.Quote(string(f.kind)))
-			}
-		case <-stall.C:
+		f := next(stallTimeout)
+		if os.IsTimeout(f.err) {
 			return c.broken(wrote, input, "no word from the agent for "+stallTimeout.String()+" (frozen?)")
+		}
+		if f.err != nil {
+			return c.broken(wrote, input, "the connection ended before the exit code ("+f.err.Error()+")")
+		}
+		switch f.kind {
+		case frameKeepAlive:
+		case frameWantStdin:
+			if input == nil {
+				input = newStdinRelay(conn)
+				go input.pump()
+			}
+		case frameStdout:
+			wrote = true
+			os.Stdout.Write(f.payload)
+		case frameStderr:
+			wrote = true
+			os.Stderr.Write(f.payload)
+		case frameExit:
+			fields, ok := flatObject(f.payload)
+			code, err := strconv.Atoi(fields["code"])
+			if !ok || err != nil || code < 0 || code > 255 {
+				return c.broken(wrote, input, "an exit frame without a code")
+			}
+			return code
+		default:
+			return c.broken(wrote, input, "an unknown frame "+strconv.Quote(string(f.kind)))
 		}
 	}
 }
