@@ -61,11 +61,11 @@ const behaviours = {
   'silent-after-accept': (conn) => conn.write(frame('A', '{"protocol":1,"build":"x","pid":1}')),
   // Accepts, writes part of an answer, then falls silent.
   'silent-after-output': (conn) => { conn.write(frame('A', '{"protocol":1,"build":"x","pid":1}')); conn.write(frame('O', 'half an answer')); },
-  // Accepts, then sends keep-alives for 7 s (past the client's 5 s stall limit) and answers.
+  // Accepts, then sends keep-alives for 6.5 s (past the client's 5 s stall limit) and answers.
   'slow-with-keepalive': (conn) => {
     conn.write(frame('A', '{"protocol":1,"build":"x","pid":1}'));
     const timer = setInterval(() => conn.write(frame('K')), 1000);
-    setTimeout(() => { clearInterval(timer); conn.write(frame('O', 'answered after 7 s\n')); conn.end(frame('X', '{"code":0}')); }, 7000);
+    setTimeout(() => { clearInterval(timer); conn.write(frame('O', 'answered after 6.5 s\n')); conn.end(frame('X', '{"code":0}')); }, 6500);
   },
   // Never reads the request at all (as a SIGSTOPped agent, without stopping this process).
   'never-reads': (conn) => conn.pause(),
