@@ -15,6 +15,7 @@ import { signedInHomeWithIssuerProcess } from '../../src/demo/signed-in-home';
 import { cliPath } from '../../src/demo/race';
 import { Progress } from '../../src/demo/progress';
 import { median } from '../../src/demo/stats';
+import { runAgentIdle } from './agent-idle';
 import { stormChart } from './chart';
 import { hotPath } from './hot-path';
 import { inProcessStorm } from './in-process';
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < plan.inProcessRepeats; i++) runs.push(await inProcessStorm(env, 10_000));
     const inProcess = { runs, overheadP50Ms: median(runs.map((r) => r.overheadMs)), refreshRequestsMax: Math.max(...runs.map((r) => r.refreshRequests)) };
     progress.finish(`${(inProcess.overheadP50Ms).toFixed(1)} ms beyond the issuer`);
+    await runAgentIdle(env.home.env, quick, outDir, progress);
 
     const report: BenchReport = {
       meta: { ...meta, loadAtEnd: os.loadavg()[0]! },

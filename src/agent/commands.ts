@@ -7,7 +7,7 @@ import { resolveHome } from '../core/paths';
 import { loadConfig } from '../core/profile';
 import { someoneListens } from './bind';
 import { callAgent, forwardedEnv } from './client';
-import { agentStatusText, agentSummary, describeAgent } from './describe';
+import { agentJson, agentStatusText, agentSummary, describeAgent } from './describe';
 import { readAgentInfo, startAgent } from './server';
 import { servingAgent } from './serving';
 import { agentPaths, checkSocketDirectory } from './socket-path';
@@ -119,7 +119,7 @@ export async function statusCommand(io: CliIo, json: boolean): Promise<number> {
   const self = servingAgent();
   const agent = self ? { state: 'running' as const, socket: self.status().socket, status: self.status() } : await describeAgent(io.env, io.cwd);
   if (json) {
-    io.stdout(JSON.stringify(agent.state === 'running' ? agent.status : { running: false, ...agent }, null, 2) + '\n');
+    io.stdout(JSON.stringify(agentJson(agent), null, 2) + '\n');
   } else {
     io.stdout(agent.state === 'running' ? agentStatusText(agent.status) : `Agent:    ${agentSummary(agent)}\n`);
   }

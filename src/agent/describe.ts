@@ -49,6 +49,11 @@ export async function describeAgent(env: NodeJS.ProcessEnv, cwd: string | undefi
   return { state: 'not-answering', socket, pid, why: outcome.kind === 'unavailable' ? outcome.why : `it refused: ${outcome.kind === 'fallback' ? outcome.fallback.message : `exit ${outcome.code}`}` };
 }
 
+/** For `--json`: a running agent's status, else `{"running": false, "state", ...}`. */
+export function agentJson(agent: AgentDescription): object {
+  return agent.state === 'running' ? agent.status : { running: false, ...agent };
+}
+
 /** One line, for `credshare status` and `credshare doctor`. */
 export function agentSummary(agent: AgentDescription): string {
   switch (agent.state) {
@@ -62,6 +67,13 @@ export function agentSummary(agent: AgentDescription): string {
     case 'not-running': return `not running (calls start it; socket ${agent.socket})`;
     case 'unusable': return `cannot be used: ${agent.problem}`;
   }
+}
+
+/** What `credshare doctor` marks: an agent that cannot be used, or that holds calls up. */
+export function agentProblem(agent: AgentDescription): string | undefined {
+  if (agent.state === 'unusable') return 'every call runs without the agent until this is fixed';
+  if (agent.state === 'not-answering') return `calls wait for it before they run without it: \`credshare agent stop\`${agent.pid ? ` (or kill ${agent.pid})` : ''}`;
+  return undefined;
 }
 
 /** The whole `credshare agent status` screen of a running agent. */

@@ -6,7 +6,7 @@ import { createFileCoordinator } from '../core/file-coordinator';
 import { FileCredentialStore } from '../core/file-store';
 import type { HomePaths } from '../core/paths';
 import { loadConfig, type Config, type Timings } from '../core/profile';
-import { RefreshRecord, type RefreshOutcome } from '../core/refresh-record';
+import { ClaimedElsewhere, RefreshRecord, type RefreshOutcome, type TokenClaim } from '../core/refresh-record';
 import type { HomeAccess, SessionSource } from '../cli/context';
 
 /**
@@ -84,13 +84,34 @@ export class CachingCredentialStore extends FileCredentialStore {
   }
 }
 
+/** `<record file>\n<token fingerprint>` of every refresh-token claim held in this process. */
+const claimedInThisProcess = new Set<string>();
+
 /**
- * The refresh record as each request should see it: the agent answers every request as a
- * separate `credshare` process would, so a failure an earlier request recorded (under the
- * agent's pid) is another process's failure. The coordinator then reports it until its
- * cool-down ends instead of asking the issuer again at once, as a new process would.
+ * The refresh record as the agent's requests must see it.
+ *
+ * Claims: a claim file names its holder by pid, and a claim of one's own pid counts as
+ * abandoned (a process has one coordinator). The agent can have several (a request with the
+ * debug log or a fault hook gets its own; new timings make a new one), and one of them may
+ * take the lock over from a frozen other, as any process may. So a token claimed by another
+ * coordinator of this process is claimed elsewhere: the caller waits for its outcome,
+ * exactly as for another process, and no token is ever presented twice.
+ *
+ * Failures: the agent answers every request as a separate `credshare` process would, so a
+ * failure an earlier request recorded (under the agent's pid) is another process's failure.
+ * The coordinator then reports it until its cool-down ends instead of asking the issuer
+ * again at once, as a new process would.
  */
 class AgentRefreshRecord extends RefreshRecord {
+  override claim(tokenFingerprint: string): TokenClaim | ClaimedElsewhere {
+    const key = `${this.file}\n${tokenFingerprint}`;
+    if (claimedInThisProcess.has(key)) return new ClaimedElsewhere(process.pid);
+    const claim = super.claim(tokenFingerprint);
+    if (claim instanceof ClaimedElsewhere) return claim;
+    claimedInThisProcess.add(key);
+    return { release: () => { claimedInThisProcess.delete(key); claim.release(); } };
+  }
+
   override read(profile: string): RefreshOutcome | undefined {
     const outcome = super.read(profile);
     if (outcome?.by !== process.pid) return outcome;

@@ -91,6 +91,8 @@ export class Agent {
   private readonly sockets = new Set<net.Socket>();
   private readonly watchers: fs.FSWatcher[] = [];
   private drained: (() => void) | undefined;
+  /** The home's `mode:uid` that `checkHome` last accepted. */
+  private homeAccepted = '';
 
   constructor(
     private readonly options: AgentOptions,
@@ -108,7 +110,6 @@ export class Agent {
     writePrivateFileAtomic(this.paths.info, JSON.stringify({
       pid: process.pid, build: BUILD_ID, version: VERSION, home: this.homePaths.home, started: this.startedAt, idleTimeoutSeconds: this.idleTimeoutSeconds,
     }) + '\n');
-    fs.rmSync(this.paths.spawn, { force: true });
     setServingAgent({ status: () => this.status(), stop: (reason) => { void this.stop(reason); } });
     this.watch();
     this.armIdleTimer();
@@ -189,12 +190,20 @@ export class Agent {
     return undefined;
   }
 
-  /** The home is the directory the agent started for, and one the CLI still accepts. */
+  /**
+   * The home is the directory the agent started for, and one the CLI still accepts: one
+   * `lstat` per request (the check that needs no file event: a parent directory moved), and
+   * the CLI's own `checkHome` again whenever its owner or mode changed.
+   */
   private homeStillHere(): boolean {
     try {
       const now = fs.lstatSync(this.homePaths.home, { throwIfNoEntry: false });
       if (!now || now.ino !== this.homeStat.ino || now.dev !== this.homeStat.dev) return false;
-      checkHome(this.homePaths.home);
+      const key = `${now.mode}:${now.uid}`;
+      if (key !== this.homeAccepted) {
+        checkHome(this.homePaths.home);
+        this.homeAccepted = key;
+      }
       return true;
     } catch {
       return false;

@@ -44,9 +44,11 @@ export async function clientCall(args: string[], options: ClientOptions): Promis
   let outcome: AgentOutcome | undefined;
   let fallback: string;
   let dirOk = false;
+  let dirRefused = false;
   try {
     dirOk = checkSocketDirectory(paths.dir, false);
   } catch (error) {
+    dirRefused = true;
     fallback = `directory refused: ${(error as Error).message}`;
   }
   if (dirOk) {
@@ -66,7 +68,7 @@ export async function clientCall(args: string[], options: ClientOptions): Promis
   }
   // Start an agent: none answered (refused / missing), or the one there steps aside. Not
   // after another F, nor after a stall (one exists, frozen or overloaded).
-  const noAgent = !outcome || (outcome.kind === 'unavailable' && /ECONNREFUSED|ENOENT/.test(outcome.why));
+  const noAgent = (!outcome && !dirRefused) || (outcome?.kind === 'unavailable' && /ECONNREFUSED|ENOENT/.test(outcome.why));
   const steppingAside = outcome?.kind === 'fallback' && outcome.fallback.reason === 'version' && outcome.fallback.steppingAside === true;
   const startedAgent = (options.startAgent ?? true) && (noAgent || steppingAside) && startAgentOnce(options.env, paths.home, paths.spawn, paths.dir);
   const result = await run(process.execPath, [cliPath, ...args], { env: options.env, cwd, input: options.input });
@@ -88,7 +90,7 @@ function startAgentOnce(env: NodeJS.ProcessEnv, home: string, marker: string, di
     fs.rmSync(marker, { force: true });
     return startAgentOnce(env, home, marker, dir);
   }
-  const childEnv = { ...env, CREDSHARE_HOME: home };
+  const childEnv: NodeJS.ProcessEnv = { ...env, CREDSHARE_HOME: home };
   for (const name of ['CREDSHARE_IPC_HANDLE', 'CREDSHARE_IPC_NONCE', 'KUBERNETES_EXEC_INFO', 'CREDSHARE_PROFILE', 'CREDSHARE_TEST_PAUSE_AT']) delete childEnv[name];
   spawn(process.execPath, [cliPath, 'agent', 'start', '--detach'], { env: childEnv, detached: true, stdio: 'ignore' }).unref();
   return true;

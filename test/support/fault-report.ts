@@ -29,7 +29,7 @@ export interface FaultRow {
   at: string;
 }
 
-export const AREAS = ['refresh crash', 'issuer', 'store', 'lock', 'load', 'helper input', 'secrets', 'extension', 'security'] as const;
+export const AREAS = ['refresh crash', 'issuer', 'store', 'lock', 'load', 'helper input', 'secrets', 'extension', 'security', 'agent'] as const;
 export type Area = (typeof AREAS)[number];
 
 /** What a fault test counts while it runs. */

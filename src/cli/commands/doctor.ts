@@ -117,6 +117,9 @@ Exit codes: 0 nothing wrong found, 1 something needs attention (marked "!!").`,
     const { preferredFlow } = await import('../../core/oauth/flow-choice');
     const choice = preferredFlow(env, io.interactive);
     row('Sign-in', `\`credshare login\` would use the ${choice.flow} flow here (${choice.reason})`);
+    const { agentProblem, agentSummary, describeAgent } = await import('../../agent/describe');
+    const agent = await describeAgent(env, io.cwd);
+    row('Agent', agentSummary(agent), agentProblem(agent));
     return finish();
 
     function finish(): number {

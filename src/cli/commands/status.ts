@@ -24,6 +24,8 @@ window (which refreshes the token first if it has expired).`,
     const expiresIn = session ? Math.floor((session.expiresAt - Date.now()) / 1000) : undefined;
     // Why a session is gone, when the issuer refused it (the refresh record says so; no secrets in it).
     const refused = !session && !fromWindow ? (await import('../../core/refused-session')).sessionRefusal(ctx.paths, profile.name) : undefined;
+    const { agentJson, agentSummary, describeAgent } = await import('../../agent/describe');
+    const agent = await describeAgent(ctx.env, ctx.io.cwd);
     if (values.json) {
       ctx.stdout(JSON.stringify({
         profile: profile.name,
@@ -37,6 +39,7 @@ window (which refreshes the token first if it has expired).`,
         ...(fromWindow ? { store: 'vscode-window' } : { store: ctx.paths.credentials, canRefresh: !!session?.refreshToken }),
         scope: session?.scope,
         hosts: profile.hosts,
+        agent: agentJson(agent),
       }, null, 2) + '\n');
       return session ? 0 : 3;
     }
@@ -54,6 +57,7 @@ window (which refreshes the token first if it has expired).`,
     }
     if (profile.clientSecret) lines.push('Client:   client secret: set');
     if (fromWindow) lines.push('Store:    the SecretStorage of the VS Code window that started this terminal');
+    lines.push(`Agent:    ${agentSummary(agent)}`);
     ctx.stdout(lines.join('\n') + '\n');
     return session ? 0 : 3;
   },
