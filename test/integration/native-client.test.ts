@@ -52,10 +52,9 @@ test('no agent: the Node CLI answers (same stdout and exit code) and one agent s
   assert.match(trace[0]!, /^running the Node CLI: no agent/);
   assert.ok(trace.some((l) => /^started an agent \(pid \d+\)$/.test(l)), trace.join('\n'));
   assert.ok(fs.existsSync(s.spawnMarker), 'the O_EXCL spawn marker is there');
-  // Within the marker's 10 s, a second call with still no agent starts none.
+  // Right after: the agent answers, or (still starting) the marker keeps this call from starting another.
   const again = await s.bazel();
   assertBazelAnswer(again, s.bearer());
-  assert.ok(clientTrace(again.stderr).includes('an agent is being started by another call') || clientTrace(again.stderr)[0]!.startsWith('running the Node CLI'), again.stderr);
   assert.ok(!clientTrace(again.stderr).some((l) => l.startsWith('started an agent')), again.stderr);
 
   // Exit codes come through the fallback unchanged: no session for this profile is 3.

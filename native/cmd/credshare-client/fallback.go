@@ -28,7 +28,7 @@ func (c *call) fallback(input *stdinRelay, reason string, startAgent bool) int {
 				code, runErr := runNode(node, args, input)
 				if runErr == nil {
 					if startAgent {
-						c.startAgent(node, bundle)
+						c.startAgent(node, bundle, c.replacing)
 					}
 					return code
 				}
@@ -71,23 +71,23 @@ func runNode(node string, args []string, input *stdinRelay) (int, error) {
 }
 
 // startAgent starts `credshare agent start` for this home, detached, unless another
-// client is already doing so (an O_EXCL marker beside the socket, stale after
-// spawnMarkerTTL) or an agent answers by now. The agent guards its own single instance
-// too; the marker only keeps a thousand simultaneous first calls from each starting Node.
-func (c *call) startAgent(node, bundle string) {
+// client is already doing so (an O_EXCL marker beside the socket) or an agent answers by
+// now. The agent guards its own single instance too; the marker only keeps a thousand
+// simultaneous first calls from each starting Node. replacing: the agent sent this call
+// back stepping aside for this build, so a marker of the start that made it is spent.
+func (c *call) startAgent(node, bundle string, replacing bool) {
 	if err := checkSocketDir(c.dir, true); err != nil {
 		c.say("not starting an agent: ", err.Error())
 		return
 	}
+	_, address := agentAddress(os.Getenv, c.id)
 	marker := filepath.Join(c.dir, "agent-"+c.id+".spawn")
 	created, err := createMarker(marker)
 	if err == nil && !created {
-		info, statErr := os.Lstat(marker)
-		if statErr != nil || time.Since(info.ModTime()) < spawnMarkerTTL {
+		if !replacing && startInProgress(marker, address) {
 			c.say("an agent is being started by another call")
 			return
 		}
-		_, address := agentAddress(os.Getenv, c.id)
 		if conn, dialErr := dialAgent(address, time.Now().Add(100*time.Millisecond)); dialErr == nil {
 			conn.Close()
 			return
@@ -113,6 +113,20 @@ func (c *call) startAgent(node, bundle string) {
 	}
 	c.say("started an agent (pid ", itoa(p.Pid), ")")
 	p.Release()
+}
+
+// startInProgress: the marker is younger than spawnMarkerTTL and no socket has been bound
+// since it was made. A socket bound after it means that start is done (the agent leaves
+// the marker to expire): when that agent is gone (killed: a stale socket), start another.
+func startInProgress(marker, address string) bool {
+	info, err := os.Lstat(marker)
+	if err != nil || time.Since(info.ModTime()) >= spawnMarkerTTL {
+		return false
+	}
+	if socket, err := os.Lstat(address); err == nil && !socket.ModTime().Before(info.ModTime()) {
+		return false
+	}
+	return true
 }
 
 // agentEnv is this call's environment for the agent it starts: CREDSHARE_HOME set to the

@@ -44,6 +44,8 @@ type call struct {
 	home  string
 	id    string
 	dir   string
+	// replacing: the agent stepped aside for this build (F version).
+	replacing bool
 }
 
 func (c *call) say(parts ...string) {

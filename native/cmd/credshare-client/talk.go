@@ -38,6 +38,7 @@ func (c *call) talk(conn *os.File, q request) int {
 		reason := fields["reason"]
 		// An agent of another build that steps aside: start one of this build.
 		restart := reason == "version" && fields["steppingAside"] == "true"
+		c.replacing = restart
 		return c.fallback(nil, "the agent sent the call back ("+reason+": "+fields["message"]+")", restart)
 	default:
 		return c.fallback(nil, "the agent answered "+strconv.Quote(string(f.kind))+" before accepting", false)
