@@ -46,6 +46,7 @@ type call struct {
 	dir   string
 	// replacing: the agent stepped aside for this build (F version).
 	replacing bool
+	conn      *os.File
 }
 
 func (c *call) say(parts ...string) {

@@ -11,6 +11,7 @@ import (
 // so far replayed); after that, a failure ends the call with exit 1 and a line on
 // stderr, never a second answer.
 func (c *call) talk(conn *os.File, q request) int {
+	c.conn = conn
 	defer conn.Close()
 	if err := writeFrame(conn, frameRequest, q.encode()); err != nil {
 		return c.fallback(nil, "the agent did not take the request: "+err.Error(), false)
@@ -86,6 +87,9 @@ func (c *call) talk(conn *os.File, q request) int {
 // nothing was written yet (starting no agent: one exists), else with exit 1 and a line on
 // stderr.
 func (c *call) broken(wrote bool, input *stdinRelay, problem string) int {
+	// Closing the connection first unblocks a stdin relay stuck writing to an agent that
+	// stopped reading, so the relay can turn to the Node CLI.
+	c.conn.Close()
 	if !wrote {
 		return c.fallback(input, problem, false)
 	}
