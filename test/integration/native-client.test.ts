@@ -120,9 +120,18 @@ test('the request: argv as the Node CLI would get it (the name implies the helpe
   });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, 'answered by the stand-in\n', result.stderr);
+  // Arguments JSON must escape, unchanged on the other side.
+  const odd = ['token', '--profile', 'a "quoted" \\ back\nslash\ttab \u0001 é 😀'];
+  const oddCall = await run(s.client, odd, { env: s.env });
+  assert.equal(oddCall.stdout, 'answered by the stand-in\n', oddCall.stderr);
+  // An argument that is not UTF-8 cannot travel as JSON: the Node CLI gets it as it is.
+  // (a shell passes the raw byte; Node would encode a string as UTF-8)
+  const latin1 = await run('/bin/sh', ['-c', `exec "$0" token --profile "$(printf 'c\\351')"`, s.client], { env: s.env });
+  assert.match(clientTrace(latin1.stderr)[0]!, /^running the Node CLI: an argument or variable is not UTF-8/);
   const docker = await run(path.join(nativeDir, 'docker-credential-credshare'), ['get'], { env: s.env, input: 'x' });
   assert.equal(docker.stdout, 'answered by the stand-in\n');
-  const [bazel, dockerRequest] = standIn.requests() as { protocol: number; argv: string[]; env: Record<string, string>; cwd: string }[];
+  const [bazel, oddRequest, dockerRequest] = standIn.requests() as { protocol: number; argv: string[]; env: Record<string, string>; cwd: string }[];
+  assert.deepEqual(oddRequest!.argv, odd);
   assert.equal(bazel!.protocol, 1);
   assert.deepEqual(bazel!.argv, ['helper', '--protocol', 'bazel', 'get']);
   assert.deepEqual(dockerRequest!.argv, ['helper', '--protocol', 'docker', 'get']);
