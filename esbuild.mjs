@@ -1,8 +1,10 @@
 // Builds the two programs that share src/core: the CLI (dist/cli.js, runs with plain
 // `node`) and the VS Code extension (dist/extension.js). One options object per entry
 // point; `node esbuild.mjs --watch` rebuilds on change. Beside the CLI it writes the two
-// helper bins that tools start by name with arguments of their own (HELPER_BINS).
+// helper bins that tools start by name with arguments of their own (HELPER_BINS), and
+// (scripts/build-native.mjs) the native client for each platform into dist/native/.
 import * as esbuild from 'esbuild';
+import { buildNative } from './scripts/build-native.mjs';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
@@ -159,6 +161,7 @@ function writeHelperBins() {
 
 if (watch) {
   writeHelperBins();
+  buildNative();
   // Watch builds keep the placeholder: no build id, so no agent ever answers their clients.
   for (const options of builds) await (await esbuild.context({ ...options, define: { ...options.define, CREDSHARE_BUILD_ID: JSON.stringify('dev') } })).watch();
   console.log('esbuild: watching for changes');
@@ -166,4 +169,7 @@ if (watch) {
   await Promise.all(builds.map((options) => (options.outfile === 'dist/cli.js' ? buildCli(options) : esbuild.build(options))));
   chmodSync('dist/cli.js', 0o755);
   writeHelperBins();
+  // The native client (Go) for every platform, into dist/native/; skipped, with a line
+  // saying so, where Go is missing. It reads dist/build-id at run time.
+  buildNative();
 }

@@ -6,6 +6,8 @@
 //            figures (vscode.ts; code-server from test/e2e/setup.sh, credshare.vsix from npm run package)
 //   --baseline COMMIT (default 5e1f00f) | --no-baseline: figure 2b races that commit's CLI, built
 //            in a temporary worktree (baseline.ts), beside this one
+//   --native-only: only the native client's figures beside oidc-agent (native.ts; ~6 minutes)
+//   --no-native: without them
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -24,6 +26,8 @@ import { storm } from './storm';
 import { buildBaseline } from './baseline';
 import { stormCpu } from './storm-cpu';
 import { runVsCodeBench } from './vscode';
+import { FULL_PLAN, nativeBench, QUICK_PLAN } from './native';
+import { nativeTargets, printNativeReport } from './native-report';
 import { readWindowsFigures } from './windows';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -38,6 +42,7 @@ async function main(): Promise<void> {
     vscode: { type: 'boolean', default: false }, 'vscode-windows': { type: 'string', default: '10' },
     'vscode-minutes': { type: 'string', default: '10' }, 'vscode-base': { type: 'string' },
     baseline: { type: 'string', default: BASELINE_COMMIT }, 'no-baseline': { type: 'boolean', default: false },
+    'native-only': { type: 'boolean', default: false }, 'no-native': { type: 'boolean', default: false },
   } });
   const quick = values.quick!;
   // cpuSizes: figure 2b (storm-cpu.ts), issue 15's storms: 300 processes, 3 pairs (the median
@@ -50,6 +55,10 @@ async function main(): Promise<void> {
   if (!fs.existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`npm run build\` (npm run bench does it for you).`);
 
   const progress = new Progress();
+  if (values['native-only']) {
+    await runNative(quick, outDir, progress);
+    return;
+  }
   // Tokens live an hour, so no run outlives its token; processes refresh 60 s before expiry.
   // The issuer runs in a process of its own, as a remote one would: this process spawns
   // the storms, which stalls its event loop for seconds at N = 1000.
@@ -111,6 +120,7 @@ async function main(): Promise<void> {
     const subtitle = `${meta.cores} cores (${meta.cpuModel}), Node ${meta.node}, ${meta.date.slice(0, 10)}, commit ${meta.commit}`;
     fs.writeFileSync(path.join(outDir, 'storm.svg'), stormChart(stormRows, subtitle));
     printReport(report, process.stdout);
+    if (!values['no-native']) await runNative(quick, outDir, progress);
     if (values.vscode) {
       process.stdout.write('\n6. VS Code: bundle, activation, idle windows, getSession latency (code-server)\n');
       await runVsCodeBench({ windows: Number(values['vscode-windows']), minutes: Number(values['vscode-minutes']), base: values['vscode-base'], outDir });
@@ -119,6 +129,20 @@ async function main(): Promise<void> {
   } finally {
     await env.close();
   }
+}
+
+/**
+ * The native client beside oidc-agent (issue 18): its own issuer (a confidential client,
+ * a short token lifetime), written to native.json beside results.json.
+ */
+async function runNative(quick: boolean, outDir: string, progress: Progress): Promise<void> {
+  const meta = machine(quick);
+  progress.note(`native client vs oidc-agent (${quick ? 'quick' : 'full'}): load ${meta.loadAtStart.toFixed(2)}`);
+  const report = await nativeBench(quick ? QUICK_PLAN : FULL_PLAN, (line) => progress.note(line));
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'native.json'), JSON.stringify({ meta: { ...meta, loadAtEnd: os.loadavg()[0]! }, ...report, targets: nativeTargets(report) }, null, 2) + '\n');
+  printNativeReport(report, process.stdout);
+  process.stdout.write(`\nwrote ${path.relative(repoRoot, path.join(outDir, 'native.json'))}\n`);
 }
 
 function machine(quick: boolean) {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { run, runCli, repoRoot } from '../support/processes';
 import { signedInHome } from '../support/issuer-home';
+import { nativeDir, requireNativeClient, runtimeDir, stopAgent, waitForAgent } from '../support/native';
 
 const javaCheck = path.join(repoRoot, 'test', 'support', 'bazel', 'BazelExpires.java');
 const bazelGet = (env: NodeJS.ProcessEnv, uri: string) => runCli(['helper', '--protocol', 'bazel', 'get'], env, JSON.stringify({ uri }));
@@ -74,4 +75,24 @@ test('a host entry without a port is its default port only: loopback HTTP on any
   }
   const docker = await runCli(['helper', '--protocol', 'docker', 'get'], env.home.env, 'localhost:5000');
   assert.equal(docker.stdout.trim(), 'credentials not found in native keychain', 'docker: localhost:5000 is not "localhost"');
+});
+
+test('through the native credshare-bazel and the agent: the same answer, and Bazel\'s parser accepts its "expires"', { timeout: 60_000 }, async (t) => {
+  if (!requireNativeClient(t)) return;
+  const env = await signedInHome({ hosts: ['artifacts.example.com'] });
+  const clientEnv = { ...env.home.env, XDG_RUNTIME_DIR: runtimeDir(t) };
+  t.after(async () => { await stopAgent(clientEnv); await env.close(); });
+  const viaClient = () => run(path.join(nativeDir, 'credshare-bazel'), ['get'], { env: clientEnv, input: JSON.stringify({ uri: 'https://artifacts.example.com/a.tar.gz' }) });
+  const first = await viaClient(); // no agent yet: the Node CLI, and an agent started
+  assert.equal(first.code, 0, first.stderr);
+  const before = await waitForAgent(clientEnv);
+  const answer = await viaClient();
+  assert.equal(answer.code, 0, answer.stderr);
+  // (`agent status` is itself a request the agent serves: more than one more.)
+  assert.ok((await waitForAgent(clientEnv)).requestsServed > before.requestsServed + 1, 'the agent answered');
+  assert.equal(answer.stdout, first.stdout, 'byte for byte what the Node CLI answered');
+  const { expires, headers } = JSON.parse(answer.stdout) as { expires: string; headers: unknown };
+  assert.deepEqual(headers, { Authorization: [`Bearer ${env.home.readSession()!.accessToken}`] });
+  const [parsed] = await parseLikeBazel(expires);
+  assert.equal(parsed, `ok ${Math.floor(env.home.readSession()!.expiresAt / 1000)}`);
 });

@@ -62,4 +62,27 @@ test('npm pack + npm install -g gives working credshare, credshare-bazel and doc
   assert.equal(refreshed.code, 0, refreshed.stderr);
   assert.notEqual(JSON.parse(refreshed.stdout).headers.Authorization[0], `Bearer ${token}`);
   assert.equal((await env.issuer.stats()).refreshRequests, 1);
+
+  // The native client for this machine ships in the package, and `credshare setup` points
+  // tools at it (without Go to build it, or on Windows, the package has none: the Node bins).
+  const native = path.join(prefix, 'lib', 'node_modules', 'credshare', 'dist', 'native', `${process.platform}-${process.arch}`);
+  if (!files.includes(`dist/native/${process.platform}-${process.arch}/credshare`)) {
+    t.diagnostic('no native client in the package (no Go when it was built, or Windows)');
+    return;
+  }
+  for (const platform of ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64']) {
+    for (const name of ['credshare', 'credshare-bazel', 'docker-credential-credshare']) assert.ok(files.includes(`dist/native/${platform}/${name}`), `dist/native/${platform}/${name} ships`);
+  }
+  assert.ok(!files.some((f) => f.startsWith('dist/native/win32-')), 'no Windows client until there is a Windows agent');
+  const runtime = fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-run-'));
+  t.after(() => fs.rmSync(runtime, { recursive: true, force: true }));
+  const nativeEnv = { ...toolEnv, XDG_RUNTIME_DIR: runtime, GIT_CONFIG_GLOBAL: path.join(elsewhere, 'gitconfig') };
+  const setup = await run(path.join(bin, 'credshare'), ['setup', 'git'], { cwd: elsewhere, env: nativeEnv });
+  assert.equal(setup.code, 0, setup.stderr);
+  assert.ok(setup.stdout.includes(`= !${path.join(native, 'credshare')} helper --protocol git`), setup.stdout);
+  // The installed client answers (no agent yet: through the installed CLI, and it starts one).
+  const viaClient = await run(path.join(native, 'credshare-bazel'), ['get'], { cwd: elsewhere, env: nativeEnv, input: JSON.stringify({ uri: 'https://artifacts.example.com/a.tar.gz' }) });
+  assert.equal(viaClient.code, 0, viaClient.stderr);
+  assert.deepEqual(JSON.parse(viaClient.stdout).headers, { Authorization: [`Bearer ${env.home.readSession()!.accessToken}`] });
+  await run(path.join(bin, 'credshare'), ['agent', 'stop'], { cwd: elsewhere, env: nativeEnv });
 });

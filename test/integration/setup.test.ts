@@ -9,20 +9,24 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeBinDir } from '../support/bins';
+import { nativeClient, nativeDir, stopAgent } from '../support/native';
 import { run, runCli } from '../support/processes';
 import { signedInHome, type SignedInHome } from '../support/issuer-home';
 
 const HOSTS = ['artifacts.example.com', 'registry.example.com:5000', '*.internal.example.com'];
 
+/** `bin`: the directory whose programs setup points tools at (the native client's, where it is built). */
 interface Rig { env: SignedInHome; home: string; bin: string; toolEnv: NodeJS.ProcessEnv; setup(...args: string[]): Promise<string> }
 
 async function rig(t: { after(fn: () => unknown): void }): Promise<Rig> {
   const env = await signedInHome({ hosts: HOSTS });
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-setup-home-'));
   const bin = makeBinDir();
-  t.after(async () => { await env.close(); fs.rmSync(home, { recursive: true, force: true }); fs.rmSync(bin, { recursive: true, force: true }); });
+  // Agents a native client starts (real cargo runs it) live in a socket directory of this test's.
+  const runtime = fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-setup-run-'));
+  fs.chmodSync(runtime, 0o700);
   const toolEnv: NodeJS.ProcessEnv = {
-    PATH: `${bin}${path.delimiter}${process.env.PATH}`, HOME: home, CREDSHARE_HOME: env.home.paths.home,
+    PATH: `${bin}${path.delimiter}${process.env.PATH}`, HOME: home, CREDSHARE_HOME: env.home.paths.home, XDG_RUNTIME_DIR: runtime,
     // rustup finds its toolchains under the real home, not the temporary one.
     RUSTUP_HOME: process.env.RUSTUP_HOME ?? path.join(os.homedir(), '.rustup'),
     GIT_CONFIG_NOSYSTEM: '1',
@@ -32,7 +36,13 @@ async function rig(t: { after(fn: () => unknown): void }): Promise<Rig> {
     assert.equal(result.code, 0, `setup ${args.join(' ')}: ${result.stderr}`);
     return result.stdout;
   };
-  return { env, home, bin, toolEnv, setup };
+  t.after(async () => {
+    await stopAgent(toolEnv);
+    await env.close();
+    for (const dir of [home, bin, runtime]) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const native = process.platform !== 'win32' && fs.existsSync(nativeClient);
+  return { env, home, bin: native ? nativeDir : bin, toolEnv, setup };
 }
 
 test('setup git: credential.<url>.helper per host in the global config, idempotent, --undo restores the file', { timeout: 60_000 }, async (t) => {

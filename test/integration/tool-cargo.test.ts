@@ -30,6 +30,7 @@ test('real cargo fetches from a Bearer-only sparse registry through the provider
   assert.match(written, /\[registries\.internal\][^[]*credential-provider\s*=\s*\["[^"]*\/credshare",\s*"helper",\s*"--protocol",\s*"cargo"\]/);
   assert.match(written, /\[net\]\s*retry = 0/, 'other settings are kept');
   t.diagnostic(`credshare setup cargo: ${setup.stdout.trim()} -> ${JSON.stringify(written)}`);
+  if (rig.native) assert.match(written, /credential-provider = \["[^"]*\/dist\/native\/[a-z0-9-]+\/credshare"/, 'setup wrote the native client');
 
   const project = path.join(rig.root, 'project');
   fs.mkdirSync(path.join(project, 'src'), { recursive: true });
@@ -51,10 +52,12 @@ test('real cargo fetches from a Bearer-only sparse registry through the provider
   assert.equal(rig.refreshRequests(), 0, 'a fresh token needs no refresh');
   assertBearerAfterChallenge(registry.seen.splice(0), rig.accessToken());
 
+  const servedBefore = await rig.agentServed();
   const oldToken = rig.expireAccessToken();
   const second = await fetch();
   assert.equal(second.code, 0, `${second.stderr}\nregistry saw: ${describeSeen(registry.seen)}`);
   assert.equal(rig.refreshRequests(), 1, 'exactly one refresh request reached the issuer');
+  if (rig.native) assert.ok((await rig.agentServed())! > servedBefore!, 'the native client had the agent answer cargo');
   assert.notEqual(rig.accessToken(), oldToken);
   const seen = registry.seen.splice(0);
   assertBearerAfterChallenge(seen, rig.accessToken());

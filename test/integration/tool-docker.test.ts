@@ -27,6 +27,7 @@ test('the real docker CLI gets the token through credHelpers written by `credsha
   assert.equal(written.credsStore, undefined, 'never the store for every registry');
   assert.match(setup.stdout, new RegExp(registry.host.replace(/\./g, '\\.')), 'setup says what it changed');
   t.diagnostic(`credshare setup docker: ${setup.stdout.trim()} -> ${JSON.stringify(written)}`);
+  t.diagnostic(rig.native ? 'through the native client (docker-credential-credshare first on PATH) and the agent' : 'through the Node bins');
 
   const inspect = () => run('docker', ['manifest', 'inspect', '--insecure', registry.image], { env });
 
@@ -37,10 +38,13 @@ test('the real docker CLI gets the token through credHelpers written by `credsha
   const firstToken = rig.accessToken();
   assertSentOnly(registry.seen.splice(0), firstToken);
 
+  // Native: the first call ran the Node CLI and started the agent; from now on it answers.
+  const servedBefore = await rig.agentServed();
   const oldToken = rig.expireAccessToken();
   const second = await inspect();
   assert.equal(second.code, 0, `${second.stderr}\nregistry saw: ${describeSeen(registry.seen)}`);
   assert.equal(rig.refreshRequests(), 1, 'exactly one refresh request reached the issuer');
+  if (rig.native) assert.ok((await rig.agentServed())! > servedBefore!, 'the native client had the agent answer docker');
   const newToken = rig.accessToken();
   assert.notEqual(newToken, oldToken);
   const seen = registry.seen.splice(0);

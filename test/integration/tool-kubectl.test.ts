@@ -35,6 +35,7 @@ test('real kubectl runs the exec user written by `credshare setup kubectl`, send
   const user = config.users.find((u: { name: string }) => u.name === 'credshare-default');
   assert.ok(user?.user?.exec, `setup wrote an exec user credshare-default: ${view.stdout}`);
   assert.equal(path.basename(user.user.exec.command), 'credshare');
+  if (rig.native) assert.match(user.user.exec.command, /\/dist\/native\/[a-z0-9-]+\/credshare$/, 'setup wrote the native client');
   assert.deepEqual(user.user.exec.args.slice(0, 3), ['helper', '--protocol', 'kubectl']);
   assert.equal(config.clusters[0].name, 'test', 'the cluster is kept');
   t.diagnostic(`credshare setup kubectl: ${setup.stdout.trim()} -> ${JSON.stringify(user)}`);
@@ -47,10 +48,12 @@ test('real kubectl runs the exec user written by `credshare setup kubectl`, send
   assert.equal(rig.refreshRequests(), 0, 'a fresh token needs no refresh');
   assertBearerOnly(api.seen.splice(0), rig.accessToken());
 
+  const servedBefore = await rig.agentServed();
   const oldToken = rig.expireAccessToken();
   const second = await getPods();
   assert.equal(second.code, 0, `${second.stderr}\nAPI saw: ${describeSeen(api.seen)}`);
   assert.equal(rig.refreshRequests(), 1, 'exactly one refresh request reached the issuer');
+  if (rig.native) assert.ok((await rig.agentServed())! > servedBefore!, 'the native client had the agent answer kubectl');
   assert.notEqual(rig.accessToken(), oldToken);
   const seen = api.seen.splice(0);
   assertBearerOnly(seen, rig.accessToken());

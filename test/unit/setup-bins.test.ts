@@ -37,3 +37,33 @@ test('with only the VS Code launchers, setup uses them and says what that means 
 test('nothing found: an error that says how to install', () => {
   assert.throws(() => resolveBins({ PATH: '/nonexistent' }, ''), /npm install -g/);
 });
+
+test('a package with a native client for this machine: tools get the client and its credshare-bazel; docker keeps the name on PATH; CREDSHARE_NATIVE=off keeps the Node bins', { skip: process.platform === 'win32' }, (t) => {
+  const built = path.join(__dirname, '..', '..', 'dist', 'native', `${process.platform}-${process.arch}`);
+  if (!fs.existsSync(path.join(built, 'credshare'))) { t.skip('no native client built (no Go)'); return; }
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-bins-'));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  // As `npm install -g` lays it out: PREFIX/bin/<name> -> PREFIX/lib/node_modules/credshare/dist/<file>.
+  const dist = path.join(root, 'lib', 'node_modules', 'credshare', 'dist');
+  const native = path.join(dist, 'native', `${process.platform}-${process.arch}`);
+  fs.mkdirSync(native, { recursive: true });
+  fs.writeFileSync(path.join(dist, 'cli.js'), "#!/usr/bin/env node\nprocess.stdout.write('9.8.7\\n');\n", { mode: 0o755 });
+  for (const name of ['credshare-bazel.js', 'docker-credential-credshare.js']) fs.writeFileSync(path.join(dist, name), '#!/usr/bin/env node\n', { mode: 0o755 });
+  for (const name of ['credshare', 'credshare-bazel', 'docker-credential-credshare']) fs.copyFileSync(path.join(built, name), path.join(native, name));
+  for (const name of ['credshare', 'credshare-bazel', 'docker-credential-credshare']) fs.chmodSync(path.join(native, name), 0o755);
+  const bin = path.join(root, 'bin');
+  fs.mkdirSync(bin);
+  fs.symlinkSync(path.join(dist, 'cli.js'), path.join(bin, 'credshare'));
+  fs.symlinkSync(path.join(dist, 'credshare-bazel.js'), path.join(bin, 'credshare-bazel'));
+  fs.symlinkSync(path.join(dist, 'docker-credential-credshare.js'), path.join(bin, 'docker-credential-credshare'));
+  const PATH = [bin, path.dirname(process.execPath), '/usr/bin', '/bin'].join(path.delimiter);
+
+  assert.deepEqual(resolveBins({ PATH, HOME: root }, ''), {
+    credshare: path.join(native, 'credshare'), bazel: path.join(native, 'credshare-bazel'), docker: path.join(bin, 'docker-credential-credshare'), native,
+  });
+  assert.deepEqual(resolveBins({ PATH, HOME: root, CREDSHARE_NATIVE: 'off' }, ''), {
+    credshare: path.join(bin, 'credshare'), bazel: path.join(bin, 'credshare-bazel'), docker: path.join(bin, 'docker-credential-credshare'),
+  });
+  // A client that cannot reach its CLI (here: no node on PATH for its fallback) is not used.
+  assert.equal(resolveBins({ PATH: bin, HOME: root }, '').native, undefined);
+});

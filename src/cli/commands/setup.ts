@@ -14,6 +14,8 @@ const TOOLS: Record<string, () => Promise<(request: SetupRequest) => void>> = {
   kubectl: async () => (await import('../setup/kubectl')).setupKubectl,
 };
 
+const NATIVE_NOTE = 'tools run the native client (a small compiled program beside this CLI), which asks a credshare agent started on first use instead of starting Node for every call. CREDSHARE_NATIVE=off when running setup writes the Node CLI instead.';
+
 export const setupCommand: Command = {
   name: 'setup',
   summary: 'Point git, docker, Bazel, cargo or kubectl at credshare for the profile\'s hosts',
@@ -42,7 +44,8 @@ directory other users can write is named in a warning (standard error) first.
            whose server is a profile host (host:port)
 
 The tools are given absolute paths: a credshare installed on PATH (npm install -g),
-else the files this CLI runs from. In a VS Code terminal whose only credshare is the
+else the files this CLI runs from; its native client where the package has one for this
+machine (CREDSHARE_NATIVE=off: the Node CLI instead). In a VS Code terminal whose only credshare is the
 extension's launcher, setup says what that means outside VS Code.
 
 Options:
@@ -63,6 +66,7 @@ Options:
     const bins = resolveBins(ctx.env);
     const say = (line: string): void => ctx.stdout(line + '\n');
     if (bins.caveat && !values.undo) ctx.stderr(`credshare: note: ${bins.caveat}\n`);
+    if (bins.native && !values.undo) ctx.stderr(`credshare: note: ${NATIVE_NOTE}\n`);
     (await TOOLS[tool]!())({
       ctx,
       profile,

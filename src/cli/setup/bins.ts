@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CredshareError } from '../../core/errors';
@@ -9,6 +10,12 @@ export interface CredshareBins {
   docker: string;
   /** Said to the user when these programs only work under a condition. */
   caveat?: string;
+  /**
+   * The directory of the native client these bins come with, when `credshare` and `bazel`
+   * above are it (dist/native/<platform>-<arch>/ of the package): tools then run a small
+   * compiled program that asks the credshare agent, instead of starting Node per call.
+   */
+  native?: string;
 }
 
 /** The mark the VS Code extension writes into its terminal launchers (src/extension/launcher.ts). */
@@ -25,6 +32,10 @@ const NAMES = { credshare: 'credshare', bazel: 'credshare-bazel', docker: 'docke
  * installed: then the caveat says so.
  */
 export function resolveBins(env: NodeJS.ProcessEnv, script = process.argv[1] ?? ''): CredshareBins {
+  return withNativeClient(resolveNodeBins(env, script), env);
+}
+
+function resolveNodeBins(env: NodeJS.ProcessEnv, script: string): CredshareBins {
   const dirs = (env.PATH ?? '').split(path.delimiter).filter((d) => d !== '');
   for (const dir of dirs) {
     const bins = binsIn(dir);
@@ -85,4 +96,50 @@ function safeRealpath(file: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The native client's directory for this machine, as the build and the package lay it out. */
+export function nativeDirName(platform: string = process.platform, arch: string = process.arch): string {
+  return `${platform}-${arch}`;
+}
+
+/**
+ * The bins with the native client in place of `credshare` and `credshare-bazel`, where the
+ * package they come from carries one for this machine and it runs; else the bins as they
+ * are. docker keeps the `docker-credential-credshare` it finds on PATH (it looks the name
+ * up itself). Not on Windows, where there is no agent for the client to ask (v1), nor
+ * with CREDSHARE_NATIVE=off.
+ */
+function withNativeClient(bins: CredshareBins, env: NodeJS.ProcessEnv): CredshareBins {
+  if (process.platform === 'win32' || env.CREDSHARE_NATIVE === 'off') return bins;
+  const dir = nativeDirFor(bins.credshare);
+  if (!dir) return bins;
+  const client = path.join(dir, 'credshare');
+  const bazel = path.join(dir, 'credshare-bazel');
+  if (!isExecutable(client) || !isExecutable(bazel) || !clientRuns(client, env)) return bins;
+  return { ...bins, credshare: client, bazel, native: dir };
+}
+
+/**
+ * Where the native client sits for the credshare at `file`: beside the bundle
+ * (dist/cli.js → dist/native/<platform>-<arch>/), or `file` is the client itself (its
+ * directory put on PATH).
+ */
+function nativeDirFor(file: string): string | undefined {
+  const real = safeRealpath(file);
+  if (!real) return undefined;
+  const dir = path.dirname(real);
+  if (path.basename(dir) === nativeDirName() && path.basename(path.dirname(dir)) === 'native') return dir;
+  if (path.basename(real) !== 'cli.js') return undefined;
+  return path.join(dir, 'native', nativeDirName());
+}
+
+/**
+ * Whether the client runs here and reaches its CLI (a binary for another system, a
+ * mount without exec, no `node` to fall back to would each fail): `--version` with the
+ * agent off, so the check starts nothing.
+ */
+function clientRuns(client: string, env: NodeJS.ProcessEnv): boolean {
+  const result = spawnSync(client, ['--version'], { env: { ...env, CREDSHARE_AGENT: 'off' }, encoding: 'utf8', timeout: 10_000 });
+  return result.status === 0 && /^\d+\.\d+\.\d+/.test(result.stdout);
 }

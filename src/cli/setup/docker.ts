@@ -54,5 +54,6 @@ export function setupDocker(request: SetupRequest): void {
   if (!undo && exactHosts(profile).length > 0) {
     const found = findOnPath('docker-credential-credshare', ctx.env);
     if (!found) say(`docker: note: docker runs docker-credential-credshare from PATH, and it is not on this PATH; add ${path.dirname(bins.docker)} to PATH`);
+    else if (bins.native && path.dirname(found) !== bins.native) say(`docker: note: docker runs the docker-credential-credshare it finds on PATH (${found}, which starts Node for each call); put ${bins.native} first on PATH for the native client`);
   }
 }

@@ -1,0 +1,3 @@
+module credshare.dev/native
+
+go 1.19
