@@ -1,17 +1,19 @@
-import { InvalidGrantError, RefreshFailedError, ScopeNotGrantedError, ScopeRefusedError, SignInRequiredError, errnoCode } from './errors';
+import { InvalidGrantError, RefreshFailedError, ScopeRefusedError, SignInRequiredError, errnoCode } from './errors';
 import type { CoordinatorParts, RefreshStep, SessionRequest } from './coordinator-parts';
 import { HolderWatch } from './holder-watch';
 import type { HeldLock } from './lock';
 import { loginCommand, type Profile } from './profile';
 import { ClaimedElsewhere, type TokenClaim } from './refresh-record';
 import { clientCoolDownMs, errorFromRecord, failureFields, lostRotation, refusalSince, signedOutError, signedOutOutcome } from './refusal-outcomes';
-import { coversScopes, missingFromGrant, narrowingRefused as narrowingRefusedIn, scopeKey, scopeRoute, scopesNotGranted, sessionForScopes } from './scope-sets';
+import { coversScopes, narrowingRefused as narrowingRefusedIn, scopeKey, scopeRoute, scopesNotGranted, sessionForScopes } from './scope-sets';
 import { fingerprint, isFresh, sessionAfterRefresh, type Session } from './session';
 import { sessionAfterScopedRefresh, withNarrowingRefused } from './scoped-refresh';
 import { describeWriteError } from './private-files';
 import { noRefreshTokenError } from './missing-refresh-token';
 import { KEEP, type WriteReservation } from './store';
 import { abortable, sleep } from './timing';
+import { assertGranted, notGranted } from './scope-checks';
+import { LOCK_CHECK_MS, pollInterval } from './wait-pace';
 import { answeredLate, notExpired } from './late-answer';
 import { redactError, sessionSecrets } from './redact';
 
@@ -86,7 +88,7 @@ export class TokenCoordinator {
     if (!session) throw this.notSignedIn(want.profile, undefined, want.since);
     const usable = this.usable(session, want);
     if (usable) return usable;
-    this.assertGranted(session, want);
+    assertGranted(session, want);
     // 2. Join a refresh already under way in this process (for the same scope set).
     return this.singleFlight(want);
   }
@@ -197,7 +199,7 @@ export class TokenCoordinator {
     if (!current) throw this.notSignedIn(profile, undefined, want.since);
     const usable = this.usable(current, want);
     if (usable) return usable;
-    this.assertGranted(current, want);
+    assertGranted(current, want);
     if (!current.refreshToken) throw noRefreshTokenError(profile, current);
     const presented = current.refreshToken;
     this.assertPresentable(profile, presented);
@@ -321,7 +323,7 @@ export class TokenCoordinator {
       const key = want.scopes;
       await this.parts.store.update(profile.name, (now) => (now?.refreshToken === current.refreshToken && !scopesNotGranted(now).includes(key)
         ? { ...now, scopesNotGranted: [...scopesNotGranted(now), key] } : KEEP));
-      throw this.notGranted(want, current, error.message, error);
+      throw notGranted(want, current, error.message, error);
     }
     this.log(`${error.message} It cannot narrow; handing out the grant's token.`);
     await this.parts.store.update(profile.name, (now) => (now?.refreshToken === current.refreshToken ? withNarrowingRefused(now, error.message) : KEEP));
@@ -376,26 +378,6 @@ export class TokenCoordinator {
     return view && isFresh(view, want.toleranceSeconds) && view.accessToken !== want.rejectedAccessToken ? view : undefined;
   }
 
-  /**
-   * Throws, before any request, for a scope set the grant does not hold (a refresh may not
-   * add scopes: RFC 6749 §6) or one the issuer already refused for this grant.
-   */
-  private assertGranted(session: Session, want: Want): void {
-    if (!want.scopes) return;
-    if (scopeRoute(session, want.scopes, want.profile.scopes) === 'not-granted') {
-      const missing = missingFromGrant(session, want.scopes, want.profile.scopes).join(' ');
-      throw this.notGranted(want, session, `a refresh cannot add "${missing}" (RFC 6749 section 6), so none was sent`);
-    }
-    if (scopesNotGranted(session).includes(want.scopes)) throw this.notGranted(want, session, 'the issuer refused it before');
-  }
-
-  private notGranted(want: Want, session: Session, why: string, cause?: unknown): ScopeNotGrantedError {
-    const { profile } = want;
-    const union = scopeKey([...profile.scopes, ...session.scope.split(' '), ...want.scopes.split(' ')]);
-    return new ScopeNotGrantedError(`Profile "${profile.name}" is not signed in for scope "${want.scopes}" (the grant holds "${session.scope}"; ${why}). `
-      + `Sign in for it: \`${loginCommand(profile.name)} --scope "${union}"\`.`, { cause });
-  }
-
   /** The session as this caller sees it, fresh or not (the grant's when the set has no token). */
   private view(session: Session, want: Want): Session {
     return sessionForScopes(session, want.scopes, want.profile.scopes) ?? session;
@@ -406,29 +388,3 @@ export class TokenCoordinator {
     return (since !== undefined && refusalSince(this.parts.record, profile.name, since)) || new SignInRequiredError(`Not signed in to profile "${profile.name}"${why ? ` (${why})` : ` (no session in ${this.parts.store.location})`}. Run \`${loginCommand(profile.name)}\`.`);
   }
 }
-
-/**
- * How long a waiter sleeps between looks at the store: often at first (on an idle machine
- * a refresh takes tens of milliseconds), then ever less often the longer it has waited, so
- * that waiting adds at most ~1/8 to the wait. Every look costs CPU, and in a storm of a
- * thousand processes on two cores the old fixed 50 ms (plus a full read and a lock check
- * every 100 ms) had the waiters burning CPU that the one process they all wait for needed.
- */
-function pollInterval(waitedMs: number): number {
-  return Math.min(Math.max(5, waitedMs / 8), MAX_POLL_MS);
-}
-
-/**
- * The slowest look: reached after 8 s of waiting, which only happens when the machine is
- * overloaded (a storm of a thousand processes on two cores). A slower look then costs a
- * waiter at most an eighth of its wait and gives the CPU to the process it waits for.
- */
-const MAX_POLL_MS = 1000;
-
-/**
- * Without a change to the store, how often a waiter reads it and checks whether the lock is
- * still held: that is how it learns that the holder failed or died (rare, and a dead
- * holder's lock goes stale only after lockStaleMs anyway). A refresh that succeeded changes
- * the store, which the cheap stamp check sees at the next look.
- */
-const LOCK_CHECK_MS = 1000;
