@@ -75,7 +75,7 @@ export const REFUSAL_TABLE: readonly RefusalRow[] = [
     id: 'no-answer',
     answer: 'no answer: connection refused or reset, name not resolved, timeout',
     class: 'transient',
-    why: 'The issuer may be down or unreachable. A connection refused before anything was sent is retried at once (bounded); a request that may have arrived is not retried, because a second presentation of a token the issuer redeemed would look like theft.',
+    why: 'The issuer may be down or unreachable. A connection refused before anything was sent is retried at once (bounded); a request that may have arrived is not retried within the call, because a second presentation while the issuer may still be redeeming the token would look like theft. The next call after the cool-down presents the token once more (docs/design.md, "A refresh request without an answer"), and the message says to sign in if that is refused.',
     matches: (a) => a.noAnswer !== undefined,
   },
   {
