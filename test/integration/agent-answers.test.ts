@@ -162,8 +162,10 @@ test('a refresh or a sign-in by another process is what the agent answers next, 
   await rig.start();
   const first = await clientCall(['token'], { env: rig.env, startAgent: false });
   assert.equal(first.via, 'agent');
-  // A CLI process forces a refresh: the agent's next answer is the new token, not its cached one.
-  const forced = await runCli(['token', '--min-validity', '999999'], rig.env);
+  // A CLI process refreshes an expired token: the agent's next answer is the new token, not its cached one.
+  // (--min-validity beyond the token's lifetime no longer forces a refresh: the margin is capped by half of it.)
+  env.home.writeSession({ ...env.home.readSession()!, expiresAt: Date.now() - 1000 });
+  const forced = await runCli(['token'], rig.env);
   assert.notEqual(forced.stdout, first.stdout);
   assert.equal((await clientCall(['token'], { env: rig.env, startAgent: false })).stdout, env.home.readSession()!.accessToken + '\n');
   // A new session written over the file (a sign-in elsewhere).
