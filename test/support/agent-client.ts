@@ -75,13 +75,17 @@ export async function clientCall(args: string[], options: ClientOptions): Promis
   // after another F, nor after a stall (one exists, frozen or overloaded).
   const noAgent = (!outcome && !dirRefused) || (outcome?.kind === 'unavailable' && /ECONNREFUSED|ENOENT/.test(outcome.why));
   const steppingAside = outcome?.kind === 'fallback' && outcome.fallback.reason === 'version' && outcome.fallback.steppingAside === true;
-  const startedAgent = (options.startAgent ?? true) && (noAgent || steppingAside) && startAgentOnce(options.env, paths.home, paths.spawn, paths.dir);
+  const startedAgent = (options.startAgent ?? true) && (noAgent || steppingAside) && startAgentOnce(options.env, paths.home, paths.spawn, paths.dir, paths.socket);
   const result = await run(process.execPath, [cliPath, ...args], { env: options.env, cwd, input: options.input });
   return { ...result, via: 'node', fallback, startedAgent, ms: performance.now() - started };
 }
 
-/** At most one starter at a time (an O_EXCL marker, stale after 10 s), detached, not waited for. */
-function startAgentOnce(env: NodeJS.ProcessEnv, home: string, marker: string, dir: string): boolean {
+/**
+ * At most one starter at a time (an O_EXCL marker, stale after 10 s, or as soon as a socket
+ * was bound after it: that start is done, as docs/agent-protocol.md's client rules say),
+ * detached, not waited for.
+ */
+function startAgentOnce(env: NodeJS.ProcessEnv, home: string, marker: string, dir: string, socket: string): boolean {
   try {
     fs.mkdirSync(dir, { mode: 0o700 });
   } catch {
@@ -90,10 +94,12 @@ function startAgentOnce(env: NodeJS.ProcessEnv, home: string, marker: string, di
   try {
     fs.closeSync(fs.openSync(marker, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o600));
   } catch {
-    const age = Date.now() - (fs.statSync(marker, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-    if (age < 10_000) return false;
+    const markedAt = fs.statSync(marker, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+    const boundAt = fs.statSync(socket, { throwIfNoEntry: false })?.mtimeMs;
+    const startDone = boundAt !== undefined && boundAt >= markedAt; // a killed agent's marker: replace it at once
+    if (Date.now() - markedAt < 10_000 && !startDone) return false;
     fs.rmSync(marker, { force: true });
-    return startAgentOnce(env, home, marker, dir);
+    return startAgentOnce(env, home, marker, dir, socket);
   }
   const childEnv: NodeJS.ProcessEnv = { ...env, CREDSHARE_HOME: home };
   for (const name of ['CREDSHARE_IPC_HANDLE', 'CREDSHARE_IPC_NONCE', 'KUBERNETES_EXEC_INFO', 'CREDSHARE_PROFILE', 'CREDSHARE_TEST_PAUSE_AT']) delete childEnv[name];
