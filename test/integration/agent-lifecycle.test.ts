@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { callAgent, forwardedEnv } from '../../src/agent/client';
@@ -34,6 +35,21 @@ function agentsOf(home: string): number[] {
     }
   }
   return pids;
+}
+
+/** Whether connecting to `socket` is refused (a stale socket file), within `timeoutMs`. */
+async function refusesConnections(socket: string, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const code = await new Promise<string>((resolve) => {
+      const probe = net.createConnection(socket);
+      probe.on('connect', () => { probe.destroy(); resolve('connected'); });
+      probe.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    });
+    if (code === 'ECONNREFUSED') return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
 }
 
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<boolean> {
@@ -69,6 +85,9 @@ test('agent/stale-socket: a SIGKILLed agent\'s socket is refused, the call runs 
     process.kill(first, 'SIGKILL');
     assert.ok(await rig.exited(first));
     assert.ok(fs.existsSync(rig.paths.socket), 'the dead agent\'s socket is still there');
+    // The state this case is about: a socket file nobody listens on. Right after the kill the
+    // kernel may still be tearing the listener down (connections then reset, not refused).
+    assert.ok(await refusesConnections(rig.paths.socket), 'the dead agent\'s socket refuses connections');
     const calls = await Promise.all(Array.from({ length: 8 }, () => clientCall(['token'], { env: rig.env })));
     tally.calls(...calls);
     assert.deepEqual(calls.map((c) => [c.via, c.code, c.stdout]), calls.map(() => ['node', 0, 'at-fresh\n']));
