@@ -27,7 +27,8 @@ test('setup git then --undo over a config that already had "" and a foreign help
   const gitconfig = path.join(dir, '.gitconfig');
   const original = `[user]\n\tname = Alice\n[credential "https://git.example.com"]\n\thelper = \n\thelper = ${SSO}\n`;
   fs.writeFileSync(gitconfig, original);
-  const env = { ...home.env, HOME: dir, GIT_CONFIG_NOSYSTEM: '1', PATH: `${bin}${path.delimiter}${process.env.PATH}` };
+  // CREDSHARE_NATIVE=off: setup writes the Node CLI on PATH (this case is about --undo, not which client is written).
+  const env = { ...home.env, HOME: dir, GIT_CONFIG_NOSYSTEM: '1', CREDSHARE_NATIVE: 'off', PATH: `${bin}${path.delimiter}${process.env.PATH}` };
   const helpers = async (host: string) => (await run('git', ['config', '--global', '--get-all', `credential.https://${host}.helper`], { env })).stdout.split('\n').filter((_, i, all) => i < all.length - 1);
   const credshare = `!${bin}/credshare helper --protocol git`;
 
