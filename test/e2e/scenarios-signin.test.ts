@@ -21,6 +21,8 @@ import { scenarioRig } from './harness/scenario-rig';
 const ACCOUNT_LABEL = 'alice@example.test'; // the stable identifier (preferred_username, else email)
 /** Generous: a window that polled or spun would show far more; the figure itself is printed. */
 const IDLE_CPU_BOUND_PERCENT = 5;
+// How long the idle window is watched: a minute by default; CI watches 20 s (its time budget).
+const IDLE_SECONDS = Number(process.env.CREDSHARE_E2E_IDLE_SECONDS ?? 60);
 
 interface SessionResult { ok: boolean; pid: number; accessToken?: string; error?: string; at: string }
 
@@ -126,12 +128,12 @@ describe('credshare sign-in UX and idle cost in VS Code', { timeout: 6 * 60_000 
     await w.page.keyboard.press('Escape');
   });
 
-  step(`an idle signed-in window: its extension host's CPU over a minute stays under ${IDLE_CPU_BOUND_PERCENT}% (figure printed)`, async () => {
+  step(`an idle signed-in window: its extension host's CPU over ${IDLE_SECONDS} s stays under ${IDLE_CPU_BOUND_PERCENT}% (figure printed)`, async () => {
     const w = w1();
     const pid = await w.extensionHostPid();
     await sleep(3000); // let the refresh's aftermath settle
     const [cpu0, t0] = [processCpuMs(pid), Date.now()];
-    await sleep(60_000);
+    await sleep(IDLE_SECONDS * 1000);
     const [cpu1, t1] = [processCpuMs(pid), Date.now()];
     const percent = ((cpu1 - cpu0) / (t1 - t0)) * 100;
     const figure = { extensionHostPid: pid, cpuMs: cpu1 - cpu0, wallMs: t1 - t0, percentOfOneCore: Number(percent.toFixed(3)) };
