@@ -2,7 +2,6 @@ import { UsageError } from '../../core/errors';
 import { parseCommandLine } from '../args';
 import type { Command } from '../command';
 import { profileFor } from '../context';
-import { resolveBins } from '../setup/bins';
 import type { SetupRequest } from '../setup/request';
 
 /** Loaded on use: git and kubectl set-up need child_process, which the helper hot path must not pay for. */
@@ -63,7 +62,8 @@ Options:
     if (values.kubeconfig !== undefined && tool !== 'kubectl') throw new UsageError('--kubeconfig is for `credshare setup kubectl`.');
     const ctx = context();
     const profile = profileFor(ctx, values.profile);
-    const bins = resolveBins(ctx.env);
+    // Loaded on use: bins.ts needs child_process (net, streams), which every helper call would pay for.
+    const bins = (await import('../setup/bins')).resolveBins(ctx.env);
     const say = (line: string): void => ctx.stdout(line + '\n');
     if (bins.caveat && !values.undo) ctx.stderr(`credshare: note: ${bins.caveat}\n`);
     if (bins.native && !values.undo) ctx.stderr(`credshare: note: ${NATIVE_NOTE}\n`);
