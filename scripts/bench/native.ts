@@ -9,6 +9,7 @@ import { makeHome, type ScratchHome } from '../../src/demo/home';
 import { sessionFromMinted } from '../../src/demo/signed-in-home';
 import { cliPath } from '../../src/demo/race';
 import { median } from '../../src/demo/stats';
+import { refreshMarginSeconds } from '../../src/core/refresh-margin';
 import { startIssuerProcess, type IssuerProcess } from '../../src/issuer/issuer-process';
 import { missingOidcAgentTools, startOidcAgent, type OidcAgent } from './oidc-agent';
 import { processCpuMs, Runner, type RunnerRun, type RunnerSubject } from './runner';
@@ -38,8 +39,8 @@ export interface NativePlan {
   minValidSeconds: number;
 }
 
-export const FULL_PLAN: NativePlan = { hotRounds: 30, firstCallRounds: 10, stormSizes: [100, 300, 1000], todayUpTo: 300, firstCallStorm: 1000, lifetimeSeconds: 180, minValidSeconds: 120 };
-export const QUICK_PLAN: NativePlan = { hotRounds: 8, firstCallRounds: 3, stormSizes: [30, 100], todayUpTo: 100, firstCallStorm: 100, lifetimeSeconds: 60, minValidSeconds: 40 };
+export const FULL_PLAN: NativePlan = { hotRounds: 30, firstCallRounds: 10, stormSizes: [100, 300, 1000], todayUpTo: 300, firstCallStorm: 1000, lifetimeSeconds: 240, minValidSeconds: 120 };
+export const QUICK_PLAN: NativePlan = { hotRounds: 8, firstCallRounds: 3, stormSizes: [30, 100], todayUpTo: 100, firstCallStorm: 100, lifetimeSeconds: 80, minValidSeconds: 40 };
 
 export interface SubjectFigures {
   name: string;
@@ -122,7 +123,11 @@ export async function nativeBench(plan: NativePlan, say: (line: string) => void)
     let peerFreshUntil = Date.now() + plan.lifetimeSeconds * 1000;
     for (const [i, n] of plan.stormSizes.entries()) {
       // Stale for everyone: less than minValid left of every token (credshare's tolerance, oidc-token -t).
-      const staleAt = Math.max(native.readSession()!.expiresAt, today.readSession()!.expiresAt, peerFreshUntil) - plan.minValidSeconds * 1000 + 1000;
+      // Stale for credshare once a token has less left than its margin (the tolerance, capped by
+      // half the token's lifetime: src/core/refresh-margin.ts; the lifetimes above keep it at
+      // minValidSeconds), for oidc-agent once less than `oidc-token -t`.
+      const credshareStaleAt = (session: { expiresAt: number; lifetimeSeconds?: number }) => session.expiresAt - refreshMarginSeconds(plan.minValidSeconds, session.lifetimeSeconds) * 1000;
+      const staleAt = Math.max(credshareStaleAt(native.readSession()!), credshareStaleAt(today.readSession()!), peerFreshUntil - plan.minValidSeconds * 1000) + 1000;
       if (staleAt > Date.now()) say(`storm N=${n}: waiting ${Math.ceil((staleAt - Date.now()) / 1000)} s for every token to be stale (${plan.lifetimeSeconds} s lifetime, ${plan.minValidSeconds} s minimum validity)`);
       while (Date.now() < staleAt) await new Promise((r) => setTimeout(r, 500));
       const sides: (() => Promise<StormFigures>)[] = [
