@@ -3,6 +3,9 @@ import * as fs from 'node:fs';
 import { agentPaths } from '../../src/agent/socket-path';
 import { readAgentInfo } from '../../src/agent/server';
 import { cliPath } from '../../src/demo/race';
+import { processState } from '../../src/core/holder-watch';
+
+const alive = (pid: number): boolean => processState(pid) !== 'gone';
 import type { Runner, RunnerSubject } from './runner';
 
 /** The pid of the agent serving the home of `env`, from its `agent-<id>.json`. */
@@ -20,14 +23,6 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Stops the home's agent (if any) and waits until it is gone and no spawn marker is left. */
 export async function stopAgentOf(env: NodeJS.ProcessEnv): Promise<void> {

@@ -5,7 +5,6 @@ import type { CoordinatorParts, SessionRequest } from '../core/coordinator-parts
 import { scopeKey, sessionForScopes } from '../core/scope-sets';
 import { isFresh, type Session } from '../core/session';
 import { SignInRequiredError } from '../core/errors';
-import { formatDuration } from '../core/format';
 import type { CliIo } from './io';
 import { inSecretStorageWindow } from './window-store';
 
@@ -77,8 +76,9 @@ export async function freshSession(context: CliContext, profile: Profile, minVal
   const stored = await context.store.read(profile.name);
   if (!stored) {
     // The issuer refused the session (refresh-state.json says so): say that, with its words.
-    const refused = (await import('../core/refused-session')).sessionRefusal(context.paths, profile.name);
-    if (refused) throw new SignInRequiredError(`Signed out ${formatDuration((Date.now() - refused.at) / 1000)} ago: ${refused.reason}. Sign in again: run \`${loginCommand(profile.name)}\`.`);
+    const { sessionRefusal, signedOutSentence } = await import('../core/refused-session');
+    const refused = sessionRefusal(context.paths, profile.name);
+    if (refused) throw new SignInRequiredError(signedOutSentence(profile.name, refused));
     throw new SignInRequiredError(`Not signed in to profile "${profile.name}" (no session in ${context.paths.credentials}). Run \`${loginCommand(profile.name)}\`.`);
   }
   // The scope set's cached token (or the grant's, where it serves that set).

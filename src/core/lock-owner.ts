@@ -85,7 +85,7 @@ export function processLabel(): string {
 }
 
 /** What this process is, for messages about it: "credshare token", "credshare helper" (no arguments). */
-export function commandName(): string {
+function commandName(): string {
   const script = path.basename(process.argv[1] ?? process.argv0);
   const sub = process.argv[2];
   const name = script === 'cli.js' || script === 'credshare' ? 'credshare' : script;

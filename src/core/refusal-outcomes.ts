@@ -2,6 +2,7 @@ import { ClientRejectedError, RefreshFailedError, SignInRequiredError } from './
 import { formatDuration } from './format';
 import { loginCommand } from './profile';
 import type { ClaimHolder, RefreshOutcome, RefreshRecord, TokenClaim } from './refresh-record';
+import { RECORDED_REMOVAL_SLACK_MS } from './refused-session';
 
 // How the coordinator records a refused or failed refresh in refresh-state.json, and how
 // every other process (the ones that waited, the next caller, status, doctor, the
@@ -72,8 +73,6 @@ export function signedOutError(profileName: string, why: string, cause?: unknown
   return new SignInRequiredError(`Signed out: ${why}. Sign in again: run \`${loginCommand(profileName)}\`.`, cause === undefined ? undefined : { cause });
 }
 
-const RECORD_SLACK_MS = 2000;
-
 /**
  * What a process that finds no session should say, when the record shows the issuer
  * refused the session at or after `since` (this caller saw it signed in then): the
@@ -83,6 +82,6 @@ export function refusalSince(record: RefreshRecord, profileName: string, since: 
   const last = record.read(profileName);
   // A little slack: the holder records the refusal just before it removes the session, and
   // again right after; a caller that started in between saw the session and then lost it.
-  if (last?.outcome !== 'signed-out' || !last.message || last.at < since - RECORD_SLACK_MS) return undefined;
+  if (last?.outcome !== 'signed-out' || !last.message || last.at < since - RECORDED_REMOVAL_SLACK_MS) return undefined;
   return signedOutError(profileName, last.message);
 }

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
+import { formatDuration } from './format';
 import type { HomePaths } from './paths';
+import { loginCommand } from './profile';
 import { RefreshRecord, type RefreshOutcome } from './refresh-record';
 import { fingerprint, type Session } from './session';
 
@@ -34,7 +36,7 @@ export function sessionRefusal(paths: HomePaths, profileName: string): SessionRe
  * The same from a record already read. `storeChangedMs`: when the store last changed, where
  * that is known (the file store); a store without that (VS Code SecretStorage) trusts the record.
  */
-const RECORDED_REMOVAL_SLACK_MS = 2000;
+export const RECORDED_REMOVAL_SLACK_MS = 2000;
 
 export function refusalInRecord(last: RefreshOutcome | undefined, storeChangedMs?: number): SessionRefusal | undefined {
   if (last?.outcome !== 'signed-out' || !last.message) return undefined;
@@ -62,4 +64,9 @@ export interface RefreshProblem {
 export function refreshProblem(last: RefreshOutcome | undefined, session: Pick<Session, 'refreshToken'>): RefreshProblem | undefined {
   if (last?.outcome !== 'failed' || !last.message || !session.refreshToken || last.presented !== fingerprint(session.refreshToken)) return undefined;
   return { at: last.at, reason: last.message, kind: last.kind ?? 'transient' };
+}
+
+/** What `credshare token` and `status` say of a session the issuer refused: when, its words, and the command to run. */
+export function signedOutSentence(profileName: string, refused: SessionRefusal, now = Date.now()): string {
+  return `Signed out ${formatDuration((now - refused.at) / 1000)} ago: ${refused.reason}. Sign in again: run \`${loginCommand(profileName)}\`.`;
 }

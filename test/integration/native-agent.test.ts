@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { run, type Finished } from '../support/processes';
+import { alive } from '../support/agent-rig';
 import { signedInHome, signedInHomeWithIssuerProcess } from '../support/issuer-home';
 import { clientTrace, nativeClient, nativeDir, requireNativeClient, runtimeDir, stopAgent, waitForAgent } from '../support/native';
 
@@ -18,14 +19,6 @@ function assertGitAnswer(result: Finished, token: string): void {
   assert.match(result.stdout, new RegExp(`^password=${token.replace(/[-]/g, '\\-')}$`, 'm'));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('100 first calls at once: every one answered, exactly one agent serves afterwards, and the next call is its', { timeout: 180_000 }, async (t) => {
   if (!requireNativeClient(t)) return;

@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
 import { readAgentInfo } from '../../src/agent/server';
+import { processState } from '../../src/core/holder-watch';
 import { agentPaths, type AgentPaths } from '../../src/agent/socket-path';
 import { privateRuntimeDir } from './agent-client';
 import { runCli } from './processes';
@@ -56,14 +56,7 @@ export function agentRig(homeEnv: NodeJS.ProcessEnv): AgentRig {
 }
 
 export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie (exited, not yet reaped by its parent) is not alive.
-    const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    return state !== 'Z';
-  } catch {
-    return false;
-  }
+  return processState(pid) !== 'gone'; // a zombie (exited, not yet reaped) counts as gone
 }
 
 /**

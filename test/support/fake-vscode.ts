@@ -89,3 +89,19 @@ export function fakeLog(): { lines: string[]; info(m: string): void; warn(m: str
     debug: (m) => lines.push(`debug ${m}`), trace: () => {}, show: () => {},
   };
 }
+
+/** VS Code's SecretStorage, in memory. */
+export class FakeSecrets {
+  readonly values = new Map<string, string>();
+  async get(key: string) { return this.values.get(key); }
+  async store(key: string, value: string) { this.values.set(key, value); }
+  async delete(key: string) { this.values.delete(key); }
+  onDidChange() { return { dispose: () => {} }; }
+}
+
+/** Points the extension (which reads `process.env`, as an extension host does) at `home` for one test. */
+export function useCredshareHome(t: { after(fn: () => void): void }, home: string): void {
+  const saved = process.env.CREDSHARE_HOME;
+  process.env.CREDSHARE_HOME = home;
+  t.after(() => { if (saved === undefined) delete process.env.CREDSHARE_HOME; else process.env.CREDSHARE_HOME = saved; });
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fakeLog, fakeVscode, installFakeVscode } from '../support/fake-vscode';
+import { fakeLog, fakeVscode, installFakeVscode, useCredshareHome } from '../support/fake-vscode';
 import { RecentSignIns } from '../../src/extension/join-recent';
 import { makeHome } from '../support/home';
 
@@ -24,9 +24,7 @@ test('the extension\'s sign-in sends the profile\'s prompt and authorization par
   const config = JSON.parse(fs.readFileSync(home.paths.config, 'utf8'));
   Object.assign(config.profiles.default, { prompt: 'consent', authorizationParameters: { access_type: 'offline' } });
   fs.writeFileSync(home.paths.config, JSON.stringify(config));
-  const saved = process.env.CREDSHARE_HOME;
-  process.env.CREDSHARE_HOME = home.paths.home;
-  t.after(() => { if (saved === undefined) delete process.env.CREDSHARE_HOME; else process.env.CREDSHARE_HOME = saved; });
+  useCredshareHome(t, home.paths.home);
   const opened: URL[] = [];
   fakeVscode.browser = async (url) => { opened.push(new URL(url)); void authorizeInBrowser(url, 'alice').then((redirect) => fetch(redirect)).catch(() => undefined); };
   const globalStorage = fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-global-storage-'));

@@ -12,7 +12,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fakeLog, fakeVscode, installFakeVscode } from '../support/fake-vscode';
+import { fakeLog, fakeVscode, installFakeVscode, FakeSecrets, useCredshareHome } from '../support/fake-vscode';
 import { fault } from '../support/fault-report';
 import { RecentSignIns } from '../../src/extension/join-recent';
 
@@ -63,14 +63,6 @@ function settingsFor(store: 'shared' | 'secretStorage') {
   };
 }
 
-class FakeSecrets {
-  readonly values = new Map<string, string>();
-  async get(key: string) { return this.values.get(key); }
-  async store(key: string, value: string) { this.values.set(key, value); }
-  async delete(key: string) { this.values.delete(key); }
-  onDidChange() { return { dispose: () => {} }; }
-}
-
 const canChown = process.platform !== 'win32' && process.getuid?.() === 0;
 
 for (const how of ['foreign-owned', 'writable by others'] as const) {
@@ -84,9 +76,7 @@ for (const how of ['foreign-owned', 'writable by others'] as const) {
         t.after(() => issuer.stop());
         const attacker = await attackerServer(t);
         const home = await plantedHome(t, how, issuer.url, issuer.clientId, attacker.url);
-        const saved = process.env.CREDSHARE_HOME;
-        process.env.CREDSHARE_HOME = home;
-        t.after(() => { if (saved === undefined) delete process.env.CREDSHARE_HOME; else process.env.CREDSHARE_HOME = saved; });
+        useCredshareHome(t, home);
         fakeVscode.messages.length = 0;
         // The user's browser: signs in at the (real) issuer and delivers the code to the loopback listener.
         fakeVscode.browser = async (url) => { void authorizeInBrowser(url, 'alice').then((redirect) => fetch(redirect)).catch(() => undefined); };
@@ -127,9 +117,7 @@ test('the control: in a home of your own, the same window signs in (first sign-i
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'credshare-own-home-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const home = path.join(dir, 'credshare');
-  const saved = process.env.CREDSHARE_HOME;
-  process.env.CREDSHARE_HOME = home;
-  t.after(() => { if (saved === undefined) delete process.env.CREDSHARE_HOME; else process.env.CREDSHARE_HOME = saved; });
+  useCredshareHome(t, home);
   fakeVscode.messages.length = 0;
   fakeVscode.browser = async (url) => { void authorizeInBrowser(url, 'alice').then((redirect) => fetch(redirect)).catch(() => undefined); };
   const log = fakeLog();

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Session } from '../../src/core/session';
 import { sessionFromMinted } from '../../src/demo/signed-in-home';
 import { RecentSignIns } from '../../src/extension/join-recent';
-import { fakeLog, fakeVscode, installFakeVscode, vscodeStub } from '../support/fake-vscode';
+import { fakeLog, fakeVscode, installFakeVscode, vscodeStub, FakeSecrets, useCredshareHome } from '../support/fake-vscode';
 import { makeHome } from '../support/home';
 import { runCli } from '../support/processes';
 
@@ -18,14 +18,6 @@ installFakeVscode();
 
 type Auth = { id: string; accessToken: string; account: { id: string; label: string }; scopes: readonly string[] };
 type ChangeEvent = { added: Auth[]; removed: Auth[]; changed: Auth[] };
-
-class FakeSecrets {
-  readonly values = new Map<string, string>();
-  async get(key: string) { return this.values.get(key); }
-  async store(key: string, value: string) { this.values.set(key, value); }
-  async delete(key: string) { this.values.delete(key); }
-  onDidChange() { return { dispose: () => {} }; }
-}
 
 /** The settings the backend reads, with the change event a profile switch fires. */
 function fakeSettings(store: 'shared' | 'secretStorage') {
@@ -54,9 +46,7 @@ async function rig(t: { after(fn: () => unknown): void }, store: 'shared' | 'sec
   const minted = async (accountId: string, label: string): Promise<Session> => ({ ...sessionFromMinted(await issuer.mintSession({ accountId, scope: 'openid offline_access profile email' })), account: { id: accountId, label } });
   home.writeSession(await minted('alice', 'alice@example.test'), 'default');
   home.writeSession(await minted('bob', 'bob@example.test'), 'work');
-  const saved = process.env.CREDSHARE_HOME;
-  process.env.CREDSHARE_HOME = home.paths.home;
-  t.after(() => { if (saved === undefined) delete process.env.CREDSHARE_HOME; else process.env.CREDSHARE_HOME = saved; });
+  useCredshareHome(t, home.paths.home);
 
   const browserAs = { account: 'alice', visits: 0 };
   fakeVscode.browser = async (url) => { browserAs.visits++; void authorizeInBrowser(url, browserAs.account).then((redirect) => fetch(redirect)).catch(() => undefined); };

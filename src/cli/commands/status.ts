@@ -26,7 +26,7 @@ window (which refreshes the token first if it has expired).`,
     // (A window answers for its own tokens and judges them itself: not shown for its sessions.)
     const margin = session && !fromWindow ? (await import('../margin-note')).marginReport(profile.refreshToleranceSeconds, session) : undefined;
     // Why a session is gone, when the issuer refused it (the refresh record says so; no secrets in it).
-    const { sessionRefusal, refreshProblem } = await import('../../core/refused-session');
+    const { sessionRefusal, refreshProblem, signedOutSentence } = await import('../../core/refused-session');
     const refused = !session && !fromWindow ? sessionRefusal(ctx.paths, profile.name) : undefined;
     // The last refresh of this very session failed (the issuer refused the client, or did not answer): say how.
     const problem = session && !fromWindow ? refreshProblem(new (await import('../../core/refresh-record')).RefreshRecord(ctx.paths.home).read(profile.name), session) : undefined;
@@ -54,7 +54,7 @@ window (which refreshes the token first if it has expired).`,
     const lines = [`Profile:  ${profile.name}`, `Issuer:   ${profile.issuer}`];
     if (!session) {
       lines.push(fromWindow ? 'Signed out. Run "credshare: Sign In" in the VS Code window.'
-        : refused ? `Signed out ${formatDuration((Date.now() - refused.at) / 1000)} ago: ${refused.reason}. Sign in again: run \`${loginCommand(profile.name)}\`.`
+        : refused ? signedOutSentence(profile.name, refused)
           : `Signed out. Run \`${loginCommand(profile.name)}\`.`);
     } else {
       lines.push(`Account:  ${formatAccount(session.account)}`);
