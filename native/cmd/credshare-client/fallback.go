@@ -2,8 +2,6 @@ package main
 
 import (
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -16,6 +14,12 @@ const spawnMarkerTTL = 10 * time.Second
 // next call once the CLI is done.
 func (c *call) fallback(input *stdinRelay, reason string, startAgent bool) int {
 	c.say("running the Node CLI: ", reason)
+	if c.conn != nil {
+		c.conn.Close()
+	}
+	if input != nil && len(input.read) == 0 && !input.eof {
+		input = nil // nothing read yet: the CLI can have stdin as it is
+	}
 	bundle, err := cliBundle()
 	if err == nil {
 		var node string
@@ -58,7 +62,7 @@ func runNode(node string, args []string, input *stdinRelay) (int, error) {
 	}
 	if pipe != nil {
 		files[0].Close()
-		go input.divert(pipe, func() { pipe.Close() })
+		go input.replay(pipe)
 	}
 	state, err := p.Wait()
 	if err != nil {
@@ -81,7 +85,7 @@ func (c *call) startAgent(node, bundle string, replacing bool) {
 		return
 	}
 	_, address := agentAddress(os.Getenv, c.id)
-	marker := filepath.Join(c.dir, "agent-"+c.id+".spawn")
+	marker := joinPath(c.dir, "agent-"+c.id+".spawn")
 	created, err := createMarker(marker)
 	if err == nil && !created {
 		if !replacing && startInProgress(marker, address) {
@@ -104,7 +108,7 @@ func (c *call) startAgent(node, bundle string, replacing bool) {
 	}
 	defer null.Close()
 	p, err := os.StartProcess(node, []string{node, bundle, "agent", "start", "--detach"}, &os.ProcAttr{
-		Dir: filepath.VolumeName(c.home) + string(filepath.Separator), Env: c.agentEnv(),
+		Dir: rootOf(c.home), Env: c.agentEnv(),
 		Files: []*os.File{null, null, null}, Sys: detached(),
 	})
 	if err != nil {
@@ -136,7 +140,7 @@ func (c *call) agentEnv() []string {
 	env := []string{"CREDSHARE_HOME=" + c.home}
 	for _, kv := range os.Environ() {
 		name := kv
-		if i := strings.IndexByte(kv, '='); i >= 0 {
+		if i := indexByte(kv, '='); i >= 0 {
 			name = kv[:i]
 		}
 		keep := name != "CREDSHARE_HOME"

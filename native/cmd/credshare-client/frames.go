@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/binary"
 	"errors"
 	"io"
 )
@@ -28,44 +27,58 @@ const (
 type frame struct {
 	kind    byte
 	payload []byte
-	err     error // reading failed here (io.EOF: the agent hung up); no frame
-}
-
-func (f frame) withError(err error) frame {
-	f.err = err
-	return f
 }
 
 var errFrameTooLarge = errors.New("frame larger than 1 MiB")
 
-// writeFrame sends one frame in a single write, so frames never interleave.
-func writeFrame(w io.Writer, kind byte, payload []byte) error {
-	if len(payload) > maxFrame {
-		return errFrameTooLarge
-	}
-	buf := make([]byte, 5+len(payload))
-	buf[0] = kind
-	binary.BigEndian.PutUint32(buf[1:5], uint32(len(payload)))
-	copy(buf[5:], payload)
-	_, err := w.Write(buf)
-	return err
+// appendFrame appends one frame to buf: frames sent together (the request and the stdin
+// that is already there) go out in a single write, one wake-up of the agent. The payload
+// is at most maxFrame (the request is checked; stdin is read in smaller chunks).
+func appendFrame(buf []byte, kind byte, payload []byte) []byte {
+	n := uint32(len(payload))
+	return append(append(buf, kind, byte(n>>24), byte(n>>16), byte(n>>8), byte(n)), payload...)
 }
 
-func readFrame(r io.Reader) (frame, error) {
-	var head [5]byte
-	if _, err := io.ReadFull(r, head[:]); err != nil {
-		return frame{}, err
+// frameReader takes the agent's bytes as they come and hands out whole frames: one read
+// gets every frame already sent (a fresh-token answer's A, O and X arrive together), and
+// a frame split across reads waits in the buffer for its rest.
+type frameReader struct {
+	buf     []byte
+	scratch []byte
+}
+
+// next is the first whole frame buffered, if there is one.
+func (r *frameReader) next() (f frame, ok bool, err error) {
+	if len(r.buf) < 5 {
+		return frame{}, false, nil
 	}
-	size := binary.BigEndian.Uint32(head[1:5])
+	size := uint32(r.buf[1])<<24 | uint32(r.buf[2])<<16 | uint32(r.buf[3])<<8 | uint32(r.buf[4])
 	if size > maxFrame {
-		return frame{}, errFrameTooLarge
+		return frame{}, false, errFrameTooLarge
 	}
-	payload := make([]byte, size)
-	if _, err := io.ReadFull(r, payload); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return frame{}, err
+	if uint32(len(r.buf)-5) < size {
+		return frame{}, false, nil
 	}
-	return frame{kind: head[0], payload: payload}, nil
+	f = frame{kind: r.buf[0], payload: r.buf[5 : 5+size]}
+	r.buf = r.buf[5+size:]
+	return f, true, nil
+}
+
+// fill reads once from the agent (it is readable). The end of the connection is io.EOF,
+// or io.ErrUnexpectedEOF in the middle of a frame.
+func (r *frameReader) fill(conn io.Reader) error {
+	if r.scratch == nil {
+		// Small: an answer is a few hundred bytes, and a longer one takes more reads.
+		r.scratch = make([]byte, 4<<10)
+	}
+	n, err := conn.Read(r.scratch)
+	if err == io.EOF && len(r.buf) > 0 {
+		return io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return err
+	}
+	// A copy: payloads handed out keep pointing into buf, never into the scratch space.
+	r.buf = append(r.buf[:len(r.buf):len(r.buf)], r.scratch[:n]...)
+	return nil
 }

@@ -42,6 +42,8 @@ type request struct {
 	argv  []string
 	env   [][2]string
 	cwd   string
+	// stdinFollows: standard input is sent unasked, right behind the request.
+	stdinFollows bool
 }
 
 func (q request) validUTF8() bool {
@@ -78,6 +80,9 @@ func (q request) encode() []byte {
 	}
 	buf = append(buf, `},"cwd":`...)
 	buf = appendString(buf, q.cwd)
+	if q.stdinFollows {
+		buf = append(buf, `,"stdinFollows":true`...)
+	}
 	return append(buf, '}')
 }
 

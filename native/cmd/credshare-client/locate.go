@@ -1,13 +1,8 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"os"
-	"path/filepath"
-	"runtime"
-	"strings"
 )
 
 // home is the credshare home exactly as the CLI and the agent compute it
@@ -19,7 +14,7 @@ func home(getenv func(string) string, cwd string) (string, error) {
 		return absolute(h, cwd), nil
 	}
 	if x := getenv("XDG_CONFIG_HOME"); x != "" {
-		return filepath.Join(absolute(x, cwd), "credshare"), nil
+		return joinPath(absolute(x, cwd), "credshare"), nil
 	}
 	user := getenv("HOME")
 	if isWindows {
@@ -28,38 +23,26 @@ func home(getenv func(string) string, cwd string) (string, error) {
 	if user == "" {
 		return "", errors.New("no CREDSHARE_HOME, XDG_CONFIG_HOME or home directory in the environment")
 	}
-	return filepath.Join(user, ".config", "credshare"), nil
+	return joinPath(user, ".config", "credshare"), nil
 }
 
 // absolute is Node's path.resolve(cwd, p): cleaned, never symlink-resolved.
 func absolute(p, cwd string) string {
-	if filepath.IsAbs(p) {
-		return filepath.Clean(p)
+	if isAbsPath(p) {
+		return cleanPath(p)
 	}
-	return filepath.Join(cwd, p)
+	return joinPath(cwd, p)
 }
 
 // agentID names one home's agent: the first 16 hex digits of SHA-256 of the home path.
 func agentID(home string) string {
-	sum := sha256.Sum256([]byte(home))
-	return hex.EncodeToString(sum[:8])
-}
-
-// executableDir is the directory of the real file this process runs from (symlinks
-// resolved), where the build and the package put it: dist/native/<platform>-<arch>/.
-func executableDir() (string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return "", err
+	const digits = "0123456789abcdef"
+	sum := sha256Sum([]byte(home))
+	id := make([]byte, 16)
+	for i, b := range sum[:8] {
+		id[2*i], id[2*i+1] = digits[b>>4], digits[b&15]
 	}
-	// Linux answers with /proc/self/exe, already free of symlinks; darwin with the path
-	// the program was started by, which may be one (a bin directory's link to it).
-	if !isLinux {
-		if real, err := filepath.EvalSymlinks(exe); err == nil {
-			exe = real
-		}
-	}
-	return filepath.Dir(exe), nil
+	return string(id)
 }
 
 // cliBundle is the Node CLI shipped beside the client: dist/cli.js, two levels up from
@@ -69,7 +52,7 @@ func cliBundle() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	bundle := filepath.Join(dir, "..", "..", "cli.js")
+	bundle := joinPath(dir, "..", "..", "cli.js")
 	if _, err := os.Stat(bundle); err != nil {
 		return "", errors.New("cannot find the credshare CLI bundle at " + bundle + " (the native client must stay in dist/native/<platform>/ of the credshare package)")
 	}
@@ -83,8 +66,8 @@ func currentBuild() string {
 		return buildID
 	}
 	if dir, err := executableDir(); err == nil {
-		if data, err := os.ReadFile(filepath.Join(dir, "..", "..", "build-id")); err == nil {
-			if id := strings.TrimSpace(string(data)); id != "" {
+		if data, err := readSmallFile(joinPath(dir, "..", "..", "build-id")); err == nil {
+			if id := trimSpace(string(data)); id != "" {
 				return id
 			}
 		}
@@ -103,11 +86,11 @@ func nodeRuntime(getenv func(string) string) (string, error) {
 	if isWindows {
 		name = "node.exe"
 	}
-	for _, dir := range filepath.SplitList(getenv("PATH")) {
+	for _, dir := range splitPathList(getenv("PATH")) {
 		if dir == "" {
 			continue
 		}
-		candidate := filepath.Join(dir, name)
+		candidate := joinPath(dir, name)
 		if info, err := os.Stat(candidate); err == nil && !info.IsDir() && (isWindows || info.Mode()&0o111 != 0) {
 			return candidate, nil
 		}
@@ -145,8 +128,10 @@ func allowedEnv(lookup func(string) (string, bool)) [][2]string {
 // own with arguments of their own. Bazel runs the `credshare-bazel` it is given with only
 // `get`; docker runs `docker-credential-credshare` from PATH with only the operation.
 func impliedArgs(argv0 string) []string {
-	name := strings.ToLower(filepath.Base(argv0))
-	name = strings.TrimSuffix(name, ".exe")
+	name := lowerASCII(baseOf(argv0))
+	if hasSuffix(name, ".exe") {
+		name = name[:len(name)-len(".exe")]
+	}
 	switch name {
 	case "credshare-bazel":
 		return []string{"helper", "--protocol", "bazel"}
@@ -155,5 +140,3 @@ func impliedArgs(argv0 string) []string {
 	}
 	return nil
 }
-
-const isLinux = runtime.GOOS == "linux"

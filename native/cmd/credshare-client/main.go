@@ -10,7 +10,6 @@ package main
 
 import (
 	"os"
-	"strings"
 	"time"
 )
 
@@ -46,18 +45,25 @@ type call struct {
 	dir   string
 	// replacing: the agent stepped aside for this build (F version).
 	replacing bool
-	conn      *os.File
+	conn      *agentConn
 }
 
 func (c *call) say(parts ...string) {
 	if c.debug {
-		os.Stderr.WriteString("credshare-client: " + strings.Join(parts, "") + "\n")
+		line := "credshare-client: "
+		for _, part := range parts {
+			line += part
+		}
+		os.Stderr.WriteString(line + "\n")
 	}
 }
 
 func (c *call) run() int {
 	if os.Getenv("CREDSHARE_AGENT") == "off" {
 		return c.fallback(nil, "CREDSHARE_AGENT=off", false)
+	}
+	if !agentSupported {
+		return c.fallback(nil, noAgentHere, false)
 	}
 	wd, err := cwd()
 	if err != nil {
@@ -76,20 +82,26 @@ func (c *call) run() int {
 		}
 		return c.fallback(nil, "no agent: "+err.Error(), true)
 	}
-	q := request{build: currentBuild(), argv: c.argv, env: allowedEnv(os.LookupEnv), cwd: wd}
+	q := request{build: currentBuild(), argv: c.argv, env: allowedEnv(os.LookupEnv), cwd: wd, stdinFollows: readsAllStdin(c.argv)}
 	if !q.validUTF8() {
 		return c.fallback(nil, "an argument or variable is not UTF-8; the Node CLI takes it as it is", false)
 	}
+	payload := q.encode()
+	if len(payload) > maxFrame {
+		return c.fallback(nil, "the request is larger than 1 MiB", false)
+	}
+	// Everything is ready before connecting: the agent wakes once, for the whole request.
+	first, input := prepare(payload, q.stdinFollows)
 	conn, err := dialAgent(address, time.Now().Add(connectTimeout))
 	if err != nil {
 		switch err.(type) {
 		case errNoAgent:
-			return c.fallback(nil, "no agent at "+address+": "+err.Error(), true)
+			return c.fallback(input, "no agent at "+address+": "+err.Error(), true)
 		case errUnsafeDir:
-			return c.fallback(nil, "agent refused: "+err.Error(), false)
+			return c.fallback(input, "agent refused: "+err.Error(), false)
 		}
 		// A full backlog: an agent lives, busy or frozen; starting another would not help.
-		return c.fallback(nil, "cannot reach the agent: "+err.Error(), false)
+		return c.fallback(input, "cannot reach the agent: "+err.Error(), false)
 	}
-	return c.talk(conn, q)
+	return c.talk(conn, first, input)
 }

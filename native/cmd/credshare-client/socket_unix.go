@@ -4,9 +4,7 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -14,24 +12,28 @@ import (
 
 const isWindows = false
 
+const agentSupported = true
+
+const noAgentHere = ""
+
 // socketDir is where agents listen (docs/agent-protocol.md): $XDG_RUNTIME_DIR/credshare,
 // else $TMPDIR/credshare-<uid>, else /tmp/credshare-<uid>; a relative XDG_RUNTIME_DIR or
 // TMPDIR is ignored.
 func socketDir(getenv func(string) string) string {
-	if d := getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
-		return filepath.Join(d, "credshare")
+	if d := getenv("XDG_RUNTIME_DIR"); isAbsPath(d) {
+		return joinPath(d, "credshare")
 	}
 	tmp := getenv("TMPDIR")
-	if !filepath.IsAbs(tmp) {
+	if !isAbsPath(tmp) {
 		tmp = "/tmp"
 	}
-	return filepath.Join(tmp, "credshare-"+strconv.Itoa(os.Getuid()))
+	return joinPath(tmp, "credshare-"+strconv.Itoa(os.Getuid()))
 }
 
 // agentAddress is the socket of the home's agent.
 func agentAddress(getenv func(string) string, id string) (dir, address string) {
 	dir = socketDir(getenv)
-	return dir, filepath.Join(dir, "agent-"+id+".sock")
+	return dir, joinPath(dir, "agent-"+id+".sock")
 }
 
 // errUnsafeDir: the socket directory exists but is not the user's private directory;
@@ -47,7 +49,7 @@ func checkSocketDir(dir string, create bool) error {
 	var st syscall.Stat_t
 	err := syscall.Lstat(dir, &st)
 	if err == syscall.ENOENT && create {
-		if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		if err := os.MkdirAll(dirOf(dir), 0o700); err != nil {
 			return err
 		}
 		if err := syscall.Mkdir(dir, 0o700); err != nil && err != syscall.EEXIST {
@@ -62,9 +64,9 @@ func checkSocketDir(dir string, create bool) error {
 	case st.Mode&syscall.S_IFMT != syscall.S_IFDIR:
 		return errUnsafeDir{dir + " is not a directory"}
 	case int(st.Uid) != os.Getuid():
-		return errUnsafeDir{fmt.Sprintf("%s belongs to uid %d, not to this user (uid %d)", dir, st.Uid, os.Getuid())}
+		return errUnsafeDir{dir + " belongs to uid " + strconv.Itoa(int(st.Uid)) + ", not to this user (uid " + strconv.Itoa(os.Getuid()) + ")"}
 	case st.Mode&0o077 != 0:
-		return errUnsafeDir{fmt.Sprintf("%s has mode %o; it must be 0700", dir, st.Mode&0o777)}
+		return errUnsafeDir{dir + " has mode " + strconv.FormatUint(uint64(st.Mode&0o777), 8) + "; it must be 0700"}
 	}
 	return nil
 }
@@ -77,8 +79,9 @@ func (e errNoAgent) Error() string { return e.err.Error() }
 // dialAgent connects to the agent's socket within the deadline, then checks that the
 // process listening there runs as this user. A unix socket's backlog can be full (a
 // thousand callers at once, or an agent that stopped accepting): the connect is
-// non-blocking and retried until the deadline instead of hanging.
-func dialAgent(address string, deadline time.Time) (*os.File, error) {
+// non-blocking and retried until the deadline instead of hanging. The connection is then
+// made blocking (agentConn).
+func dialAgent(address string, deadline time.Time) (*agentConn, error) {
 	for {
 		fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 		if err != nil {
@@ -86,6 +89,10 @@ func dialAgent(address string, deadline time.Time) (*os.File, error) {
 		}
 		syscall.CloseOnExec(fd)
 		if err := syscall.SetNonblock(fd, true); err != nil {
+			syscall.Close(fd)
+			return nil, err
+		}
+		if err := setTimeouts(fd); err != nil {
 			syscall.Close(fd)
 			return nil, err
 		}
@@ -98,8 +105,12 @@ func dialAgent(address string, deadline time.Time) (*os.File, error) {
 				syscall.Close(fd)
 				return nil, err
 			}
-			// Non-blocking, so os.File reads go through Go's poller.
-			return os.NewFile(uintptr(fd), address), nil
+			conn, err := newAgentConn(fd)
+			if err != nil {
+				syscall.Close(fd)
+				return nil, err
+			}
+			return conn, nil
 		}
 		syscall.Close(fd)
 		switch err {
@@ -138,10 +149,10 @@ func waitConnected(fd int, deadline time.Time) error {
 func checkPeer(fd int) error {
 	uid, err := peerUID(fd)
 	if err != nil {
-		return fmt.Errorf("cannot tell who runs the agent: %v", err)
+		return errors.New("cannot tell who runs the agent: " + err.Error())
 	}
 	if uid != os.Getuid() {
-		return errUnsafeDir{fmt.Sprintf("the agent's socket is served by uid %d, not by this user (uid %d)", uid, os.Getuid())}
+		return errUnsafeDir{"the agent's socket is served by uid " + strconv.Itoa(uid) + ", not by this user (uid " + strconv.Itoa(os.Getuid()) + ")"}
 	}
 	return nil
 }

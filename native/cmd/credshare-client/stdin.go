@@ -3,60 +3,84 @@ package main
 import (
 	"io"
 	"os"
-	"sync"
 )
 
-// stdinRelay streams standard input to the agent as it arrives (cargo's provider
-// protocol is a conversation: stdin stays open while answers go back), keeping a copy,
-// so that a fall back to the Node CLI midway can hand it everything from the start.
+// stdinRelay is standard input on its way to the agent: relayed by the call's one thread
+// as it arrives (talk waits on stdin and the socket together; cargo's provider protocol
+// is a conversation, so nothing waits for the end of input), with a copy of everything
+// read, so that a fall back to the Node CLI midway can hand it all over from the start.
 type stdinRelay struct {
-	mu       sync.Mutex
-	read     []byte    // everything read so far, for a replay
-	sink     io.Writer // the agent (as I frames), or the Node CLI's stdin pipe
-	toAgent  bool
+	// relaying: the agent asked for stdin (W), or the request said it follows unasked.
+	relaying bool
+	read     []byte
 	eof      bool
-	closeFn  func()
-	switched bool
 }
 
-func newStdinRelay(conn io.Writer) *stdinRelay {
-	r := &stdinRelay{sink: conn, toAgent: true}
-	r.closeFn = func() { writeFrame(conn, frameStdinEOF, nil) }
-	return r
+// waiting: stdin is being relayed and has not ended.
+func (r *stdinRelay) waiting() bool { return r.relaying && !r.eof }
+
+// took is called with each chunk read (none: the end of input, or a read that failed,
+// which ends it too) and appends the frame that sends it to the agent to out.
+func (r *stdinRelay) took(out, chunk []byte) []byte {
+	if len(chunk) == 0 {
+		r.eof = true
+		return appendFrame(out, frameStdinEOF, nil)
+	}
+	r.read = append(r.read, chunk...)
+	return appendFrame(out, frameStdin, chunk)
 }
 
-func (r *stdinRelay) pump() {
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := os.Stdin.Read(buf)
-		if n > 0 {
-			r.mu.Lock()
-			r.read = append(r.read, buf[:n]...)
-			if r.toAgent {
-				writeFrame(r.sink, frameStdin, buf[:n])
-			} else {
-				r.sink.Write(buf[:n])
-			}
-			r.mu.Unlock()
-		}
-		if err != nil {
-			r.mu.Lock()
-			r.eof = true
-			r.closeFn()
-			r.mu.Unlock()
-			return
+// replay writes everything read so far to w (the Node CLI's stdin pipe), then copies the
+// rest of this process's stdin after it, closing w at the end.
+func (r *stdinRelay) replay(w io.WriteCloser) {
+	if _, err := w.Write(r.read); err != nil || r.eof {
+		w.Close()
+		return
+	}
+	io.Copy(w, os.Stdin)
+	w.Close()
+}
+
+// readsAllStdin: the command reads all of standard input, whatever it holds, so the
+// client sends it unasked, right behind the request, and the agent's W round trip (a
+// third of a fresh-token call) is saved. These are the helpers of the tools that write
+// their request on the helper's stdin: bazel, git and docker (any operation but docker's
+// "list", which reads nothing), and cargo's conversation. Everything else waits for W:
+// `token` and kubectl's helper never read stdin (kubectl's request is in
+// KUBERNETES_EXEC_INFO; its stdin may be the user's terminal, or a file a shell loop reads
+// line by line: reading it would steal that input), nor does any --help. An argument list
+// this cannot read waits for W too: that costs a round trip, never input.
+func readsAllStdin(argv []string) bool {
+	if len(argv) == 1 && argv[0] == "--cargo-plugin" {
+		return true
+	}
+	if len(argv) == 0 || argv[0] != "helper" {
+		return false
+	}
+	protocol, operations := "", 0
+	for i := 1; i < len(argv); i++ {
+		switch a := argv[i]; {
+		case a == "--help" || a == "-h" || a == "list":
+			return false
+		case a == "--protocol" && i+1 < len(argv):
+			i++
+			protocol = argv[i]
+		case hasPrefix(a, "--protocol="):
+			protocol = a[len("--protocol="):]
+		case a == "--profile" && i+1 < len(argv):
+			i++
+		case hasPrefix(a, "--profile="):
+		case hasPrefix(a, "-"):
+			return false
+		default:
+			operations++
 		}
 	}
-}
-
-// divert sends what was read so far, and all that follows, to w instead of the agent,
-// calling closeW at the end of input.
-func (r *stdinRelay) divert(w io.Writer, closeW func()) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.sink, r.toAgent, r.closeFn = w, false, closeW
-	w.Write(r.read)
-	if r.eof {
-		closeW()
+	switch protocol {
+	case "bazel", "git", "docker":
+		return operations == 1
+	case "cargo":
+		return operations == 0
 	}
+	return false
 }

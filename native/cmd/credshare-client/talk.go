@@ -1,3 +1,5 @@
+//go:build !windows
+
 package main
 
 import (
@@ -6,64 +8,116 @@ import (
 	"time"
 )
 
-// talk sends the request and relays the agent's answer. Until the agent has written
-// any output, every failure runs the Node CLI instead (with the standard input forwarded
-// so far replayed); after that, a failure ends the call with exit 1 and a line on
-// stderr, never a second answer.
-func (c *call) talk(conn *os.File, q request) int {
+// stdinChunk is the most read from standard input at once (one I frame): a helper's
+// request is a few hundred bytes. Small on purpose: every page a call touches first costs
+// a page fault, and Go clears a large buffer before use. Up to stdinWithRequest of input
+// goes out with the request itself.
+const (
+	stdinChunk       = 4 << 10
+	stdinWithRequest = 64 << 10
+)
+
+// prepare is the first write to the agent: the request and, when it is sent unasked,
+// what standard input holds already (a tool writes its request as it starts the helper).
+func prepare(payload []byte, stdinFollows bool) ([]byte, *stdinRelay) {
+	input := &stdinRelay{relaying: stdinFollows}
+	out := appendFrame(make([]byte, 0, 5+len(payload)+5+stdinChunk+5), frameRequest, payload)
+	if !input.waiting() || !stdinReadable() {
+		return out, input
+	}
+	var chunk [stdinChunk]byte
+	for input.waiting() && len(out) < stdinWithRequest && stdinReadable() {
+		n, again, err := readStdin(chunk[:])
+		if again {
+			break
+		}
+		if err != nil {
+			n = 0
+		}
+		out = input.took(out, chunk[:n])
+	}
+	return out, input
+}
+
+// talk sends the request and relays the agent's answer on this one thread, waiting on
+// the socket and (while it is relayed) standard input together: no goroutine, no poller,
+// nothing for the runtime to start on the hot path. Until the agent has written any
+// output, every failure runs the Node CLI instead (with the standard input relayed so
+// far replayed); after that, a failure ends the call with exit 1 and a line on stderr,
+// never a second answer.
+func (c *call) talk(conn *agentConn, first []byte, input *stdinRelay) int {
 	c.conn = conn
 	defer conn.Close()
-	if err := writeFrame(conn, frameRequest, q.encode()); err != nil {
-		return c.fallback(nil, "the agent did not take the request: "+err.Error(), false)
-	}
-	// Frames are read in this goroutine with deadlines (the socket is non-blocking, in Go's
-	// poller): no reader goroutine, channel or timer to start on the hot path.
-	next := func(timeout time.Duration) frame {
-		conn.SetReadDeadline(time.Now().Add(timeout))
-		f, err := readFrame(conn)
-		return f.withError(err)
+	if _, err := conn.Write(first); err != nil {
+		return c.fallback(input, "the agent did not take the request: "+err.Error(), false)
 	}
 
-	// Accepted, or sent back to the Node CLI.
-	f := next(acceptTimeout)
-	if os.IsTimeout(f.err) {
-		return c.fallback(nil, "the agent did not accept within "+acceptTimeout.String()+" (frozen or overloaded)", false)
-	}
-	if f.err != nil {
-		return c.fallback(nil, "the agent closed the connection before accepting ("+f.err.Error()+")", false)
-	}
-	switch f.kind {
-	case frameAccept:
-	case frameFallback:
-		fields, _ := flatObject(f.payload)
-		reason := fields["reason"]
-		// An agent of another build that steps aside: start one of this build.
-		restart := reason == "version" && fields["steppingAside"] == "true"
-		c.replacing = restart
-		return c.fallback(nil, "the agent sent the call back ("+reason+": "+fields["message"]+")", restart)
-	default:
-		return c.fallback(nil, "the agent answered "+strconv.Quote(string(f.kind))+" before accepting", false)
-	}
-
-	// Standard input goes to the agent only once its command reads it (W): `token` and
-	// kubectl's helper never do, and stdin may be a terminal or a loop's input file.
-	var input *stdinRelay
-	wrote := false
+	var frames frameReader
+	var chunk []byte
+	accepted, wrote := false, false
+	deadline := time.Now().Add(acceptTimeout)
 	for {
-		f := next(stallTimeout)
-		if os.IsTimeout(f.err) {
-			return c.broken(wrote, input, "no word from the agent for "+stallTimeout.String()+" (frozen?)")
+		f, ok, err := frames.next()
+		if err != nil {
+			return c.failed(accepted, wrote, input, "the agent sent a frame larger than 1 MiB")
 		}
-		if f.err != nil {
-			return c.broken(wrote, input, "the connection ended before the exit code ("+f.err.Error()+")")
+		if !ok {
+			connReady, stdinReady, err := waitReadable(conn, input.waiting(), deadline)
+			switch {
+			case isTimeout(err) && !accepted:
+				return c.fallback(input, "the agent did not accept within "+acceptTimeout.String()+" (frozen or overloaded)", false)
+			case isTimeout(err):
+				return c.broken(wrote, input, "no word from the agent for "+stallTimeout.String()+" (frozen?)")
+			case err != nil:
+				return c.failed(accepted, wrote, input, "cannot wait for the agent: "+err.Error())
+			}
+			if stdinReady {
+				if chunk == nil {
+					chunk = make([]byte, stdinChunk)
+				}
+				if n, again, err := readStdin(chunk); !again {
+					if err != nil {
+						n = 0
+					}
+					if _, err := conn.Write(input.took(nil, chunk[:n])); err != nil {
+						return c.failed(accepted, wrote, input, "the agent did not take standard input ("+err.Error()+")")
+					}
+				}
+			}
+			if connReady {
+				if err := frames.fill(conn); err != nil {
+					if !accepted {
+						return c.fallback(input, "the agent closed the connection before accepting ("+err.Error()+")", false)
+					}
+					return c.broken(wrote, input, "the connection ended before the exit code ("+err.Error()+")")
+				}
+			}
+			continue
+		}
+		deadline = time.Now().Add(stallTimeout)
+
+		// Accepted, or sent back to the Node CLI.
+		if !accepted {
+			switch f.kind {
+			case frameAccept:
+				accepted = true
+				continue
+			case frameFallback:
+				fields, _ := flatObject(f.payload)
+				reason := fields["reason"]
+				// An agent of another build that steps aside: start one of this build.
+				restart := reason == "version" && fields["steppingAside"] == "true"
+				c.replacing = restart
+				return c.fallback(input, "the agent sent the call back ("+reason+": "+fields["message"]+")", restart)
+			default:
+				return c.fallback(input, "the agent answered "+strconv.Quote(string(f.kind))+" before accepting", false)
+			}
 		}
 		switch f.kind {
 		case frameKeepAlive:
 		case frameWantStdin:
-			if input == nil {
-				input = newStdinRelay(conn)
-				go input.pump()
-			}
+			// The command reads standard input: relay it from now on.
+			input.relaying = true
 		case frameStdout:
 			wrote = true
 			os.Stdout.Write(f.payload)
@@ -83,12 +137,19 @@ func (c *call) talk(conn *os.File, q request) int {
 	}
 }
 
+// failed ends a call that went wrong before (fallback, starting no agent: one answered)
+// or after the agent accepted it (broken).
+func (c *call) failed(accepted, wrote bool, input *stdinRelay, problem string) int {
+	if !accepted {
+		return c.fallback(input, problem, false)
+	}
+	return c.broken(wrote, input, problem)
+}
+
 // broken ends a request the agent accepted but did not finish: through the Node CLI when
 // nothing was written yet (starting no agent: one exists), else with exit 1 and a line on
 // stderr.
 func (c *call) broken(wrote bool, input *stdinRelay, problem string) int {
-	// Closing the connection first unblocks a stdin relay stuck writing to an agent that
-	// stopped reading, so the relay can turn to the Node CLI.
 	c.conn.Close()
 	if !wrote {
 		return c.fallback(input, problem, false)

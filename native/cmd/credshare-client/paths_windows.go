@@ -1,0 +1,28 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+)
+
+func joinPath(elem ...string) string { return filepath.Join(elem...) }
+func cleanPath(p string) string      { return filepath.Clean(p) }
+func isAbsPath(p string) bool        { return filepath.IsAbs(p) }
+func dirOf(p string) string          { return filepath.Dir(p) }
+func baseOf(p string) string         { return filepath.Base(p) }
+func rootOf(p string) string         { return filepath.VolumeName(p) + string(filepath.Separator) }
+
+func splitPathList(list string) []string { return filepath.SplitList(list) }
+
+func executableDir() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = real
+	}
+	return filepath.Dir(exe), nil
+}
+
+func readSmallFile(name string) ([]byte, error) { return os.ReadFile(name) }

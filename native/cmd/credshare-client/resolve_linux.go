@@ -1,0 +1,3 @@
+package main
+
+func resolveLinks(p string) string { return p }

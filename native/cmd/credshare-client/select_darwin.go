@@ -1,0 +1,7 @@
+package main
+
+import "syscall"
+
+func selectRead(nfd int, set *syscall.FdSet, timeout *syscall.Timeval) error {
+	return syscall.Select(nfd, set, nil, nil, timeout)
+}
