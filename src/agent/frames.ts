@@ -29,6 +29,12 @@ export interface AgentRequest {
   argv: string[];
   env: Record<string, string>;
   cwd: string;
+  /**
+   * The client sends standard input unasked, right after `Q` (`I` frames, then `E`): it
+   * does so only for commands that read all of it (docs/agent-protocol.md), which saves the
+   * round trip of `W` on every helper call.
+   */
+  stdinFollows: boolean;
 }
 
 /** Why the agent will not answer a request (`F`); the client then runs the Node CLI. */

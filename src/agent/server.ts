@@ -137,14 +137,14 @@ export class Agent {
       started: () => {
         this.inFlight++;
         this.lastRequestAt = Date.now();
-        clearTimeout(this.idleTimer);
       },
       finished: () => {
         this.inFlight--;
         this.served++;
         if (this.inFlight === 0) {
           this.drained?.();
-          this.armIdleTimer();
+          // The idle period starts again: the same timer, no new one per request.
+          this.idleTimer?.refresh();
         }
       },
     });
@@ -242,16 +242,21 @@ export class Agent {
       const next = idleTimeoutOf(this.state.config(this.homePaths), this.homePaths) ?? DEFAULT_IDLE_TIMEOUT_SECONDS;
       if (next !== this.idleTimeoutSeconds) {
         this.idleTimeoutSeconds = next;
-        if (this.inFlight === 0) this.armIdleTimer();
+        this.armIdleTimer();
       }
     } catch {
       // A config.json being edited: keep the timeout until it reads again.
     }
   }
 
+  /** Stops the agent after idleTimeoutSeconds without a request in flight (finished() restarts the period). */
   private armIdleTimer(): void {
     clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     if (this.stopping || this.idleTimeoutSeconds === 0) return;
-    this.idleTimer = setTimeout(() => void this.stop(`idle for ${this.idleTimeoutSeconds}s`), this.idleTimeoutSeconds * 1000);
+    this.idleTimer = setTimeout(() => {
+      if (this.inFlight > 0) this.idleTimer?.refresh();
+      else void this.stop(`idle for ${this.idleTimeoutSeconds}s`);
+    }, this.idleTimeoutSeconds * 1000);
   }
 }

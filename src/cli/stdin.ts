@@ -38,6 +38,13 @@ export async function readStream(stream: AsyncIterable<Buffer | string>, limit =
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** `chunks` (standard input that has all arrived), with the same limit and refusal as {@link readStdin}. */
+export function joinInput(chunks: Buffer[], limit = MAX_HELPER_INPUT): string {
+  const { chunks: kept, add } = limitedBuffer(limit);
+  for (const chunk of chunks) add(chunk);
+  return Buffer.concat(kept).toString('utf8');
+}
+
 function limitedBuffer(limit: number): { chunks: Buffer[]; add: (chunk: Buffer) => void } {
   const chunks: Buffer[] = [];
   let total = 0;
