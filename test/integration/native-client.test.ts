@@ -130,7 +130,8 @@ test('the request: argv as the Node CLI would get it (the name implies the helpe
   assert.match(clientTrace(latin1.stderr)[0]!, /^running the Node CLI: an argument or variable is not UTF-8/);
   const docker = await run(path.join(nativeDir, 'docker-credential-credshare'), ['get'], { env: s.env, input: 'x' });
   assert.equal(docker.stdout, 'answered by the stand-in\n');
-  const [bazel, oddRequest, dockerRequest] = standIn.requests() as { protocol: number; argv: string[]; env: Record<string, string>; cwd: string }[];
+  // (the stand-in also records the stdin each helper sent: not requests)
+  const [bazel, oddRequest, dockerRequest] = (standIn.requests() as { protocol: number; argv?: string[]; env: Record<string, string>; cwd: string }[]).filter((r) => r.argv);
   assert.deepEqual(oddRequest!.argv, odd);
   assert.equal(bazel!.protocol, 1);
   assert.deepEqual(bazel!.argv, ['helper', '--protocol', 'bazel', 'get']);
@@ -140,10 +141,11 @@ test('the request: argv as the Node CLI would get it (the name implies the helpe
   assert.equal(bazel!.env.CREDSHARE_HOME, s.home);
 });
 
-test('stdin goes to the agent only after W, and as it arrives (a conversation), not at end of input', { timeout: 60_000 }, async (t) => {
+test('stdin goes unasked with the request for the helpers that read all of it, as it arrives (a conversation), not at end of input', { timeout: 60_000 }, async (t) => {
   const s = await setting(t);
   if (!s) return;
-  await startStandIn(t, s.runtime, s.home, 'echo');
+  const standIn = await startStandIn(t, s.runtime, s.home, 'echo');
+  // cargo's conversation: each line reaches the agent while stdin is still open.
   const child = spawn(s.client, ['--cargo-plugin'], { env: s.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (d) => { stdout += d; });
@@ -159,6 +161,27 @@ test('stdin goes to the agent only after W, and as it arrives (a conversation), 
   const code = await new Promise((r) => child.on('close', r));
   assert.equal(code, 7);
   assert.equal(stdout, '{"first":1}\n{"second":2}\n');
+  // A helper whose tool wrote its request before the call: all of it with the request.
+  const bazel = await s.bazel();
+  assert.equal(bazel.stdout, bazelRequest);
+  const requests = standIn.requests() as { argv?: string[]; stdinFollows?: boolean; stdin?: string }[];
+  assert.deepEqual(requests.filter((r) => r.argv).map((r) => [r.argv![0], r.stdinFollows]), [['--cargo-plugin', true], ['helper', true]]);
+  assert.equal(requests.at(-1)!.stdin, bazelRequest);
+});
+
+test('stdin only after W for everything else: token and kubectl\'s helper leave a shell loop\'s input alone', { timeout: 60_000 }, async (t) => {
+  const s = await setting(t);
+  if (!s) return;
+  // The stand-in answers without asking for stdin: a client that read ahead would take
+  // the lines the loop reads next.
+  const standIn = await startStandIn(t, s.runtime, s.home, 'answer');
+  const script = 'while read -r line; do echo "loop: $line"; "$0" token >/dev/null; "$0" helper --protocol kubectl get >/dev/null; done';
+  const looped = await run('/bin/sh', ['-c', script, s.client], { env: s.env, input: 'one\ntwo\nthree\n' });
+  assert.equal(looped.code, 0, looped.stderr);
+  assert.equal(looped.stdout, 'loop: one\nloop: two\nloop: three\n');
+  const requests = standIn.requests() as { argv?: string[]; stdinFollows?: boolean; stdin?: string }[];
+  assert.equal(requests.length, 6, JSON.stringify(requests));
+  assert.ok(requests.every((r) => r.argv && r.stdinFollows === undefined), JSON.stringify(requests));
 });
 
 test('an agent that hangs up after reading stdin: the Node CLI answers with that stdin replayed', { timeout: 60_000 }, async (t) => {
