@@ -95,7 +95,10 @@ export function serveConnection(socket: net.Socket, handler: RequestHandler): vo
   const finish = (): void => { flush(); socket.end(); };
   const drop = (): void => { clearTimeout(acceptTimer); socket.destroy(); stdin?.end(); };
 
-  socket.setTimeout(REQUEST_TIMEOUT_MS, drop);
+  // One listener for the connection's life; setTimeout only re-arms it (a callback given
+  // to each call would add a listener each time: one per stdin frame).
+  socket.on('timeout', drop);
+  socket.setTimeout(REQUEST_TIMEOUT_MS);
   socket.on('error', drop);
   // The client's side closed (half-close or gone): whatever reads stdin sees its end.
   const endOfInput = (): void => { if (stdinWanted && !stdinEnded) { stdinEnded = true; stdin?.end(); } };
@@ -142,7 +145,7 @@ export function serveConnection(socket: net.Socket, handler: RequestHandler): vo
       }
       stdinBytes += frame.payload.length;
       if (stdinBytes > MAX_PAYLOAD) return drop();
-      socket.setTimeout(STDIN_IDLE_TIMEOUT_MS, drop);
+      socket.setTimeout(STDIN_IDLE_TIMEOUT_MS);
       if (stdin) stdin.write(frame.payload);
       else heldStdin.push(frame.payload);
     }
@@ -155,7 +158,7 @@ export function serveConnection(socket: net.Socket, handler: RequestHandler): vo
     const wantStdin = (): void => {
       if (stdinWanted) return;
       stdinWanted = true;
-      socket.setTimeout(STDIN_IDLE_TIMEOUT_MS, drop);
+      socket.setTimeout(STDIN_IDLE_TIMEOUT_MS);
       if (socket.destroyed) stdinEnded = true;
     };
     // Sent unasked: taken as it comes, and no W (whatever the command leaves unread is dropped).

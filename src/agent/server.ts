@@ -53,6 +53,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent | Already
 }
 
 /** `agentIdleTimeoutSeconds` in config.json (top level), checked. */
+/** The longest delay a Node timer takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function idleTimeoutOf(config: Config, paths: HomePaths): number | undefined {
   const value = config.raw.agentIdleTimeoutSeconds;
   if (value === undefined) return undefined;
@@ -254,9 +257,11 @@ export class Agent {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     if (this.stopping || this.idleTimeoutSeconds === 0) return;
+    // Node's timers take at most 2^31-1 ms (~24.8 days); a longer delay would fire at once.
+    const delayMs = Math.min(this.idleTimeoutSeconds * 1000, MAX_TIMER_MS);
     this.idleTimer = setTimeout(() => {
-      if (this.inFlight > 0) this.idleTimer?.refresh();
+      if (this.inFlight > 0 || Date.now() - (this.lastRequestAt ?? this.startedAt) < this.idleTimeoutSeconds * 1000) this.idleTimer?.refresh();
       else void this.stop(`idle for ${this.idleTimeoutSeconds}s`);
-    }, this.idleTimeoutSeconds * 1000);
+    }, delayMs);
   }
 }

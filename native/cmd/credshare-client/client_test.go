@@ -47,6 +47,8 @@ func TestReadsAllStdin(t *testing.T) {
 		{[]string{"helper", "-h"}, false},
 		{[]string{"helper", "--protocol", "git"}, false},
 		{[]string{"helper", "--protocol", "git", "get", "extra"}, false},
+		{[]string{"helper", "--protocol", "git", "foo"}, false},
+		{[]string{"helper", "--protocol", "docker", "version"}, false},
 		{[]string{"helper", "--protocol", "cargo", "get"}, false},
 		{[]string{"helper", "--unknown", "--protocol", "git", "get"}, false},
 		{[]string{"helper", "--protocol"}, false},

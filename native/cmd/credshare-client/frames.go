@@ -78,7 +78,8 @@ func (r *frameReader) fill(conn io.Reader) error {
 	if err != nil {
 		return err
 	}
-	// A copy: payloads handed out keep pointing into buf, never into the scratch space.
-	r.buf = append(r.buf[:len(r.buf):len(r.buf)], r.scratch[:n]...)
+	// Appended after what is buffered, never over it: payloads handed out keep pointing
+	// into earlier bytes of buf, which are never moved or overwritten.
+	r.buf = append(r.buf, r.scratch[:n]...)
 	return nil
 }

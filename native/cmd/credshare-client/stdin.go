@@ -14,10 +14,12 @@ type stdinRelay struct {
 	relaying bool
 	read     []byte
 	eof      bool
+	// unsent: a write to the agent failed; nothing more is read for it.
+	unsent bool
 }
 
 // waiting: stdin is being relayed and has not ended.
-func (r *stdinRelay) waiting() bool { return r.relaying && !r.eof }
+func (r *stdinRelay) waiting() bool { return r.relaying && !r.eof && !r.unsent }
 
 // took is called with each chunk read (none: the end of input, or a read that failed,
 // which ends it too) and appends the frame that sends it to the agent to out.
@@ -44,8 +46,8 @@ func (r *stdinRelay) replay(w io.WriteCloser) {
 // readsAllStdin: the command reads all of standard input, whatever it holds, so the
 // client sends it unasked, right behind the request, and the agent's W round trip (a
 // third of a fresh-token call) is saved. These are the helpers of the tools that write
-// their request on the helper's stdin: bazel, git and docker (any operation but docker's
-// "list", which reads nothing), and cargo's conversation. Everything else waits for W:
+// their request on the helper's stdin: bazel, git and docker (get, store and erase; not
+// docker's "list", which reads nothing), and cargo's conversation. Everything else waits for W:
 // `token` and kubectl's helper never read stdin (kubectl's request is in
 // KUBERNETES_EXEC_INFO; its stdin may be the user's terminal, or a file a shell loop reads
 // line by line: reading it would steal that input), nor does any --help. An argument list
@@ -57,7 +59,7 @@ func readsAllStdin(argv []string) bool {
 	if len(argv) == 0 || argv[0] != "helper" {
 		return false
 	}
-	protocol, operations := "", 0
+	protocol, operation, operations := "", "", 0
 	for i := 1; i < len(argv); i++ {
 		switch a := argv[i]; {
 		case a == "--help" || a == "-h" || a == "list":
@@ -73,12 +75,15 @@ func readsAllStdin(argv []string) bool {
 		case hasPrefix(a, "-"):
 			return false
 		default:
+			operation = a
 			operations++
 		}
 	}
 	switch protocol {
 	case "bazel", "git", "docker":
-		return operations == 1
+		// The operations that read their request (src/cli/commands/helper.ts); anything
+		// else ends in a usage error without reading.
+		return operations == 1 && (operation == "get" || operation == "store" || operation == "erase")
 	case "cargo":
 		return operations == 0
 	}

@@ -71,6 +71,17 @@ func (c *call) talk(conn *agentConn, first []byte, input *stdinRelay) int {
 			case err != nil:
 				return c.failed(accepted, wrote, input, "cannot wait for the agent: "+err.Error())
 			}
+			// The agent's frames first: an answer already there (an exit code, a fall back)
+			// stands even when standard input can no longer be sent.
+			if connReady {
+				if err := frames.fill(conn); err != nil {
+					if !accepted {
+						return c.fallback(input, "the agent closed the connection before accepting ("+err.Error()+")", false)
+					}
+					return c.broken(wrote, input, "the connection ended before the exit code ("+err.Error()+")")
+				}
+				continue
+			}
 			if stdinReady {
 				if chunk == nil {
 					chunk = make([]byte, stdinChunk)
@@ -80,16 +91,11 @@ func (c *call) talk(conn *agentConn, first []byte, input *stdinRelay) int {
 						n = 0
 					}
 					if _, err := conn.Write(input.took(nil, chunk[:n])); err != nil {
-						return c.failed(accepted, wrote, input, "the agent did not take standard input ("+err.Error()+")")
+						// The agent stopped reading: what it answers, or the end of the
+						// connection, decides (the input read is kept for a replay).
+						c.say("the agent did not take standard input (", err.Error(), ")")
+						input.unsent = true
 					}
-				}
-			}
-			if connReady {
-				if err := frames.fill(conn); err != nil {
-					if !accepted {
-						return c.fallback(input, "the agent closed the connection before accepting ("+err.Error()+")", false)
-					}
-					return c.broken(wrote, input, "the connection ended before the exit code ("+err.Error()+")")
 				}
 			}
 			continue
