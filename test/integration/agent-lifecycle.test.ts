@@ -315,6 +315,14 @@ test('an agent exits when idle, when stopped, when its home is moved or removed,
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /"agentIdleTimeoutSeconds" must be a number of seconds/);
   fs.writeFileSync(home.paths.config, JSON.stringify(config));
+  // An idle timeout longer than a Node timer's longest delay (2^31-1 ms, ~24.8 days) still
+  // means "not yet", not "at once".
+  pid = await rig.start('--idle-timeout', '3000000');
+  assert.equal((await clientCall(['token'], { env: rig.env, startAgent: false })).via, 'agent');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.doesNotThrow(() => process.kill(pid, 0), 'an idle timeout of 3000000 s: the agent still runs after the first request');
+  await runCli(['agent', 'stop'], rig.env);
+  await gone(pid, 'stop after a long idle timeout');
   // Stop: status says so before and after.
   pid = await rig.start();
   assert.match((await runCli(['agent', 'status'], rig.env)).stdout, new RegExp(`running \\(pid ${pid}\\)`));
