@@ -135,7 +135,8 @@ export function serveConnection(socket: net.Socket, handler: RequestHandler): vo
         accept(request);
         continue;
       }
-      // Standard input: only after W (or unasked, when Q said stdinFollows), never after E, never more than MAX_PAYLOAD in all.
+      // Standard input: only after W (or unasked, when Q said stdinFollows), never after E,
+      // never more than MAX_PAYLOAD in all.
       if (frame.type === FrameType.request || !stdinWanted || stdinEnded) return drop();
       if (frame.type === FrameType.stdinEnd) {
         stdinEnded = true;
@@ -177,9 +178,9 @@ export function serveConnection(socket: net.Socket, handler: RequestHandler): vo
       return stdin;
     };
     // All of it is here already (sent with the request, as a helper's is): no stream.
-    const readAllStdin = (limit?: number): Promise<string> => {
+    const readAllStdin = async (limit?: number): Promise<string> => {
       askForStdin();
-      return stdinEnded && !stdin ? Promise.resolve().then(() => joinInput(heldStdin.splice(0), limit)) : readStream(stdinStream(), limit);
+      return stdinEnded && !stdin ? joinInput(heldStdin.splice(0), limit) : readStream(stdinStream(), limit);
     };
     const io: CliIo = {
       env: accepted.env,

@@ -52,10 +52,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent | Already
   return agent;
 }
 
-/** `agentIdleTimeoutSeconds` in config.json (top level), checked. */
 /** The longest delay a Node timer takes. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** `agentIdleTimeoutSeconds` in config.json (top level), checked. */
 export function idleTimeoutOf(config: Config, paths: HomePaths): number | undefined {
   const value = config.raw.agentIdleTimeoutSeconds;
   if (value === undefined) return undefined;

@@ -152,20 +152,20 @@ func stdinReadable() bool {
 	return err == syscall.EBADF || (err == nil && fdSetHas(&set, 0))
 }
 
-// readStdin reads standard input once; n == 0 with a nil error is its end. EAGAIN (a
-// non-blocking descriptor another process shares with us, and nothing in it after all)
-// reads as nothing yet.
-func readStdin(buf []byte) (n int, again bool, err error) {
+// readStdin reads standard input once; n == 0 is its end, or a read that failed, which
+// ends it too. again: EAGAIN (a non-blocking descriptor another process shares with us,
+// and nothing in it after all), nothing read yet.
+func readStdin(buf []byte) (n int, again bool) {
 	for {
 		n, err := syscall.Read(0, buf)
 		switch {
 		case err == syscall.EINTR:
 			continue
 		case err == syscall.EAGAIN:
-			return 0, true, nil
-		case n < 0:
-			n = 0
+			return 0, true
+		case err != nil:
+			return 0, false
 		}
-		return n, false, err
+		return n, false
 	}
 }

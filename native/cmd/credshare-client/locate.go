@@ -45,6 +45,16 @@ func agentID(home string) string {
 	return string(id)
 }
 
+// executableDir is the directory of the real file this process runs from (symlinks
+// resolved), where the build and the package put it: dist/native/<platform>-<arch>/.
+func executableDir() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	return dirOf(resolveLinks(exe)), nil
+}
+
 // cliBundle is the Node CLI shipped beside the client: dist/cli.js, two levels up from
 // dist/native/<platform>-<arch>/.
 func cliBundle() (string, error) {

@@ -62,9 +62,6 @@ func (c *call) run() int {
 	if os.Getenv("CREDSHARE_AGENT") == "off" {
 		return c.fallback(nil, "CREDSHARE_AGENT=off", false)
 	}
-	if !agentSupported {
-		return c.fallback(nil, noAgentHere, false)
-	}
 	wd, err := cwd()
 	if err != nil {
 		return c.fallback(nil, "no working directory: "+err.Error(), false)

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"os"
 	"path"
 	"syscall"
 )
@@ -19,18 +18,6 @@ func baseOf(p string) string         { return path.Base(p) }
 func rootOf(string) string           { return "/" }
 
 func splitPathList(list string) []string { return splitList(list, ':') }
-
-// executableDir is the directory of the real file this process runs from (symlinks
-// resolved), where the build and the package put it: dist/native/<platform>-<arch>/.
-func executableDir() (string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return "", err
-	}
-	// Linux answers with /proc/self/exe, already free of symbolic links; darwin with the
-	// path the program was started by, which may be one (a bin directory's link to it).
-	return dirOf(resolveLinks(exe)), nil
-}
 
 // readSmallFile reads a file of at most 4 KiB with plain system calls: os.ReadFile would
 // set up Go's poller (an epoll instance, a pipe and a thread) for one read of a few bytes.

@@ -14,15 +14,4 @@ func rootOf(p string) string         { return filepath.VolumeName(p) + string(fi
 
 func splitPathList(list string) []string { return filepath.SplitList(list) }
 
-func executableDir() (string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return "", err
-	}
-	if real, err := filepath.EvalSymlinks(exe); err == nil {
-		exe = real
-	}
-	return filepath.Dir(exe), nil
-}
-
 func readSmallFile(name string) ([]byte, error) { return os.ReadFile(name) }

@@ -12,10 +12,6 @@ import (
 
 const isWindows = false
 
-const agentSupported = true
-
-const noAgentHere = ""
-
 // socketDir is where agents listen (docs/agent-protocol.md): $XDG_RUNTIME_DIR/credshare,
 // else $TMPDIR/credshare-<uid>, else /tmp/credshare-<uid>; a relative XDG_RUNTIME_DIR or
 // TMPDIR is ignored.

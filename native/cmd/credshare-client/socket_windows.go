@@ -13,7 +13,7 @@ const isWindows = true
 // The agent protocol over a named pipe is not spoken by the Windows client yet: the
 // Windows client runs the Node CLI (today's path) on every call and starts no agent.
 // See docs/tools.md, "The native client".
-var errNoPipe = errors.New(noAgentHere)
+var errNoPipe = errors.New("the Windows client does not talk to an agent yet")
 
 func agentAddress(getenv func(string) string, id string) (dir, address string) {
 	return "", `\\.\pipe\credshare-agent-` + getenv("USERNAME") + "-" + id
@@ -37,19 +37,14 @@ func createMarker(path string) (bool, error) { return false, errNoPipe }
 
 func cwd() (string, error) { return syscall.Getwd() }
 
-// agentConn: no connection is ever made on Windows (dialAgent refuses), so talk is never
-// reached; they exist for the shared code to build.
+// agentConn, prepare and talk: never reached on Windows (checkSocketDir refuses first);
+// they exist for the shared code to build.
 type agentConn struct{}
 
 func (c *agentConn) Close() error { return nil }
 
 func (c *call) talk(conn *agentConn, first []byte, input *stdinRelay) int {
-	return c.fallback(nil, noAgentHere, false)
+	return c.fallback(nil, errNoPipe.Error(), false)
 }
 
 func prepare(payload []byte, stdinFollows bool) ([]byte, *stdinRelay) { return nil, nil }
-
-const agentSupported = false
-
-// noAgentHere is why a Windows call goes straight to the Node CLI.
-const noAgentHere = "the Windows client does not talk to an agent yet"

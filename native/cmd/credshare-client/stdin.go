@@ -16,21 +16,11 @@ type stdinRelay struct {
 	eof      bool
 	// unsent: a write to the agent failed; nothing more is read for it.
 	unsent bool
+	buf    []byte
 }
 
 // waiting: stdin is being relayed and has not ended.
 func (r *stdinRelay) waiting() bool { return r.relaying && !r.eof && !r.unsent }
-
-// took is called with each chunk read (none: the end of input, or a read that failed,
-// which ends it too) and appends the frame that sends it to the agent to out.
-func (r *stdinRelay) took(out, chunk []byte) []byte {
-	if len(chunk) == 0 {
-		r.eof = true
-		return appendFrame(out, frameStdinEOF, nil)
-	}
-	r.read = append(r.read, chunk...)
-	return appendFrame(out, frameStdin, chunk)
-}
 
 // replay writes everything read so far to w (the Node CLI's stdin pipe), then copies the
 // rest of this process's stdin after it, closing w at the end.

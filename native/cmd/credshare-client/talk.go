@@ -21,22 +21,33 @@ const (
 // what standard input holds already (a tool writes its request as it starts the helper).
 func prepare(payload []byte, stdinFollows bool) ([]byte, *stdinRelay) {
 	input := &stdinRelay{relaying: stdinFollows}
-	out := appendFrame(make([]byte, 0, 5+len(payload)+5+stdinChunk+5), frameRequest, payload)
-	if !input.waiting() || !stdinReadable() {
-		return out, input
-	}
-	var chunk [stdinChunk]byte
+	out := appendFrame(nil, frameRequest, payload)
 	for input.waiting() && len(out) < stdinWithRequest && stdinReadable() {
-		n, again, err := readStdin(chunk[:])
-		if again {
+		var read bool
+		if out, read = input.relayOnce(out); !read {
 			break
 		}
-		if err != nil {
-			n = 0
-		}
-		out = input.took(out, chunk[:n])
 	}
 	return out, input
+}
+
+// relayOnce reads standard input once (it is ready) and appends to out the frame that
+// sends what it read: I with the bytes, or E at its end (a failed read ends it too). read
+// is false when there was nothing to read after all.
+func (r *stdinRelay) relayOnce(out []byte) (_ []byte, read bool) {
+	if r.buf == nil {
+		r.buf = make([]byte, stdinChunk)
+	}
+	n, again := readStdin(r.buf)
+	if again {
+		return out, false
+	}
+	if n == 0 {
+		r.eof = true
+		return appendFrame(out, frameStdinEOF, nil), true
+	}
+	r.read = append(r.read, r.buf[:n]...)
+	return appendFrame(out, frameStdin, r.buf[:n]), true
 }
 
 // talk sends the request and relays the agent's answer on this one thread, waiting on
@@ -53,7 +64,6 @@ func (c *call) talk(conn *agentConn, first []byte, input *stdinRelay) int {
 	}
 
 	var frames frameReader
-	var chunk []byte
 	accepted, wrote := false, false
 	deadline := time.Now().Add(acceptTimeout)
 	for {
@@ -83,14 +93,8 @@ func (c *call) talk(conn *agentConn, first []byte, input *stdinRelay) int {
 				continue
 			}
 			if stdinReady {
-				if chunk == nil {
-					chunk = make([]byte, stdinChunk)
-				}
-				if n, again, err := readStdin(chunk); !again {
-					if err != nil {
-						n = 0
-					}
-					if _, err := conn.Write(input.took(nil, chunk[:n])); err != nil {
+				if frame, read := input.relayOnce(nil); read {
+					if _, err := conn.Write(frame); err != nil {
 						// The agent stopped reading: what it answers, or the end of the
 						// connection, decides (the input read is kept for a replay).
 						c.say("the agent did not take standard input (", err.Error(), ")")
@@ -156,7 +160,6 @@ func (c *call) failed(accepted, wrote bool, input *stdinRelay, problem string) i
 // nothing was written yet (starting no agent: one exists), else with exit 1 and a line on
 // stderr.
 func (c *call) broken(wrote bool, input *stdinRelay, problem string) int {
-	c.conn.Close()
 	if !wrote {
 		return c.fallback(input, problem, false)
 	}
