@@ -5,7 +5,7 @@
 // target and the universal one (`npm run package`, no client: terminals run the Node CLI
 // on VS Code's runtime, as before) to the rest. Windows gets the universal one: there is
 // no Windows agent for a client to ask (v1). Alpine's targets take the Linux client (it is
-// static: CGO_ENABLED=0). Run `npm run package` first (it builds).
+// static, C or Go alike: it needs no libc at run time). Run `npm run package` first (it builds).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

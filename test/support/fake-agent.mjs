@@ -67,6 +67,24 @@ const behaviours = {
     const timer = setInterval(() => conn.write(frame('K')), 1000);
     setTimeout(() => { clearInterval(timer); conn.write(frame('O', 'answered after 6.5 s\n')); conn.end(frame('X', '{"code":0}')); }, 6500);
   },
+  // The answer a byte at a time (every frame split across reads), two O frames and an R,
+  // then an exit frame with nested values, escapes and a lone surrogate around its code: 3.
+  trickle: (conn) => {
+    const answer = Buffer.concat([
+      frame('A', '{"protocol":1,"build":"x","pid":1}'), frame('O', 'one '), frame('K'), frame('O', 'two\n'), frame('R', 'a note\n'),
+      frame('X', '{ "extra": {"nested": ["a", "}", {"b": null}]}, "s": "\\u00e9\\ud800\\n", "code" : 3 }'),
+    ]);
+    let at = 0;
+    const timer = setInterval(() => { conn.write(answer.subarray(at, at + 1)); at += 1; if (at >= answer.length) { clearInterval(timer); conn.end(); } }, 1);
+  },
+  // The largest answer a frame can carry: 1 MiB of stdout, exit 0.
+  'largest-answer': (conn) => { conn.write(frame('A', '{"protocol":1,"build":"x","pid":1}')); conn.write(frame('O', Buffer.alloc(1 << 20, 'x'))); conn.end(frame('X', '{"code":0}')); },
+  // After the accept, a frame header announcing 2 MiB.
+  oversized: (conn) => { conn.write(frame('A', '{"protocol":1,"build":"x","pid":1}')); const head = Buffer.alloc(5); head.write('O', 0, 'latin1'); head.writeUInt32BE(2 << 20, 1); conn.write(head); },
+  // After the accept, a frame of a type the protocol does not have.
+  'unknown-frame': (conn) => { conn.write(frame('A', '{"protocol":1,"build":"x","pid":1}')); conn.write(frame('Z', 'zzz')); },
+  // Output, then an exit frame whose code is not a number.
+  'bad-exit': (conn) => { conn.write(frame('A', '{"protocol":1,"build":"x","pid":1}')); conn.write(frame('O', 'partial')); conn.end(frame('X', '{"code":"x"}')); },
   // Never reads the request at all (as a SIGSTOPped agent, without stopping this process).
   'never-reads': (conn) => conn.pause(),
 };

@@ -11,6 +11,18 @@ export const nativeDir = path.join(repoRoot, 'dist', 'native', `${process.platfo
 export const nativeClient = path.join(nativeDir, process.platform === 'win32' ? 'credshare.exe' : 'credshare');
 
 /**
+ * The client's implementations built for this machine, for tests to run against each:
+ * the one shipped in dist/native/ (C on Linux when a C compiler was there, else Go), and
+ * the Go client built beside it in dist/native-go/ when the shipped one is C (macOS and
+ * Windows ship the Go client: its behaviour is proven here, on Linux).
+ */
+export interface NativeImplementation { name: string; dir: string; client: string }
+const goTwinDir = path.join(repoRoot, 'dist', 'native-go', `${process.platform}-${process.arch}`);
+export const nativeImplementations: NativeImplementation[] = fs.existsSync(path.join(goTwinDir, 'credshare'))
+  ? [{ name: 'C client', dir: nativeDir, client: nativeClient }, { name: 'Go client', dir: goTwinDir, client: path.join(goTwinDir, 'credshare') }]
+  : [{ name: 'client', dir: nativeDir, client: nativeClient }];
+
+/**
  * The native client, or a skip where it cannot exist: Windows (no agent in v1) or no Go
  * to build it. With Go present a missing client is a failure (the build must have made it).
  */
