@@ -2,6 +2,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,12 @@ bool write_fully(int fd, const void *p, size_t n) {
     while (n > 0) {
         ssize_t w = write(fd, at, n);
         if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* A non-blocking descriptor shared with the tool: wait until it takes more. */
+            struct pollfd out = {.fd = fd, .events = POLLOUT};
+            poll(&out, 1, -1);
+            continue;
+        }
         if (w <= 0) return false;
         at += w;
         n -= (size_t)w;

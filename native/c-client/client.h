@@ -111,8 +111,9 @@ int frame_next(frame_reader *r, frame *f);
 /* frame_fill: reads once from fd; NULL, or what went wrong in the Go client's words. */
 const char *frame_fill(frame_reader *r, int fd);
 /* json_field: the value of key in a flat JSON object (strings decoded, other values as
- * written), or NULL when absent; *ok is false when data is not such an object. */
-char *json_field(const char *data, size_t len, const char *key, bool *ok);
+ * written), or NULL when absent; *ok is false when data is not such an object. value_len
+ * (when not NULL) gets its length: a decoded string may hold a NUL. */
+char *json_field(const char *data, size_t len, const char *key, bool *ok, size_t *value_len);
 
 /* agent_socket.c: where the agent listens, and talking to it. */
 typedef enum { FAIL_NONE, FAIL_NO_AGENT, FAIL_UNSAFE, FAIL_OTHER } fail_kind;
@@ -157,6 +158,21 @@ typedef struct {
 } call;
 void say(const call *c, ...);
 int talk(call *c, int conn, bytes *first, stdin_relay *input);
+
+/* spawn.c */
+#include <sys/types.h>
+typedef struct {
+    int stdin_fd; /* the child's stdin, or -1 for this process's */
+    int null_fd;  /* all three standard streams, or -1 */
+    bool detach;  /* a session of its own, cwd "/", no descriptor above 2 */
+} spawn_setup;
+/* spawn_checked: 0 with *pid, or the errno of the fork or of the exec that failed. */
+int spawn_checked(const char *path, char **args, char **env, const spawn_setup *setup, pid_t *pid);
+/* exit_code reaps the child: its exit code, 1 when a signal ended it. */
+int exit_code(pid_t pid);
+/* above_stdio moves a descriptor of ours off 0-2 (close-on-exec), where a tool that
+ * closed a standard stream would otherwise see it turn up. */
+int above_stdio(int fd);
 void prepare(const bytes *payload, bool stdin_follows, bytes *first, stdin_relay *input);
 int fallback(call *c, stdin_relay *input, const char *reason, bool start_agent);
 

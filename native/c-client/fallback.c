@@ -2,14 +2,14 @@
  * call ran before there was an agent, and an agent is started for the next call. */
 #include "client.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,7 +20,7 @@ extern char **environ;
 static char *cli_bundle(const char **problem) {
     char *dir = executable_dir();
     if (!dir) {
-        *problem = errno_text(errno);
+        *problem = cat("readlink /proc/self/exe: ", errno_text(errno), NULL);
         return NULL;
     }
     char *bundle = path_join(dir, "..", "..", "cli.js", NULL);
@@ -53,49 +53,61 @@ static char *node_runtime(const char **problem) {
 }
 
 /* replay writes everything read so far to the Node CLI's stdin pipe, then copies the
- * rest of this process's stdin after it. It runs in a process of its own, ended once the
- * CLI exits: a stdin that never ends (a terminal) must not keep the call waiting. */
-static void replay(const stdin_relay *input, int pipe_in) {
+ * rest of this process's stdin after it. It runs in a process of its own, killed once the
+ * CLI exits (a stdin that never ends, a terminal, must not keep the call waiting) or when
+ * the client dies first (it must not go on reading the tool's input). */
+static void replay(const stdin_relay *input, int pipe_in, pid_t client) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != client) _exit(0);
     signal(SIGPIPE, SIG_IGN);
+    close(1);
+    close(2);
     if (!write_fully(pipe_in, input->read.data, input->read.len) || input->eof) _exit(0);
     char buf[STDIN_CHUNK];
     for (;;) {
         ssize_t n = read(0, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* A non-blocking stdin shared with the tool: wait for more. */
+            struct pollfd in = {.fd = 0, .events = POLLIN};
+            poll(&in, 1, -1);
+            continue;
+        }
         if (n <= 0 || !write_fully(pipe_in, buf, (size_t)n)) _exit(0);
     }
 }
 
-/* exit_code is the child's exit code, 1 when a signal ended it. */
-static int exit_code(pid_t pid) {
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return 1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-
-/* run_node runs the CLI as a child and returns its exit code, or -1 (errno set) when it
- * could not start; its stdin is this process's or, after a partial conversation with the
- * agent, a pipe that replays it. */
-static int run_node(const char *node, char **args, const stdin_relay *input) {
+/* run_node runs the CLI as a child and returns its exit code, or -1 with the problem when
+ * it could not start; its stdin is this process's or, after a partial conversation with
+ * the agent, a pipe that replays it. */
+static int run_node(const char *node, char **args, const stdin_relay *input, const char **problem) {
     int pipe_fds[2] = {-1, -1};
-    if (input && pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;
-    pid_t child = fork();
-    if (child < 0) return -1;
-    if (child == 0) {
-        if (input && dup2(pipe_fds[0], 0) < 0) _exit(127);
-        execv(node, args);
-        write_all(2, "credshare: cannot run ", 22);
-        write_all(2, node, strlen(node));
-        write_all(2, "\n", 1);
-        _exit(127);
+    if (input && (pipe2(pipe_fds, O_CLOEXEC) != 0 || (pipe_fds[0] = above_stdio(pipe_fds[0])) < 0 || (pipe_fds[1] = above_stdio(pipe_fds[1])) < 0)) {
+        *problem = cat("pipe: ", errno_text(errno), NULL);
+        return -1;
+    }
+    spawn_setup setup = {.stdin_fd = pipe_fds[0], .null_fd = -1, .detach = false};
+    pid_t child;
+    int err = spawn_checked(node, args, environ, &setup, &child);
+    if (input) close(pipe_fds[0]);
+    if (err) {
+        if (input) close(pipe_fds[1]);
+        *problem = cat("fork/exec ", node, ": ", errno_text(err), NULL);
+        return -1;
     }
     pid_t replayer = -1;
     if (input) {
-        close(pipe_fds[0]);
+        pid_t client = getpid();
         replayer = fork();
-        if (replayer == 0) replay(input, pipe_fds[1]);
+        if (replayer == 0) replay(input, pipe_fds[1], client);
         close(pipe_fds[1]);
+        if (replayer < 0) {
+            /* The CLI would read an empty stdin instead of the request already consumed. */
+            *problem = cat("cannot replay standard input to the Node CLI: ", errno_text(errno), NULL);
+            kill(child, SIGKILL);
+            exit_code(child);
+            return -1;
+        }
     }
     int code = exit_code(child);
     if (replayer > 0) {
@@ -103,16 +115,6 @@ static int run_node(const char *node, char **args, const stdin_relay *input) {
         exit_code(replayer);
     }
     return code;
-}
-
-/* close_from closes every descriptor from first on: a detached agent must not hold a
- * tool's pipes open (a tool waiting for their end would wait as long as the agent lives). */
-static void close_from(int first) {
-#ifdef SYS_close_range
-    if (syscall(SYS_close_range, (unsigned)first, ~0U, 0U) == 0) return;
-#endif
-    long max = sysconf(_SC_OPEN_MAX);
-    for (long fd = first; fd < (max > 0 ? max : 1024); fd++) close((int)fd);
 }
 
 /* agent_env is this call's environment for the agent it starts: CREDSHARE_HOME set to the
@@ -177,38 +179,15 @@ static void start_agent(const call *c, const char *node, const char *bundle) {
         created = create_marker(marker);
     }
     if (created != 1) return;
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int null = above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
     if (null < 0) return;
-    /* A close-on-exec pipe tells whether the exec worked: it closes unread when it did. */
-    int report[2];
-    if (pipe2(report, O_CLOEXEC) != 0) return;
     char *args[] = {(char *)node, (char *)bundle, "agent", "start", "--detach", NULL};
-    char **env = agent_env(c);
-    pid_t pid = fork();
-    if (pid < 0) {
-        say(c, "cannot start an agent: ", errno_text(errno), NULL);
-        return;
-    }
-    if (pid == 0) {
-        setsid();
-        if (chdir("/") != 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) _exit(127);
-        int keep = report[1];
-        if (keep != 3 && (dup2(keep, 3) < 0 || fcntl(3, F_SETFD, FD_CLOEXEC) != 0)) _exit(127);
-        close_from(4);
-        execve(node, args, env);
-        int err = errno;
-        write_all(3, &err, sizeof err);
-        _exit(127);
-    }
-    close(report[1]);
+    spawn_setup setup = {.stdin_fd = -1, .null_fd = null, .detach = true};
+    pid_t pid;
+    int err = spawn_checked(node, args, agent_env(c), &setup, &pid);
     close(null);
-    int err = 0;
-    ssize_t n;
-    while ((n = read(report[0], &err, sizeof err)) < 0 && errno == EINTR) {}
-    close(report[0]);
-    if (n == sizeof err) {
+    if (err) {
         say(c, "cannot start an agent: ", errno_text(err), NULL);
-        exit_code(pid);
         return;
     }
     say(c, "started an agent (pid ", number_text(pid), ")", NULL);
@@ -236,14 +215,13 @@ int fallback(call *c, stdin_relay *input, const char *reason, bool start) {
         if (!input && !start) {
             /* Nothing of the client stays between the tool and the CLI. */
             execv(node, args);
-            problem = errno_text(errno);
+            problem = cat("exec ", node, ": ", errno_text(errno), NULL);
         } else {
-            int code = run_node(node, args, input);
+            int code = run_node(node, args, input, &problem);
             if (code >= 0) {
                 if (start) start_agent(c, node, bundle);
                 return code;
             }
-            problem = cat("cannot run ", node, ": ", errno_text(errno), NULL);
         }
     }
     write_all(2, "credshare: ", 11);

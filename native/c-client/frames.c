@@ -50,6 +50,8 @@ const char *frame_fill(frame_reader *r, int fd) {
     }
 }
 
+static bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 /* A reader of one flat JSON object, as the Go client's flatObject. */
 typedef struct {
     const char *data;
@@ -57,7 +59,7 @@ typedef struct {
 } parser;
 
 static void space(parser *p) {
-    while (p->pos < p->len && strchr(" \t\n\r", p->data[p->pos]) && p->data[p->pos]) p->pos++;
+    while (p->pos < p->len && is_json_space(p->data[p->pos])) p->pos++;
 }
 
 static bool eat(parser *p, char c) {
@@ -155,13 +157,13 @@ static bool value(parser *p, bytes *out) {
         return false;
     }
     size_t start = p->pos;
-    while (p->pos < p->len && !strchr(",} \n\r\t", p->data[p->pos])) p->pos++;
+    while (p->pos < p->len && p->data[p->pos] != ',' && p->data[p->pos] != '}' && !is_json_space(p->data[p->pos])) p->pos++;
     bytes_add(out, p->data + start, p->pos - start);
     bytes_str(out);
     return p->pos > start;
 }
 
-char *json_field(const char *data, size_t len, const char *key, bool *ok) {
+char *json_field(const char *data, size_t len, const char *key, bool *ok, size_t *value_len) {
     parser p = {data, len, 0};
     char *found = NULL;
     *ok = false;
@@ -178,7 +180,10 @@ char *json_field(const char *data, size_t len, const char *key, bool *ok) {
             space(&p);
             if (!value(&p, &v)) return NULL;
             /* A key said twice: the last one stands, as in a JSON parser's object. */
-            if (strlen(k.data) == k.len && strcmp(k.data, key) == 0) found = v.data;
+            if (strlen(k.data) == k.len && strcmp(k.data, key) == 0) {
+                found = v.data;
+                if (value_len) *value_len = v.len;
+            }
             space(&p);
             if (eat(&p, '}')) break;
             if (!eat(&p, ',')) return NULL;

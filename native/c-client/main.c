@@ -3,6 +3,7 @@
 #include "client.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,9 @@ static int run(call *c) {
 }
 
 int main(int argc, char **argv) {
+    /* An ignored SIGCHLD, inherited from the tool, would make waitpid fail: the Node CLI's
+     * exit code would be lost. (Go's runtime installs its own handler.) */
+    signal(SIGCHLD, SIG_DFL);
     const char *implied[3];
     int n = implied_args(argc > 0 ? argv[0] : "", implied);
     call c = {.conn = -1};

@@ -55,12 +55,18 @@ static int failed(call *c, bool accepted, bool wrote, stdin_relay *input, const 
     return accepted ? broken(c, wrote, input, problem) : fallback(c, input, problem, false);
 }
 
-/* quoted is a frame type as Go's strconv.Quote shows it. */
+/* quoted is a frame type as the Go client shows it, strconv.Quote(string(kind)): the
+ * byte taken as the code point U+00XX, escaped where Go's IsPrint says it is not printable. */
 static const char *quoted(char kind) {
-    char *text = xmalloc(8);
     unsigned char k = (unsigned char)kind;
-    if (k >= 0x20 && k < 0x7f && k != '"' && k != '\\') snprintf(text, 8, "\"%c\"", k);
-    else snprintf(text, 8, "\"\\x%02x\"", k);
+    char *text = xmalloc(12);
+    const char *escapes = "\\a\\b\\t\\n\\v\\f\\r";
+    if (k >= 7 && k <= 13) snprintf(text, 12, "\"%.2s\"", escapes + 2 * (k - 7));
+    else if (k == '"' || k == '\\') snprintf(text, 12, "\"\\%c\"", k);
+    else if (k < 0x20 || k == 0x7f) snprintf(text, 12, "\"\\x%02x\"", k);
+    else if (k < 0x80) snprintf(text, 12, "\"%c\"", k);
+    else if (k <= 0xa0 || k == 0xad) snprintf(text, 12, "\"\\u%04x\"", k);
+    else snprintf(text, 12, "\"%c%c\"", 0xc0 | k >> 6, 0x80 | (k & 0x3f));
     return text;
 }
 
@@ -116,9 +122,9 @@ int talk(call *c, int conn, bytes *first, stdin_relay *input) {
             }
             if (f.kind == FRAME_FALLBACK) {
                 bool ok;
-                const char *reason = json_field(f.payload, f.len, "reason", &ok);
-                const char *message = json_field(f.payload, f.len, "message", &ok);
-                const char *stepping = json_field(f.payload, f.len, "steppingAside", &ok);
+                const char *reason = json_field(f.payload, f.len, "reason", &ok, NULL);
+                const char *message = json_field(f.payload, f.len, "message", &ok, NULL);
+                const char *stepping = json_field(f.payload, f.len, "steppingAside", &ok, NULL);
                 reason = reason ? reason : "";
                 /* An agent of another build that steps aside: start one of this build. */
                 bool restart = strcmp(reason, "version") == 0 && stepping && strcmp(stepping, "true") == 0;
@@ -143,11 +149,12 @@ int talk(call *c, int conn, bytes *first, stdin_relay *input) {
             break;
         case FRAME_EXIT: {
             bool ok;
-            const char *code = json_field(f.payload, f.len, "code", &ok);
+            size_t code_len = 0;
+            const char *code = json_field(f.payload, f.len, "code", &ok, &code_len);
             char *end;
             bool numeric = code && (isdigit((unsigned char)code[0]) || code[0] == '+' || code[0] == '-');
             long n = numeric ? strtol(code, &end, 10) : -1;
-            if (!ok || !numeric || *end || n < 0 || n > 255) return broken(c, wrote, input, "an exit frame without a code");
+            if (!ok || !numeric || *end || strlen(code) != code_len || n < 0 || n > 255) return broken(c, wrote, input, "an exit frame without a code");
             return (int)n;
         }
         default:

@@ -271,6 +271,28 @@ for (const impl of nativeImplementations) {
     assert.match(badExit.stderr, /^credshare: the credshare agent stopped answering; run the command again$/m);
   });
 
+  test(named('the Node CLI\'s own outcome: its exit code even when the tool ignores SIGCHLD, and a Node that cannot run is one line and exit 1, starting no agent'), { timeout: 60_000 }, async (t) => {
+    const s = await setting(t, impl);
+    if (!s) return;
+    // No agent, so the client runs the CLI as a child and waits for it: an ignored SIGCHLD
+    // (bash's trap "" CHLD, kept across exec) must not turn its exit code into 1.
+    const direct = await run(process.execPath, [path.join(s.nativeDir, '..', '..', 'cli.js'), 'token', '--profile', 'nobody'], { env: s.env });
+    assert.ok(direct.code !== 0 && direct.code !== 1, `the CLI's code for an unknown profile: ${direct.code}`);
+    const ignoring = await run('bash', ['-c', 'trap "" CHLD; exec "$0" token --profile nobody', s.client], { env: s.env });
+    assert.equal(ignoring.code, direct.code, ignoring.stderr);
+    assert.equal(ignoring.stdout, direct.stdout);
+    await stopAgent(s.env);
+    // A Node that is not there (a CREDSHARE_NODE left behind by an updated VS Code).
+    const env = { ...s.env, XDG_RUNTIME_DIR: runtimeDir(t), CREDSHARE_NODE: '/nonexistent/node' };
+    const started = await run(s.client, ['token'], { env });
+    assert.equal(started.code, 1);
+    assert.match(started.stderr, /^credshare: fork\/exec \/nonexistent\/node: no such file or directory$/m);
+    assert.ok(!clientTrace(started.stderr).some((l) => l.startsWith('started an agent')), started.stderr);
+    const execed = await run(s.client, ['token'], { env: { ...env, CREDSHARE_AGENT: 'off' } });
+    assert.equal(execed.code, 1);
+    assert.match(execed.stderr, /^credshare: exec \/nonexistent\/node: no such file or directory$/m);
+  });
+
   test(named('CREDSHARE_AGENT=off: the Node CLI, without asking or starting an agent'), { timeout: 60_000 }, async (t) => {
     const s = await setting(t, impl);
     if (!s) return;

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"syscall"
 )
@@ -10,7 +11,10 @@ import (
 // execNode replaces this process with the Node CLI: nothing of the client stays between
 // the tool and the CLI, and the CLI inherits stdin untouched (nothing was read from it).
 func execNode(node string, args []string) error {
-	return syscall.Exec(node, args, os.Environ())
+	if err := syscall.Exec(node, args, os.Environ()); err != nil {
+		return errors.New("exec " + node + ": " + err.Error())
+	}
+	return nil
 }
 
 // detached starts the child in a session of its own, so that it outlives this call and
