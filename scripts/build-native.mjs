@@ -1,9 +1,9 @@
 // Builds the native client for every platform the package ships, into
 // dist/native/<platform>-<arch>/ (Node's names: linux-x64, darwin-arm64, win32-x64, ...),
 // each with `credshare` (`credshare.exe`), and on Linux and macOS the two names tools run
-// it by: `credshare-bazel` and `docker-credential-credshare`, two-line sh scripts that run
-// `credshare helper --protocol bazel|docker` (npm keeps neither symbolic nor hard links in
-// a package, and a copy would triple its size).
+// it by: `credshare-bazel` and `docker-credential-credshare` (the client reads its name:
+// `helper --protocol bazel|docker`), copies of the C client on Linux, two-line sh scripts
+// beside the Go client on macOS (npm keeps neither symbolic nor hard links in a package).
 //
 // Two implementations of one client (docs/architecture.md, "The native client"):
 // - Linux: C (native/c-client), static, when a C compiler for the target is here (`cc` for
@@ -20,7 +20,7 @@
 // Without Go it says so and builds nothing: every path then runs the Node CLI, as before.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -68,15 +68,25 @@ function sourceStamp(go, compilers) {
   return hash.digest('hex');
 }
 
-function writeAliases(dir) {
+/**
+ * The names tools run the client by. Beside the C client (Linux), copies of the binary:
+ * an sh script in between costs a shell's start, which doubled a Bazel helper call
+ * (docs/bench.md, "A C client on Linux"), for ~0.75 MB each. Beside the Go client
+ * (macOS), two-line sh scripts: its binary is larger, and the shell's start a smaller
+ * share of a Go call.
+ */
+function writeAliases(dir, { copies }) {
   for (const [name, args] of Object.entries(ALIASES)) {
     const file = path.join(dir, name);
-    writeFileSync(file, [
-      '#!/bin/sh',
-      `# ${name}: the credshare native client as \`credshare ${args}\` (tools run this name with arguments of their own).`,
-      `exec "\${0%/*}/credshare" ${args} "$@"`,
-      '',
-    ].join('\n'));
+    if (copies) copyFileSync(path.join(dir, 'credshare'), file);
+    else {
+      writeFileSync(file, [
+        '#!/bin/sh',
+        `# ${name}: the credshare native client as \`credshare ${args}\` (tools run this name with arguments of their own).`,
+        `exec "\${0%/*}/credshare" ${args} "$@"`,
+        '',
+      ].join('\n'));
+    }
     chmodSync(file, 0o755);
   }
 }
@@ -157,13 +167,13 @@ export function buildNative({ log = (line) => console.log(line) } = {}) {
     if (compiler) buildC(compiler, binary(target));
     else buildGo(go, target, binary(target));
     made.push(`${target.platform}-${target.arch} (${compiler ? `C, ${compiler.cc}` : 'Go'})`);
-    if (target.platform !== 'win32') writeAliases(dir);
+    if (target.platform !== 'win32') writeAliases(dir, { copies: Boolean(compiler) });
   }
   if (goTwin) {
     // Beside dist/native/, so that its fallback finds ../../cli.js and ../../build-id as the shipped one does.
     mkdirSync(path.dirname(binaryIn(goOut, goTwin)), { recursive: true });
     buildGo(go, goTwin, binaryIn(goOut, goTwin));
-    writeAliases(path.dirname(binaryIn(goOut, goTwin)));
+    writeAliases(path.dirname(binaryIn(goOut, goTwin)), { copies: false });
     made.push(`the Go client for ${goTwin.platform}-${goTwin.arch} in dist/native-go/ (tests only)`);
   }
   writeFileSync(stampFile, stamp);
