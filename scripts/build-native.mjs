@@ -12,7 +12,8 @@
 //   runtime alone costs a helper call as much as oidc-agent's whole client
 //   (docs/bench.md, "A C client on Linux").
 // - macOS and Windows, and Linux where no C compiler is: Go, standard library only
-//   (native/cmd/credshare-client), cross-compiled from here.
+//   (native/cmd/credshare-client), cross-compiled from here. CREDSHARE_NATIVE_C=off builds
+//   the Go client for Linux too.
 // The Go client for this machine also goes to dist/native-go/<platform>-<arch>/ (not
 // packaged): the tests run the client tests against both implementations.
 //
@@ -102,7 +103,7 @@ const C_FLAGS = ['-std=c11', '-D_GNU_SOURCE', '-O2', '-Wall', '-Wextra', '-fPIE'
 
 /** The C compiler for a Linux target, with its version line, or undefined. */
 function cCompiler(target) {
-  if (target.platform !== 'linux') return undefined;
+  if (target.platform !== 'linux' || process.env.CREDSHARE_NATIVE_C === 'off') return undefined;
   const native = process.platform === 'linux' && process.arch === target.arch;
   const candidates = native ? [process.env.CC, 'cc', 'gcc'] : [`${GCC_ARCH[target.arch]}-linux-gnu-gcc`];
   for (const cc of candidates.filter(Boolean)) {
@@ -116,7 +117,7 @@ function buildC(compiler, binary) {
   const sources = readdirSync(cSource).filter((f) => f.endsWith('.c')).sort();
   const result = spawnSync(compiler.cc, [...C_FLAGS, '-o', binary, ...sources], { cwd: cSource, encoding: 'utf8' });
   if (result.error || result.status !== 0) {
-    throw new Error(`native client: ${compiler.cc} (C) failed for ${binary}:\n${result.stderr || result.error?.message}`);
+    throw new Error(`native client: ${compiler.cc} (C) failed for ${binary} (CREDSHARE_NATIVE_C=off builds the Go client for Linux instead):\n${result.stderr || result.error?.message}`);
   }
 }
 

@@ -18,6 +18,8 @@ import { agentPid, firstCalls, stopAgentOf, waitForAgentOf } from './native-agen
 const repoRoot = path.resolve(__dirname, '..', '..');
 const nativeDir = path.join(repoRoot, 'dist', 'native', `${process.platform}-${process.arch}`);
 const client = path.join(nativeDir, 'credshare');
+/** The Go client built beside the C one for the tests (scripts/build-native.mjs): macOS ships it. */
+const goTwin = path.join(repoRoot, 'dist', 'native-go', `${process.platform}-${process.arch}`, 'credshare');
 
 /** The host the git helper is asked about; the profile's only host. */
 const GIT_HOST = 'git.example.com';
@@ -110,9 +112,15 @@ export async function nativeBench(plan: NativePlan, say: (line: string) => void)
     say(`one call on a fresh token, ${plan.hotRounds} rounds`);
     await runner.alternate([gitClient], 1); // no agent: this call starts one
     await waitForAgentOf(nativeEnv);
+    // Beside the git helper: Bazel's (the tool that calls most: once per artifact), by the
+    // name Bazel runs, and the Go client, which macOS ships, on the same agent.
+    const bazelClient: RunnerSubject = { name: 'credshare-bazel get (Bazel\'s helper, same client)', argv: [path.join(nativeDir, 'credshare-bazel'), 'get'], env: nativeEnv, input: JSON.stringify({ uri: `https://${GIT_HOST}/a.tar.gz` }) };
+    const goClient: RunnerSubject | undefined = fs.existsSync(goTwin) ? { name: 'the Go client (macOS ships it), git helper', argv: [goTwin, 'helper', '--protocol', 'git', 'get'], env: nativeEnv, input: GIT_REQUEST } : undefined;
     const hotSubjects = [
       { name: '/bin/true', argv: ['/bin/true'], env: {} },
       gitClient,
+      bazelClient,
+      ...(goClient ? [goClient] : []),
       ...(oidcToken ? [oidcToken] : []),
       { name: 'an empty Go program (the floor of any Go client)', argv: [runner.goFloor], env: {} },
       gitNode,
