@@ -33,6 +33,25 @@ export function httpOptions(issuer: URL, io: OAuthIo): {
   return {
     signal: io.signal ? AbortSignal.any([timeout, io.signal]) : timeout,
     [oauth.allowInsecureRequests]: isInsecureAllowed(issuer),
-    ...(io.fetch ? { [oauth.customFetch]: io.fetch } : {}),
+    [oauth.customFetch]: heldOpen(io.fetch ?? ((url, init) => fetch(url, init))),
+  };
+}
+
+/**
+ * Keeps the process alive while a request is pending. Its socket normally does, and the
+ * awake timeout's ticks are unref'd on that account; but once (CI, a connection reset on
+ * the issuer's port during discovery) a request ended with neither an answer nor an error
+ * and no handle left: the event loop ran dry, the timeout's ticks with it, and the CLI
+ * exited 0 with nothing on stdout, which a tool reads as an answer. A ref'd handle for the
+ * request's lifetime lets the timeout fire instead, with the usual "did not answer".
+ */
+export function heldOpen(fetcher: FetchLike): FetchLike {
+  return async (url, init) => {
+    const hold = setInterval(() => {}, 1 << 30);
+    try {
+      return await fetcher(url, init);
+    } finally {
+      clearInterval(hold);
+    }
   };
 }
