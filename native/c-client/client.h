@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #if !defined(__linux__)
 #error "the C client is built for Linux only; other systems ship the Go client (native/cmd/credshare-client)"
@@ -153,6 +154,7 @@ typedef struct {
     char *home;
     char *id;
     char *dir;
+    char *address; /* the agent's socket in dir */
     bool replacing; /* the agent stepped aside for this build (F version) */
     int conn;       /* -1 when not connected */
 } call;
@@ -160,7 +162,6 @@ void say(const call *c, ...);
 int talk(call *c, int conn, bytes *first, stdin_relay *input);
 
 /* spawn.c */
-#include <sys/types.h>
 typedef struct {
     int stdin_fd; /* the child's stdin, or -1 for this process's */
     int null_fd;  /* all three standard streams, or -1 */

@@ -162,16 +162,15 @@ static void start_agent(const call *c, const char *node, const char *bundle) {
         say(c, "not starting an agent: ", dir.text, NULL);
         return;
     }
-    char *address = path_join(c->dir, cat("agent-", c->id, ".sock", NULL), NULL);
     char *marker = path_join(c->dir, cat("agent-", c->id, ".spawn", NULL), NULL);
     int created = create_marker(marker);
     if (created == 0) {
-        if (!c->replacing && start_in_progress(marker, address)) {
+        if (!c->replacing && start_in_progress(marker, c->address)) {
             say(c, "an agent is being started by another call", NULL);
             return;
         }
         int fd;
-        if (dial_agent(address, now_ms() + 100, &fd).kind == FAIL_NONE) {
+        if (dial_agent(c->address, now_ms() + 100, &fd).kind == FAIL_NONE) {
             close(fd);
             return;
         }

@@ -35,7 +35,7 @@ static int run(call *c) {
     if (!c->home) return fallback(c, NULL, problem, false);
     c->id = agent_id(c->home);
     c->dir = socket_dir();
-    char *address = path_join(c->dir, cat("agent-", c->id, ".sock", NULL), NULL);
+    c->address = path_join(c->dir, cat("agent-", c->id, ".sock", NULL), NULL);
     failure dir = check_socket_dir(c->dir, false);
     if (dir.kind == FAIL_UNSAFE) return fallback(c, NULL, cat("socket directory refused: ", dir.text, NULL), false);
     if (dir.kind != FAIL_NONE) return fallback(c, NULL, cat("no agent: ", dir.text, NULL), true);
@@ -51,10 +51,10 @@ static int run(call *c) {
     if (!input) return 1;
     prepare(&payload, q.stdin_follows, &first, input);
     int conn;
-    failure dialed = dial_agent(address, now_ms() + CONNECT_TIMEOUT_MS, &conn);
+    failure dialed = dial_agent(c->address, now_ms() + CONNECT_TIMEOUT_MS, &conn);
     switch (dialed.kind) {
     case FAIL_NONE: return talk(c, conn, &first, input);
-    case FAIL_NO_AGENT: return fallback(c, input, cat("no agent at ", address, ": ", dialed.text, NULL), true);
+    case FAIL_NO_AGENT: return fallback(c, input, cat("no agent at ", c->address, ": ", dialed.text, NULL), true);
     case FAIL_UNSAFE: return fallback(c, input, cat("agent refused: ", dialed.text, NULL), false);
     default:
         /* A full backlog: an agent lives, busy or frozen; starting another would not help. */
